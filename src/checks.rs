@@ -1,0 +1,56 @@
+//! Named checks implemented in Rust, for policies whose logic the condition
+//! language cannot say. A policy selects one with `match.check = "name"`.
+//! Each front end registers its checks in [`CHECKS`].
+
+use crate::policy::condition::{Tri, Witness};
+use crate::policy::{InputKind, Policy};
+use crate::source::{SourceMap, Span};
+use crate::subject::SubjectSet;
+use crate::value::Str;
+
+/// One result of a check: a failing (or inconclusive) place.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// `True`: a finding. `Unknown`: inconclusive.
+    pub truth: Tri,
+    /// The logical thing at fault (`aws_s3_bucket.logs`, `jobs.build.steps[2]`).
+    pub address: Str,
+    pub instance: Option<Str>,
+    pub witness: Witness,
+    /// Extra locations shown with the finding.
+    pub context: Vec<(Span, Str)>,
+    /// Replaces the policy's message template when set.
+    pub message: Option<String>,
+}
+
+pub struct CheckCx<'a> {
+    pub set: &'a SubjectSet,
+    pub policy: &'a Policy,
+    pub args: &'a toml::Table,
+    pub sources: &'a SourceMap,
+}
+
+pub struct Check {
+    pub name: &'static str,
+    pub input: InputKind,
+    /// One line for the policy-writing docs.
+    pub description: &'static str,
+    pub run: fn(&CheckCx, &mut Vec<Hit>),
+}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// Every registered check.
+pub static CHECKS: &[Check] = &[];
+
+pub fn lookup(name: &str) -> Option<&'static Check> {
+    CHECKS.iter().find(|c| c.name == name)
+}
+
+pub fn names() -> Vec<&'static str> {
+    CHECKS.iter().map(|c| c.name).collect()
+}

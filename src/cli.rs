@@ -1,0 +1,297 @@
+//! The command line: argument definitions (clap derive) and the commands.
+//! This is the edge of the program, where errors become messages and exit codes.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::discover::DiscoverOptions;
+use crate::finding::Status;
+use crate::output::{self, Format, OutputCx};
+use crate::policy::{Registry, Severity};
+use crate::scan::{self, ScanOptions};
+use crate::terraform::TfOptions;
+
+/// Security and compliance scanner for Terraform, Dockerfiles and CI configuration.
+#[derive(Debug, Parser)]
+#[command(name = "palisade", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories and report findings.
+    Scan(ScanArgs),
+    /// List the policies: id, severity, category, title.
+    Rules(RulesArgs),
+    /// Show a policy's documentation.
+    Explain {
+        /// Policy id, name or alias (e.g. TF0001).
+        policy: String,
+    },
+    /// Write the generated policy documentation (docs/policies).
+    #[command(hide = true)]
+    Docs {
+        /// Repository root to write into.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+}
+
+/// When findings fail the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    /// Never fail because of findings.
+    None,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to a file instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Exit with code 1 when a finding of this severity or higher is reported.
+    #[arg(long, value_enum, default_value_t = FailOn::Low)]
+    pub fail_on: FailOn,
+    /// Leave out files and folders matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Also report policies whose inputs are unknown, as notes.
+    #[arg(long)]
+    pub show_inconclusive: bool,
+    /// Set a Terraform input variable (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Skip files larger than this many bytes.
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    pub max_file_size: u64,
+    /// Give up parsing a file after this many seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub parse_timeout: f64,
+    /// Directory that paths in the report are relative to (default: the git
+    /// repository root, else the first path).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+    /// Only run these policies (ids or names, repeatable).
+    #[arg(long = "policy", value_name = "ID")]
+    pub only: Vec<String>,
+    /// Do not print notices about files that could not be scanned.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format (text or json).
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Exit codes, documented in `docs/usage.md`.
+pub mod exit {
+    pub const CLEAN: u8 = 0;
+    pub const FINDINGS: u8 = 1;
+    pub const ERROR: u8 = 2;
+}
+
+pub fn builtin_registry() -> Result<Registry> {
+    Registry::builtin().map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        anyhow::anyhow!("invalid built-in policies:\n{}", lines.join("\n"))
+    })
+}
+
+/// Write `content` to `path` atomically: a temporary file beside it, then a rename.
+pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.palisade-tmp-{}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(content)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("cannot write {}", path.display()))
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Scan(args) => scan_command(args),
+        Command::Rules(args) => rules_command(args),
+        Command::Explain { policy } => {
+            let registry = builtin_registry()?;
+            let Some(p) = registry.get(&policy) else {
+                bail!("no policy `{policy}`; `palisade rules` lists them");
+            };
+            print_out(&format!("{}\n", p.markdown()))?;
+            Ok(ExitCode::from(exit::CLEAN))
+        }
+        Command::Docs { root } => {
+            let registry = builtin_registry()?;
+            let dir = root.join("docs/policies");
+            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            for entry in std::fs::read_dir(&dir)? {
+                let p = entry?.path();
+                if p.extension().is_some_and(|e| e == "md") {
+                    std::fs::remove_file(&p)?;
+                }
+            }
+            for (rel, content) in crate::docs::generated_files(&registry) {
+                write_atomic(&root.join(rel), content.as_bytes())?;
+            }
+            Ok(ExitCode::from(exit::CLEAN))
+        }
+    }
+}
+
+fn print_out(s: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`palisade rules | head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn rules_command(args: RulesArgs) -> Result<ExitCode> {
+    let registry = builtin_registry()?;
+    let policies = registry.sorted();
+    let s = match args.format {
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = policies
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "id": &*p.id, "name": &*p.name, "severity": p.severity.as_str(),
+                        "category": p.category.as_str(), "input": p.input.as_str(), "title": p.title,
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&rows)? + "\n"
+        }
+        _ => {
+            let mut s = String::new();
+            for p in policies {
+                s.push_str(&format!(
+                    "{:<8} {:<8} {:<18} {:<15} {}\n",
+                    p.id,
+                    p.severity.as_str(),
+                    p.category.as_str(),
+                    p.input.as_str(),
+                    p.title
+                ));
+            }
+            s
+        }
+    };
+    print_out(&s)?;
+    Ok(ExitCode::from(exit::CLEAN))
+}
+
+fn scan_command(args: ScanArgs) -> Result<ExitCode> {
+    let mut registry = builtin_registry()?;
+    if !args.only.is_empty() {
+        for key in &args.only {
+            if registry.get(key).is_none() {
+                bail!("--policy {key}: no such policy; `palisade rules` lists them");
+            }
+        }
+        let only = args.only.clone();
+        registry.retain(|p| only.iter().any(|k| p.is_named(k)));
+    }
+    let mut vars = Vec::new();
+    for v in &args.vars {
+        let Some((name, value)) = v.split_once('=') else {
+            bail!("--var {v}: expected NAME=VALUE");
+        };
+        vars.push((name.trim().to_string(), value.to_string()));
+    }
+    if !(args.parse_timeout > 0.0 && args.parse_timeout.is_finite()) {
+        bail!("--parse-timeout must be a positive number of seconds");
+    }
+    for p in &args.paths {
+        if !p.exists() {
+            bail!("{}: no such file or directory", p.display());
+        }
+    }
+    let options = ScanOptions {
+        paths: args.paths.clone(),
+        discover: DiscoverOptions {
+            exclude: args.exclude.clone(),
+            threads: 0,
+        },
+        max_file_size: args.max_file_size,
+        parse_budget: Duration::from_secs_f64(args.parse_timeout),
+        show_inconclusive: args.show_inconclusive,
+        terraform: TfOptions { vars },
+        root: args.root.clone(),
+    };
+    let report = scan::scan(&options, &registry)?;
+    if !args.quiet {
+        let mut err = std::io::stderr().lock();
+        for n in &report.notices {
+            let _ = writeln!(err, "palisade: {n}");
+        }
+    }
+    let color = args.output.is_none()
+        && args.format == Format::Text
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let rendered = output::render(
+        args.format,
+        &OutputCx {
+            report: &report,
+            registry: &registry,
+            color,
+        },
+    );
+    match &args.output {
+        Some(path) => write_atomic(path, rendered.as_bytes())?,
+        None => print_out(&rendered)?,
+    }
+    if report.had_errors() {
+        return Ok(ExitCode::from(exit::ERROR));
+    }
+    let failing = args.fail_on.threshold().is_some_and(|t| {
+        report
+            .findings
+            .iter()
+            .any(|f| f.suppression.is_none() && f.status == Status::Fail && f.severity >= t)
+    });
+    Ok(ExitCode::from(if failing { exit::FINDINGS } else { exit::CLEAN }))
+}

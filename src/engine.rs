@@ -1,0 +1,129 @@
+//! Runs policies over subject sets and turns their outcomes into findings.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::checks::{self, CheckCx, Hit};
+use crate::finding::{Finding, Status};
+use crate::policy::condition::{EvalCx, Tri, eval};
+use crate::policy::{Policy, Registry, Rule};
+use crate::source::SourceMap;
+use crate::subject::SubjectSet;
+
+/// Evaluate every applicable policy of `registry` on `set`.
+pub fn run(registry: &Registry, set: &SubjectSet, sources: &SourceMap) -> Vec<Finding> {
+    let Some(input) = set.input else {
+        return Vec::new();
+    };
+    let mut findings = Vec::new();
+    for policy in &registry.policies {
+        if !policy.input.applies_to(input) {
+            continue;
+        }
+        let hits = hits_of(policy, set, sources);
+        findings.extend(group(policy, hits));
+    }
+    findings
+}
+
+/// The raw hits of one policy on one set.
+pub fn hits_of(policy: &Policy, set: &SubjectSet, sources: &SourceMap) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    match &policy.rule {
+        Rule::Condition(cond) => {
+            for selector in &policy.selectors {
+                for subject in set.select(&selector.class, &selector.kinds) {
+                    let cx = EvalCx { subject, set };
+                    let outcome = eval(cond, &cx, cx.root());
+                    if outcome.truth == Tri::False {
+                        continue;
+                    }
+                    let witness = outcome.witness.unwrap_or(crate::policy::condition::Witness {
+                        span: subject.header,
+                        path: String::new(),
+                        value: None,
+                        related: vec![],
+                    });
+                    hits.push(Hit {
+                        truth: outcome.truth,
+                        address: subject.address.clone(),
+                        instance: subject.instance.clone(),
+                        witness,
+                        context: subject.context.clone(),
+                        message: None,
+                    });
+                }
+            }
+        }
+        Rule::Check { name, args } => {
+            if let Some(check) = checks::lookup(name) {
+                let cx = CheckCx {
+                    set,
+                    policy,
+                    args,
+                    sources,
+                };
+                (check.run)(&cx, &mut hits);
+            }
+        }
+    }
+    hits
+}
+
+fn fill(template: &str, resource: &str, path: &str, value: Option<&str>) -> String {
+    template
+        .replace("{resource}", resource)
+        .replace("{path}", if path.is_empty() { "the configuration" } else { path })
+        .replace("{value}", value.unwrap_or("unset"))
+}
+
+/// Turn hits into findings, grouping the instances of one `count` /
+/// `for_each` resource that fail at the same place into one finding.
+fn group(policy: &Arc<Policy>, hits: Vec<Hit>) -> Vec<Finding> {
+    // Key: status, primary location, base address, path.
+    let mut groups: BTreeMap<(u8, u32, u32, u32, String, String), Vec<Hit>> = BTreeMap::new();
+    for hit in hits {
+        let base = match &hit.instance {
+            Some(k) => hit.address.strip_suffix(&**k).unwrap_or(&hit.address).to_string(),
+            None => hit.address.to_string(),
+        };
+        let key = (
+            (hit.truth == Tri::Unknown) as u8,
+            hit.witness.span.file.0,
+            hit.witness.span.start,
+            hit.witness.span.end,
+            base,
+            hit.witness.path.clone(),
+        );
+        groups.entry(key).or_default().push(hit);
+    }
+    let mut out = Vec::new();
+    for ((unknown, _, _, _, base, path), hits) in groups {
+        let first = &hits[0];
+        let instances: Vec<String> = hits.iter().filter_map(|h| h.instance.as_ref().map(|k| k.to_string())).collect();
+        let shown = if hits.len() == 1 { first.address.to_string() } else { base.clone() };
+        let mut message = match &first.message {
+            Some(m) => m.clone(),
+            None => fill(&policy.message, &shown, &first.witness.path, first.witness.value.as_deref()),
+        };
+        if hits.len() > 1 && !instances.is_empty() {
+            message.push_str(&format!(" (instances {})", instances.join(", ")));
+        }
+        let mut related = first.witness.related.clone();
+        related.extend(first.context.iter().map(|(s, m)| (*s, m.to_string())));
+        out.push(Finding {
+            policy: policy.clone(),
+            severity: policy.severity,
+            status: if unknown == 1 { Status::Inconclusive } else { Status::Fail },
+            message,
+            address: base,
+            path,
+            primary: first.witness.span,
+            related,
+            instances,
+            suppression: None,
+            sensitive: Vec::new(),
+        });
+    }
+    out
+}

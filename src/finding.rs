@@ -1,0 +1,79 @@
+//! Findings: what a scan reports.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::policy::{Policy, Severity};
+use crate::source::{SourceMap, Span};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The policy fails on known values.
+    Fail,
+    /// The policy's inputs are not known; shown only with `--show-inconclusive`.
+    Inconclusive,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SuppressionKind {
+    /// A comment in the scanned file.
+    InSource,
+    /// A baseline or configuration file.
+    External,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    pub justification: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub policy: Arc<Policy>,
+    /// Effective severity (after configuration overrides).
+    pub severity: Severity,
+    pub status: Status,
+    pub message: String,
+    /// Logical address without instance key (`aws_s3_bucket.logs`).
+    pub address: String,
+    /// Attribute or key path inside the subject (`ingress[0].cidr_blocks`).
+    pub path: String,
+    pub primary: Span,
+    pub related: Vec<(Span, String)>,
+    /// Instance keys of `count` / `for_each` instances grouped in this finding.
+    pub instances: Vec<String>,
+    pub suppression: Option<Suppression>,
+    /// Byte ranges whose text must never be shown in full (a secret).
+    pub sensitive: Vec<Span>,
+}
+
+impl Finding {
+    /// A fingerprint that survives lines moving: rule, file, logical address
+    /// and path, never the line or the flagged value.
+    pub fn fingerprint(&self, sources: &SourceMap) -> String {
+        let file = &sources.get(self.primary.file).display;
+        let mut h = Sha256::new();
+        for part in [&*self.policy.id, file.as_str(), self.address.as_str(), self.path.as_str()] {
+            h.update(part.as_bytes());
+            h.update([0u8]);
+        }
+        let digest = h.finalize();
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Sort key: file, position, rule.
+    pub fn sort_key(&self, sources: &SourceMap) -> (String, u32, u32, String, String) {
+        (
+            sources.get(self.primary.file).display.clone(),
+            self.primary.start,
+            self.primary.end,
+            self.policy.id.to_string(),
+            self.message.clone(),
+        )
+    }
+}

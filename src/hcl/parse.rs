@@ -1,0 +1,953 @@
+//! tree-sitter-hcl concrete syntax tree → [`Body`].
+//!
+//! Two grammar quirks shape this file (see `design/rust-deps.md`): whitespace
+//! next to `${…}` / `%{…}` belongs to no node, so template literals are sliced
+//! from the source between nodes; and `<<-` heredocs are not dedented by the
+//! grammar, so the common indentation is removed here.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tree_sitter::Node;
+
+use super::*;
+use crate::source::FileId;
+use crate::syntax::{self, Grammar, ParseFailure};
+
+/// The result of parsing one HCL file.
+#[derive(Debug)]
+pub struct ParsedHcl {
+    pub body: Body,
+    pub comments: Vec<Comment>,
+    /// First syntax error: byte offset and a short description.
+    pub error: Option<(usize, &'static str)>,
+}
+
+/// Parse HCL source into a [`Body`]. Syntax errors are recovered locally and
+/// the first one is reported in [`ParsedHcl::error`].
+pub fn parse_hcl(file: FileId, text: &str, budget: Duration) -> Result<ParsedHcl, ParseFailure> {
+    let tree = syntax::parse(Grammar::Hcl, text, budget)?;
+    let root = tree.root_node();
+    let mut cx = Cx {
+        file,
+        src: text,
+        comments: Vec::new(),
+    };
+    let mut body = Body::default();
+    let mut cursor = root.walk();
+    for child in root.named_children(&mut cursor) {
+        match child.kind() {
+            "body" => body = cx.body(child),
+            "comment" => cx.comment(child),
+            _ => {}
+        }
+    }
+    Ok(ParsedHcl {
+        body,
+        comments: cx.comments,
+        error: syntax::first_error(root),
+    })
+}
+
+struct Cx<'s> {
+    file: FileId,
+    src: &'s str,
+    comments: Vec<Comment>,
+}
+
+fn children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor).collect()
+}
+
+impl<'s> Cx<'s> {
+    fn span(&self, node: Node) -> Span {
+        Span::new(self.file, node.start_byte(), node.end_byte())
+    }
+
+    fn text(&self, node: Node) -> &'s str {
+        &self.src[node.byte_range()]
+    }
+
+    fn comment(&mut self, node: Node) {
+        self.comments.push(Comment {
+            text: self.text(node).into(),
+            span: self.span(node),
+        });
+    }
+
+    fn body(&mut self, node: Node) -> Body {
+        let mut body = Body::default();
+        for child in children(node) {
+            match child.kind() {
+                "attribute" => {
+                    if let Some(a) = self.attribute(child) {
+                        body.attributes.push(a);
+                    }
+                }
+                "block" => {
+                    if let Some(b) = self.block(child) {
+                        body.blocks.push(b);
+                    }
+                }
+                "comment" => self.comment(child),
+                _ => {}
+            }
+        }
+        body
+    }
+
+    fn attribute(&mut self, node: Node) -> Option<Attribute> {
+        let kids = children(node);
+        let name = kids.iter().find(|n| n.kind() == "identifier")?;
+        let value = kids
+            .iter()
+            .find(|n| n.kind() == "expression")
+            .map(|e| self.expr(*e))
+            .unwrap_or_else(|| Expr {
+                kind: ExprKind::Invalid,
+                span: self.span(node),
+            });
+        for k in &kids {
+            if k.kind() == "comment" {
+                self.comment(*k);
+            }
+        }
+        Some(Attribute {
+            name: self.text(*name).into(),
+            name_span: self.span(*name),
+            value,
+            span: self.span(node),
+        })
+    }
+
+    fn block(&mut self, node: Node) -> Option<Block> {
+        let kids = children(node);
+        let ty = kids.first().filter(|n| n.kind() == "identifier")?;
+        let mut labels = Vec::new();
+        let mut body = Body::default();
+        let mut header_end = node.end_byte();
+        for k in &kids[1..] {
+            match k.kind() {
+                "string_lit" => labels.push(self.string_lit(*k).into()),
+                "identifier" => labels.push(self.text(*k).into()),
+                "block_start" => header_end = k.start_byte(),
+                "body" => body = self.body(*k),
+                "comment" => self.comment(*k),
+                _ => {}
+            }
+        }
+        let header_end = self.src[..header_end].trim_end().len().max(ty.end_byte());
+        Some(Block {
+            ty: self.text(*ty).into(),
+            labels,
+            body,
+            span: self.span(node),
+            header: Span::new(self.file, node.start_byte(), header_end),
+        })
+    }
+
+    /// A `string_lit`: a quoted string without interpolation.
+    fn string_lit(&self, node: Node) -> String {
+        let (start, end) = quoted_content(node);
+        unescape_quoted(&self.src[start..end])
+    }
+
+    fn invalid(&self, node: Node) -> Expr {
+        Expr {
+            kind: ExprKind::Invalid,
+            span: self.span(node),
+        }
+    }
+
+    fn expr(&mut self, node: Node) -> Expr {
+        match node.kind() {
+            "expression" => {
+                let kids = children(node);
+                self.expr_seq(&kids, self.span(node))
+            }
+            _ => {
+                let span = self.span(node);
+                self.expr_seq(&[node], span)
+            }
+        }
+    }
+
+    /// An expression written as a sequence of sibling nodes: a primary
+    /// expression followed by attribute accesses, indexes and splats.
+    fn expr_seq(&mut self, nodes: &[Node], span: Span) -> Expr {
+        let mut nodes: Vec<Node> = nodes
+            .iter()
+            .copied()
+            .filter(|n| {
+                if n.kind() == "comment" {
+                    self.comment(*n);
+                    false
+                } else {
+                    true
+                }
+            })
+            .collect();
+        if nodes.is_empty() {
+            return Expr {
+                kind: ExprKind::Invalid,
+                span,
+            };
+        }
+        // `( expression )` as the primary.
+        let (mut current, rest) = if nodes[0].kind() == "(" {
+            let close = nodes.iter().position(|n| n.kind() == ")").unwrap_or(nodes.len());
+            let inner = nodes[1..close.max(1)].to_vec();
+            let inner_span = Span::new(
+                self.file,
+                nodes[0].start_byte(),
+                nodes.get(close).map(|n| n.end_byte()).unwrap_or(span.end as usize),
+            );
+            let e = self.expr_seq(&inner, inner_span);
+            let rest = nodes.split_off((close + 1).min(nodes.len()));
+            (
+                Expr {
+                    kind: e.kind,
+                    span: inner_span,
+                },
+                rest,
+            )
+        } else {
+            let first = nodes[0];
+            (self.primary(first), nodes.split_off(1))
+        };
+        for post in rest {
+            let whole = Span::new(self.file, current.span.start as usize, post.end_byte());
+            current = match post.kind() {
+                "get_attr" => {
+                    let name = children(post)
+                        .into_iter()
+                        .find(|n| n.kind() == "identifier")
+                        .map(|n| self.text(n))
+                        .unwrap_or("");
+                    Expr {
+                        kind: ExprKind::GetAttr(Box::new(current), name.into()),
+                        span: whole,
+                    }
+                }
+                "index" => {
+                    let key = self.index_key(post);
+                    Expr {
+                        kind: ExprKind::Index(Box::new(current), Box::new(key)),
+                        span: whole,
+                    }
+                }
+                "splat" => {
+                    let mut each = Vec::new();
+                    for s in children(post) {
+                        for t in children(s) {
+                            match t.kind() {
+                                "get_attr" => {
+                                    let name = children(t)
+                                        .into_iter()
+                                        .find(|n| n.kind() == "identifier")
+                                        .map(|n| self.text(n))
+                                        .unwrap_or("");
+                                    each.push(Traverser::Attr(name.into()));
+                                }
+                                "index" => each.push(Traverser::Index(self.index_key(t))),
+                                _ => {}
+                            }
+                        }
+                    }
+                    Expr {
+                        kind: ExprKind::Splat {
+                            target: Box::new(current),
+                            each,
+                        },
+                        span: whole,
+                    }
+                }
+                _ => Expr {
+                    kind: ExprKind::Invalid,
+                    span: whole,
+                },
+            };
+        }
+        current
+    }
+
+    fn index_key(&mut self, index: Node) -> Expr {
+        let Some(inner) = index.named_child(0) else {
+            return self.invalid(index);
+        };
+        match inner.kind() {
+            "new_index" => children(inner)
+                .into_iter()
+                .find(|n| n.kind() == "expression")
+                .map(|e| self.expr(e))
+                .unwrap_or_else(|| self.invalid(inner)),
+            "legacy_index" => {
+                // `.0`: the digits follow the dot.
+                let digits = self.text(inner).trim_start_matches('.');
+                Expr {
+                    kind: digits
+                        .parse::<f64>()
+                        .map(ExprKind::Number)
+                        .unwrap_or(ExprKind::Invalid),
+                    span: self.span(inner),
+                }
+            }
+            _ => self.invalid(inner),
+        }
+    }
+
+    fn primary(&mut self, node: Node) -> Expr {
+        let span = self.span(node);
+        let kind = match node.kind() {
+            "expression" => return self.expr(node),
+            "literal_value" => match node.named_child(0) {
+                Some(lit) => match lit.kind() {
+                    "numeric_lit" => self
+                        .text(lit)
+                        .parse::<f64>()
+                        .map(ExprKind::Number)
+                        .unwrap_or(ExprKind::Invalid),
+                    "bool_lit" => ExprKind::Bool(self.text(lit) == "true"),
+                    "null_lit" => ExprKind::Null,
+                    "string_lit" => {
+                        let (start, end) = quoted_content(lit);
+                        ExprKind::Template(Template {
+                            parts: vec![TemplatePart::Literal(
+                                unescape_quoted(&self.src[start..end]),
+                                Span::new(self.file, start, end),
+                            )],
+                        })
+                    }
+                    _ => ExprKind::Invalid,
+                },
+                None => ExprKind::Invalid,
+            },
+            "variable_expr" => ExprKind::Variable(self.text(node).into()),
+            "template_expr" => match node.named_child(0) {
+                Some(t) if t.kind() == "quoted_template" => {
+                    let (start, end) = quoted_content(t);
+                    let kids = children(t);
+                    ExprKind::Template(self.template(&kids, start, end, TemplateMode::Quoted))
+                }
+                Some(t) if t.kind() == "heredoc_template" => ExprKind::Template(self.heredoc(t)),
+                _ => ExprKind::Invalid,
+            },
+            "function_call" => {
+                let kids = children(node);
+                let name = kids
+                    .iter()
+                    .take_while(|n| n.kind() != "(")
+                    .map(|n| self.text(*n))
+                    .collect::<String>();
+                let mut args = Vec::new();
+                let mut expand_final = false;
+                if let Some(fa) = kids.iter().find(|n| n.kind() == "function_arguments") {
+                    for a in children(*fa) {
+                        match a.kind() {
+                            "expression" => args.push(self.expr(a)),
+                            "ellipsis" => expand_final = true,
+                            "comment" => self.comment(a),
+                            _ => {}
+                        }
+                    }
+                }
+                ExprKind::Call {
+                    name: name.into(),
+                    args,
+                    expand_final,
+                }
+            }
+            "collection_value" => match node.named_child(0) {
+                Some(t) if t.kind() == "tuple" => {
+                    let mut items = Vec::new();
+                    for c in children(t) {
+                        match c.kind() {
+                            "expression" => items.push(self.expr(c)),
+                            "comment" => self.comment(c),
+                            _ => {}
+                        }
+                    }
+                    ExprKind::Tuple(items)
+                }
+                Some(o) if o.kind() == "object" => {
+                    let mut items = Vec::new();
+                    for c in children(o) {
+                        match c.kind() {
+                            "object_elem" => {
+                                let (Some(k), Some(v)) =
+                                    (c.child_by_field_name("key"), c.child_by_field_name("val"))
+                                else {
+                                    continue;
+                                };
+                                let key = self.object_key(k);
+                                let val = self.expr(v);
+                                items.push((key, val));
+                            }
+                            "comment" => self.comment(c),
+                            _ => {}
+                        }
+                    }
+                    ExprKind::Object(items)
+                }
+                _ => ExprKind::Invalid,
+            },
+            "conditional" => {
+                let mut e: Vec<Expr> = children(node)
+                    .into_iter()
+                    .filter(|n| n.kind() == "expression")
+                    .map(|n| self.expr(n))
+                    .collect();
+                if e.len() != 3 {
+                    ExprKind::Invalid
+                } else {
+                    let f = e.pop().unwrap_or_else(|| self.invalid(node));
+                    let t = e.pop().unwrap_or_else(|| self.invalid(node));
+                    let c = e.pop().unwrap_or_else(|| self.invalid(node));
+                    ExprKind::Conditional(Box::new(c), Box::new(t), Box::new(f))
+                }
+            }
+            "operation" => match node.named_child(0) {
+                Some(op) => return self.operation(op),
+                None => ExprKind::Invalid,
+            },
+            "for_expr" => match node.named_child(0) {
+                Some(f) => self.for_expr(f),
+                None => ExprKind::Invalid,
+            },
+            "comment" => ExprKind::Invalid,
+            _ => ExprKind::Invalid,
+        };
+        Expr { kind, span }
+    }
+
+    /// Object keys: a bare name is a string, `(expr)` or anything else is evaluated.
+    fn object_key(&mut self, key: Node) -> Expr {
+        let kids = children(key);
+        if let [only] = kids.as_slice()
+            && only.kind() == "variable_expr"
+        {
+            return Expr {
+                kind: ExprKind::Template(Template {
+                    parts: vec![TemplatePart::Literal(
+                        self.text(*only).to_string(),
+                        self.span(*only),
+                    )],
+                }),
+                span: self.span(*only),
+            };
+        }
+        self.expr(key)
+    }
+
+    fn operation(&mut self, op: Node) -> Expr {
+        let span = self.span(op);
+        let kids = children(op);
+        match op.kind() {
+            "unary_operation" => {
+                let Some(sym) = kids.first() else {
+                    return self.invalid(op);
+                };
+                let uop = if sym.kind() == "!" {
+                    UnaryOp::Not
+                } else {
+                    UnaryOp::Neg
+                };
+                let operand = self.expr_seq(&kids[1..], span);
+                Expr {
+                    kind: ExprKind::Unary(uop, Box::new(operand)),
+                    span,
+                }
+            }
+            "binary_operation" => {
+                // The operator is the first anonymous token outside parentheses.
+                let mut depth = 0;
+                let mut at = None;
+                for (i, k) in kids.iter().enumerate() {
+                    match k.kind() {
+                        "(" => depth += 1,
+                        ")" => depth -= 1,
+                        _ if depth == 0 && !k.is_named() && i > 0 => {
+                            if let Some(b) = binary_op(k.kind()) {
+                                at = Some((i, b));
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                let Some((i, bop)) = at else {
+                    return self.invalid(op);
+                };
+                let lspan = Span::new(self.file, kids[0].start_byte(), kids[i - 1].end_byte());
+                let rspan = Span::new(
+                    self.file,
+                    kids.get(i + 1).map(|n| n.start_byte()).unwrap_or(op.end_byte()),
+                    op.end_byte(),
+                );
+                let left = self.expr_seq(&kids[..i], lspan);
+                let right = self.expr_seq(&kids[i + 1..], rspan);
+                Expr {
+                    kind: ExprKind::Binary(bop, Box::new(left), Box::new(right)),
+                    span,
+                }
+            }
+            _ => self.invalid(op),
+        }
+    }
+
+    fn for_expr(&mut self, f: Node) -> ExprKind {
+        let kids = children(f);
+        let Some(intro) = kids.iter().find(|n| n.kind() == "for_intro") else {
+            return ExprKind::Invalid;
+        };
+        let intro_kids = children(*intro);
+        let idents: Vec<Str> = intro_kids
+            .iter()
+            .filter(|n| n.kind() == "identifier")
+            .map(|n| Str::from(self.text(*n)))
+            .collect();
+        let Some(coll) = intro_kids.iter().find(|n| n.kind() == "expression") else {
+            return ExprKind::Invalid;
+        };
+        let (key_var, value_var) = match idents.as_slice() {
+            [v] => (None, v.clone()),
+            [k, v] => (Some(k.clone()), v.clone()),
+            _ => return ExprKind::Invalid,
+        };
+        let collection = self.expr(*coll);
+        let exprs: Vec<Node> = kids
+            .iter()
+            .copied()
+            .filter(|n| n.kind() == "expression")
+            .collect();
+        let condition = kids
+            .iter()
+            .find(|n| n.kind() == "for_cond")
+            .and_then(|c| children(*c).into_iter().find(|n| n.kind() == "expression"))
+            .map(|e| self.expr(e));
+        let grouping = kids.iter().any(|n| n.kind() == "ellipsis");
+        let (key, value) = if f.kind() == "for_object_expr" {
+            match exprs.as_slice() {
+                [k, v] => (Some(self.expr(*k)), self.expr(*v)),
+                _ => return ExprKind::Invalid,
+            }
+        } else {
+            match exprs.as_slice() {
+                [v] => (None, self.expr(*v)),
+                _ => return ExprKind::Invalid,
+            }
+        };
+        ExprKind::For(Box::new(ForExpr {
+            key_var,
+            value_var,
+            collection,
+            key,
+            value,
+            condition,
+            grouping,
+        }))
+    }
+
+    fn heredoc(&mut self, node: Node) -> Template {
+        let kids = children(node);
+        let strip = kids
+            .iter()
+            .find(|n| n.kind() == "heredoc_start")
+            .is_some_and(|n| self.text(*n) == "<<-");
+        let idents: Vec<&Node> = kids
+            .iter()
+            .filter(|n| n.kind() == "heredoc_identifier")
+            .collect();
+        let (Some(open), Some(close)) = (idents.first(), idents.get(1)) else {
+            return Template::default();
+        };
+        // Content starts on the line after the opening marker and ends where
+        // the closing marker's line starts.
+        let after_open = open.end_byte();
+        let start = self.src[after_open..]
+            .find('\n')
+            .map(|i| after_open + i + 1)
+            .unwrap_or(after_open)
+            .min(close.start_byte());
+        let end = self.src[..close.start_byte()]
+            .rfind('\n')
+            .map(|i| i + 1)
+            .unwrap_or(close.start_byte())
+            .max(start);
+        let indent = if strip {
+            min_indent(&self.src[start..end])
+        } else {
+            0
+        };
+        self.template(&kids, start, end, TemplateMode::Heredoc { indent })
+    }
+
+    /// Build a template from the nodes of a quoted string, heredoc or
+    /// directive body lying in `start..end`; literal text is sliced from the
+    /// source gaps between interpolations and directives.
+    fn template(&mut self, nodes: &[Node], start: usize, end: usize, mode: TemplateMode) -> Template {
+        let mut parts: Vec<TemplatePart> = Vec::new();
+        let mut pos = start;
+        let mut strip_next = false;
+        for n in nodes {
+            if n.start_byte() < start || n.end_byte() > end {
+                continue;
+            }
+            match n.kind() {
+                "template_interpolation" | "template_directive" => {}
+                _ => continue,
+            }
+            let (strip_before, strip_after) = self.strip_markers(*n);
+            self.push_literal(&mut parts, pos, n.start_byte(), mode, strip_next, strip_before);
+            strip_next = strip_after;
+            pos = n.end_byte();
+            match n.kind() {
+                "template_interpolation" => {
+                    let e = children(*n)
+                        .into_iter()
+                        .find(|c| c.kind() == "expression")
+                        .map(|c| self.expr(c))
+                        .unwrap_or_else(|| self.invalid(*n));
+                    parts.push(TemplatePart::Interpolation(e));
+                }
+                _ => {
+                    if let Some(d) = n.named_child(0) {
+                        if let Some(p) = self.directive(d, mode) {
+                            parts.push(p);
+                        }
+                    }
+                }
+            }
+        }
+        self.push_literal(&mut parts, pos, end, mode, strip_next, false);
+        Template { parts }
+    }
+
+    /// Whether a template node strips whitespace before it (`${~`) and after it (`~}`).
+    fn strip_markers(&self, n: Node) -> (bool, bool) {
+        let text = self.text(n);
+        (
+            text.starts_with("${~") || text.starts_with("%{~"),
+            text.ends_with("~}"),
+        )
+    }
+
+    fn push_literal(
+        &self,
+        parts: &mut Vec<TemplatePart>,
+        from: usize,
+        to: usize,
+        mode: TemplateMode,
+        trim_start: bool,
+        trim_end: bool,
+    ) {
+        if from >= to {
+            return;
+        }
+        let raw = &self.src[from..to];
+        let mut text = match mode {
+            TemplateMode::Quoted => unescape_quoted(raw),
+            TemplateMode::Heredoc { indent } => {
+                let raw = if indent > 0 {
+                    dedent(self.src, from, to, indent)
+                } else {
+                    raw.to_string()
+                };
+                unescape_template_markers(&raw)
+            }
+        };
+        if trim_start {
+            text = text.trim_start().to_string();
+        }
+        if trim_end {
+            text = text.trim_end().to_string();
+        }
+        if !text.is_empty() {
+            parts.push(TemplatePart::Literal(text, Span::new(self.file, from, to)));
+        }
+    }
+
+    fn directive(&mut self, d: Node, mode: TemplateMode) -> Option<TemplatePart> {
+        let kids = children(d);
+        match d.kind() {
+            "template_if" => {
+                let intro = kids.iter().find(|n| n.kind() == "template_if_intro")?;
+                let condition = children(*intro)
+                    .into_iter()
+                    .find(|n| n.kind() == "expression")
+                    .map(|e| self.expr(e))?;
+                let else_intro = kids.iter().find(|n| n.kind() == "template_else_intro");
+                let end_node = kids.iter().find(|n| n.kind() == "template_if_end");
+                let end = end_node.map(|n| n.start_byte()).unwrap_or(d.end_byte());
+                let then_end = else_intro.map(|n| n.start_byte()).unwrap_or(end);
+                let then = self.template(&kids, intro.end_byte(), then_end, mode);
+                let otherwise = else_intro.map(|e| self.template(&kids, e.end_byte(), end, mode));
+                Some(TemplatePart::If {
+                    condition,
+                    then,
+                    otherwise,
+                })
+            }
+            "template_for" => {
+                let start = kids.iter().find(|n| n.kind() == "template_for_start")?;
+                let sk = children(*start);
+                let idents: Vec<Str> = sk
+                    .iter()
+                    .filter(|n| n.kind() == "identifier")
+                    .map(|n| Str::from(self.text(*n)))
+                    .collect();
+                let collection = sk
+                    .iter()
+                    .find(|n| n.kind() == "expression")
+                    .map(|e| self.expr(*e))?;
+                let (key_var, value_var) = match idents.as_slice() {
+                    [v] => (None, v.clone()),
+                    [k, v] => (Some(k.clone()), v.clone()),
+                    _ => return None,
+                };
+                let end = kids
+                    .iter()
+                    .find(|n| n.kind() == "template_for_end")
+                    .map(|n| n.start_byte())
+                    .unwrap_or(d.end_byte());
+                let body = self.template(&kids, start.end_byte(), end, mode);
+                Some(TemplatePart::For {
+                    key_var,
+                    value_var,
+                    collection,
+                    body,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum TemplateMode {
+    Quoted,
+    Heredoc { indent: usize },
+}
+
+fn binary_op(token: &str) -> Option<BinaryOp> {
+    Some(match token {
+        "*" => BinaryOp::Mul,
+        "/" => BinaryOp::Div,
+        "%" => BinaryOp::Mod,
+        "+" => BinaryOp::Add,
+        "-" => BinaryOp::Sub,
+        "<" => BinaryOp::Lt,
+        "<=" => BinaryOp::Le,
+        ">" => BinaryOp::Gt,
+        ">=" => BinaryOp::Ge,
+        "==" => BinaryOp::Eq,
+        "!=" => BinaryOp::Ne,
+        "&&" => BinaryOp::And,
+        "||" => BinaryOp::Or,
+        _ => return None,
+    })
+}
+
+/// Byte range between the quotes of a quoted template or string literal.
+fn quoted_content(node: Node) -> (usize, usize) {
+    let mut start = node.start_byte();
+    let mut end = node.end_byte();
+    let mut cursor = node.walk();
+    for c in node.children(&mut cursor) {
+        match c.kind() {
+            "quoted_template_start" => start = c.end_byte(),
+            "quoted_template_end" => end = c.start_byte(),
+            _ => {}
+        }
+    }
+    (start, end.max(start))
+}
+
+/// HCL quoted-string escapes, plus `$${` and `%%{`.
+pub(crate) fn unescape_quoted(raw: &str) -> String {
+    if !raw.contains(['\\', '$', '%']) {
+        return raw.to_string();
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('r') => out.push('\r'),
+                Some('t') => out.push('\t'),
+                Some('"') => out.push('"'),
+                Some('\\') => out.push('\\'),
+                Some(u @ ('u' | 'U')) => {
+                    let n = if u == 'u' { 4 } else { 8 };
+                    let hex: String = (0..n).filter_map(|_| chars.next()).collect();
+                    match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                        Some(ch) => out.push(ch),
+                        None => {
+                            out.push('\\');
+                            out.push(u);
+                            out.push_str(&hex);
+                        }
+                    }
+                }
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            },
+            '$' | '%' if chars.peek() == Some(&c) => {
+                // `$${` → `${`, `%%{` → `%{`
+                let mut look = chars.clone();
+                look.next();
+                if look.peek() == Some(&'{') {
+                    chars.next();
+                }
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn unescape_template_markers(raw: &str) -> String {
+    if raw.contains("$${") || raw.contains("%%{") {
+        raw.replace("$${", "${").replace("%%{", "%{")
+    } else {
+        raw.to_string()
+    }
+}
+
+/// Smallest leading-whitespace width over the non-blank lines of `content`.
+fn min_indent(content: &str) -> usize {
+    content
+        .split('\n')
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
+        .min()
+        .unwrap_or(0)
+}
+
+/// Remove up to `indent` whitespace characters at the start of every source
+/// line inside `from..to`.
+fn dedent(src: &str, from: usize, to: usize, indent: usize) -> String {
+    let mut out = String::with_capacity(to - from);
+    let mut i = from;
+    while i < to {
+        let at_line_start = i == 0 || src.as_bytes()[i - 1] == b'\n';
+        if at_line_start {
+            let mut skipped = 0;
+            while skipped < indent && i < to && matches!(src.as_bytes()[i], b' ' | b'\t') {
+                i += 1;
+                skipped += 1;
+            }
+        }
+        let line_end = src[i..to].find('\n').map(|p| i + p + 1).unwrap_or(to);
+        out.push_str(&src[i..line_end]);
+        i = line_end;
+    }
+    out
+}
+
+#[allow(dead_code)]
+fn _assert_send() {
+    fn is_send<T: Send + Sync>() {}
+    is_send::<Body>();
+    is_send::<Arc<str>>();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> ParsedHcl {
+        parse_hcl(FileId(0), src, Duration::from_secs(5)).unwrap()
+    }
+
+    fn lit(e: &Expr) -> &str {
+        match &e.kind {
+            ExprKind::Template(t) => t.as_literal().expect("literal"),
+            other => panic!("not a template: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn blocks_labels_and_attributes() {
+        let p = parse("resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n  acl = \"private\"\n}\n");
+        assert!(p.error.is_none());
+        let b = &p.body.blocks[0];
+        assert_eq!(&*b.ty, "resource");
+        assert_eq!(b.labels, vec![Str::from("aws_s3_bucket"), Str::from("b")]);
+        assert_eq!(lit(&b.body.attribute("bucket").unwrap().value), "x");
+        assert_eq!(b.header.start, 0);
+        assert_eq!(b.header.end as usize, "resource \"aws_s3_bucket\" \"b\"".len());
+    }
+
+    #[test]
+    fn template_keeps_whitespace_next_to_interpolation() {
+        let p = parse("a = \"x  ${var.y}  z\"\n");
+        let ExprKind::Template(t) = &p.body.attributes[0].value.kind else {
+            panic!()
+        };
+        let lits: Vec<&str> = t
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                TemplatePart::Literal(s, _) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(lits, vec!["x  ", "  z"]);
+    }
+
+    #[test]
+    fn escapes_are_processed() {
+        let p = parse("a = \"$${x} \\n \\\"q\\\" \\u00e9\"\n");
+        assert_eq!(lit(&p.body.attributes[0].value), "${x} \n \"q\" \u{e9}");
+    }
+
+    #[test]
+    fn indented_heredoc_is_dedented() {
+        let p = parse("a = <<-EOT\n    one\n      two\n    EOT\n");
+        assert_eq!(lit(&p.body.attributes[0].value), "one\n  two\n");
+        let p = parse("a = <<EOT\n  raw \\n\nEOT\n");
+        assert_eq!(lit(&p.body.attributes[0].value), "  raw \\n\n");
+    }
+
+    #[test]
+    fn traversals_splats_calls_and_for() {
+        let p = parse(
+            "a = aws_instance.web[*].id\nb = merge(var.a, var.b...)\nc = [for k, v in var.m : v if v != \"\"]\nd = (1 + 2) * 3\ne = x.0\n",
+        );
+        assert!(p.error.is_none());
+        assert!(matches!(p.body.attributes[0].value.kind, ExprKind::Splat { .. }));
+        assert!(matches!(
+            p.body.attributes[1].value.kind,
+            ExprKind::Call { expand_final: true, .. }
+        ));
+        assert!(matches!(p.body.attributes[2].value.kind, ExprKind::For(_)));
+        let ExprKind::Binary(BinaryOp::Mul, l, _) = &p.body.attributes[3].value.kind else {
+            panic!("{:?}", p.body.attributes[3].value.kind)
+        };
+        assert!(matches!(l.kind, ExprKind::Binary(BinaryOp::Add, _, _)));
+        let ExprKind::Index(_, k) = &p.body.attributes[4].value.kind else {
+            panic!()
+        };
+        assert!(matches!(k.kind, ExprKind::Number(n) if n == 0.0));
+    }
+
+    #[test]
+    fn comments_are_collected() {
+        let p = parse("# one\nresource \"a\" \"b\" {\n  x = 1 # two\n}\n");
+        let texts: Vec<&str> = p.comments.iter().map(|c| &*c.text).collect();
+        assert!(texts.contains(&"# one") && texts.contains(&"# two"), "{texts:?}");
+    }
+
+    #[test]
+    fn errors_are_reported_not_fatal() {
+        let p = parse("resource \"a\" \"b\" {\n  x = \n}\nresource \"c\" \"d\" {}\n");
+        assert!(p.error.is_some());
+    }
+}

@@ -1,0 +1,22 @@
+//! Palisade: a security and compliance scanner for infrastructure code.
+//!
+//! The pipeline: [`discover`] files, parse them ([`hcl`]), evaluate
+//! ([`terraform`]) into [`subject`]s, run the [`policy`] set over them
+//! ([`engine`]), and render the [`finding`]s ([`output`]).
+
+pub mod checks;
+pub mod cli;
+pub mod discover;
+pub mod docs;
+pub mod engine;
+pub mod finding;
+pub mod hcl;
+pub mod notice;
+pub mod output;
+pub mod policy;
+pub mod scan;
+pub mod source;
+pub mod subject;
+pub mod syntax;
+pub mod terraform;
+pub mod value;

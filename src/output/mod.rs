@@ -1,0 +1,113 @@
+//! Output formats. Every format goes through the helpers here for locations
+//! and snippets, so that redaction of sensitive text happens in one place.
+
+pub mod json;
+pub mod sarif;
+pub mod text;
+
+use crate::finding::Finding;
+use crate::scan::ScanReport;
+use crate::source::{Position, SourceFile, Span};
+
+/// The formats `--format` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+/// Everything an output writer needs.
+pub struct OutputCx<'a> {
+    pub report: &'a ScanReport,
+    pub registry: &'a crate::policy::Registry,
+    /// Colour codes in text output.
+    pub color: bool,
+}
+
+/// Render a report in a format.
+pub fn render(format: Format, cx: &OutputCx) -> String {
+    match format {
+        Format::Text => text::render(cx),
+        Format::Json => json::render(cx),
+        Format::Sarif => sarif::render(cx),
+    }
+}
+
+/// A region in 1-based positions. Spans over several lines are cut to their
+/// first line: GitHub only annotates a pull request when every line of the
+/// region is in the diff, so narrow regions are shown more often.
+pub fn region(file: &SourceFile, span: Span) -> (Position, Position) {
+    let start = file.position(span.start);
+    let mut end = file.position(span.end.max(span.start));
+    if end.line != start.line {
+        let line = file.line_text(start.line);
+        end = Position {
+            line: start.line,
+            column: line.encode_utf16().count() as u32 + 1,
+        };
+    }
+    if end.column <= start.column {
+        end.column = start.column + 1;
+    }
+    (start, end)
+}
+
+/// Show at most a short prefix of a secret and its length.
+pub fn redact(secret: &str) -> String {
+    let n = secret.chars().count();
+    let keep = if n >= 16 { 4 } else if n >= 8 { 2 } else { 0 };
+    let prefix: String = secret.chars().take(keep).collect();
+    format!("{prefix}…[redacted, {n} chars]")
+}
+
+/// The source text of `range` (byte offsets) in `file` with every sensitive
+/// span of `finding` inside it redacted.
+pub fn masked(file: &SourceFile, finding: &Finding, range: std::ops::Range<usize>) -> String {
+    let text = &file.text;
+    let mut out = String::new();
+    let mut pos = range.start;
+    let mut spans: Vec<&Span> = finding
+        .sensitive
+        .iter()
+        .filter(|s| s.file == finding.primary.file && (s.start as usize) < range.end && (s.end as usize) > range.start)
+        .collect();
+    spans.sort_by_key(|s| s.start);
+    for s in spans {
+        let (a, b) = ((s.start as usize).max(pos), (s.end as usize).min(range.end));
+        if a > pos {
+            out.push_str(safe_slice(text, pos, a));
+        }
+        if b > a {
+            out.push_str(&redact(safe_slice(text, s.start as usize, s.end as usize)));
+        }
+        pos = pos.max(b);
+    }
+    if range.end > pos {
+        out.push_str(safe_slice(text, pos, range.end));
+    }
+    out
+}
+
+fn safe_slice(text: &str, a: usize, b: usize) -> &str {
+    let mut a = a.min(text.len());
+    let mut b = b.min(text.len()).max(a);
+    while !text.is_char_boundary(a) {
+        a -= 1;
+    }
+    while !text.is_char_boundary(b) {
+        b += 1;
+    }
+    &text[a..b]
+}
+
+/// The full lines of the primary region, masked: the SARIF snippet and the
+/// code frame's text.
+pub fn primary_lines(report: &ScanReport, f: &Finding) -> (u32, String) {
+    let file = report.sources.get(f.primary.file);
+    let (start, _) = region(file, f.primary);
+    let a = file.line_start(start.line) as usize;
+    let b = file.line_start(start.line + 1) as usize;
+    let text = masked(file, f, a..b);
+    (start.line, text.trim_end_matches(['\n', '\r']).to_string())
+}

@@ -1,0 +1,854 @@
+//! Conditions: compiled from [`ConditionDef`] and evaluated with three-valued
+//! logic. A condition is `True` (the subject fails the policy), `False`, or
+//! `Unknown` (it depends on a value Palisade does not know: inconclusive).
+//! Every outcome carries a witness: the narrowest location that explains it.
+
+use regex::Regex;
+
+use super::def::ConditionDef;
+use super::path::{Focus, Path, Resolution, resolve};
+use super::predicates::{self, Predicate};
+use crate::source::Span;
+use crate::subject::{Subject, SubjectSet};
+use crate::value::{Str, Val, ValKind, format_number};
+
+/// Kleene three-valued truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tri {
+    False,
+    Unknown,
+    True,
+}
+
+impl Tri {
+    pub fn not(self) -> Tri {
+        match self {
+            Tri::False => Tri::True,
+            Tri::True => Tri::False,
+            Tri::Unknown => Tri::Unknown,
+        }
+    }
+
+    pub fn from_bool(b: bool) -> Tri {
+        if b { Tri::True } else { Tri::False }
+    }
+}
+
+/// Why an outcome is what it is: where, along which path, with what value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Witness {
+    pub span: Span,
+    pub path: String,
+    /// The value involved, described for the message.
+    pub value: Option<String>,
+    /// Where the value actually came from when that is elsewhere (a
+    /// variable default, a tfvars file), or other related places.
+    pub related: Vec<(Span, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub truth: Tri,
+    pub witness: Option<Witness>,
+}
+
+impl Outcome {
+    fn new(truth: Tri, witness: Option<Witness>) -> Self {
+        Self { truth, witness }
+    }
+}
+
+#[derive(Debug)]
+pub enum Condition {
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+    Not(Box<Condition>),
+    Some { path: Path, cond: Box<Condition> },
+    Every { path: Path, cond: Box<Condition> },
+    Related {
+        types: Vec<Str>,
+        via: Path,
+        cond: Option<Box<Condition>>,
+    },
+    Predicate {
+        predicate: &'static Predicate,
+        path: Option<Path>,
+        args: toml::Table,
+    },
+    Test {
+        path: Path,
+        test: Test,
+        default: Option<Val>,
+        ignore_case: bool,
+    },
+    /// Evaluate `inner`, then report at `at` when that path exists.
+    At { inner: Box<Condition>, at: Path },
+}
+
+#[derive(Debug)]
+pub enum Test {
+    Exists(bool),
+    Equals(Val),
+    NotEquals(Val),
+    OneOf(Vec<Val>),
+    NotOneOf(Vec<Val>),
+    Matches(Regex),
+    NotMatches(Regex),
+    Contains(Val),
+    Compare(CmpOp, f64),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// A compile error with the byte offset in the policy file, when known.
+#[derive(Debug)]
+pub struct CompileError {
+    pub message: String,
+    pub offset: Option<usize>,
+}
+
+fn err(message: impl Into<String>, offset: Option<usize>) -> CompileError {
+    CompileError {
+        message: message.into(),
+        offset,
+    }
+}
+
+pub fn toml_to_val(v: &toml::Value) -> Val {
+    let kind = match v {
+        toml::Value::String(s) => ValKind::String(s.as_str().into()),
+        toml::Value::Integer(i) => ValKind::Number(*i as f64),
+        toml::Value::Float(f) => ValKind::Number(*f),
+        toml::Value::Boolean(b) => ValKind::Bool(*b),
+        toml::Value::Datetime(d) => ValKind::String(d.to_string().into()),
+        toml::Value::Array(a) => ValKind::List(a.iter().map(toml_to_val).collect()),
+        toml::Value::Table(t) => ValKind::Map(
+            t.iter()
+                .map(|(k, v)| crate::value::Entry {
+                    key: k.as_str().into(),
+                    key_span: None,
+                    value: toml_to_val(v),
+                })
+                .collect(),
+        ),
+    };
+    Val::new(kind, None)
+}
+
+fn path_of(s: &toml::Spanned<String>) -> Result<Path, CompileError> {
+    Path::parse(s.get_ref()).map_err(|m| err(m, Some(s.span().start)))
+}
+
+fn regex_of(s: &toml::Spanned<String>, ignore_case: bool) -> Result<Regex, CompileError> {
+    regex::RegexBuilder::new(s.get_ref())
+        .case_insensitive(ignore_case)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| err(format!("invalid regular expression: {e}"), Some(s.span().start)))
+}
+
+/// Compile a condition, checking that exactly one head is given and that
+/// every path, regex and predicate is valid.
+pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
+    let offset = def
+        .path
+        .as_ref()
+        .or(def.some.as_ref())
+        .or(def.every.as_ref())
+        .or(def.predicate.as_ref())
+        .or(def.via.as_ref())
+        .map(|s| s.span().start);
+    let tests = [
+        def.exists.is_some(),
+        def.equals.is_some(),
+        def.not_equals.is_some(),
+        def.one_of.is_some(),
+        def.not_one_of.is_some(),
+        def.matches.is_some(),
+        def.not_matches.is_some(),
+        def.contains.is_some(),
+        def.lt.is_some(),
+        def.le.is_some(),
+        def.gt.is_some(),
+        def.ge.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    let heads = [
+        def.all.is_some(),
+        def.any.is_some(),
+        def.not.is_some(),
+        def.some.is_some(),
+        def.every.is_some(),
+        def.related.is_some(),
+        def.predicate.is_some(),
+        def.path.is_some() && def.predicate.is_none(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if heads != 1 {
+        return Err(err(
+            "a condition needs exactly one of `all`, `any`, `not`, `some`, `every`, `related`, `predicate`, or `path` with a test",
+            offset,
+        ));
+    }
+    let head_only = |what: &str| -> Result<(), CompileError> {
+        if tests > 0 || def.default.is_some() {
+            return Err(err(format!("`{what}` cannot be combined with a test or `default`"), offset));
+        }
+        Ok(())
+    };
+    let cond = if let Some(items) = &def.all {
+        head_only("all")?;
+        Condition::All(items.iter().map(compile).collect::<Result<_, _>>()?)
+    } else if let Some(items) = &def.any {
+        head_only("any")?;
+        Condition::Any(items.iter().map(compile).collect::<Result<_, _>>()?)
+    } else if let Some(inner) = &def.not {
+        head_only("not")?;
+        Condition::Not(Box::new(compile(inner)?))
+    } else if let Some(p) = def.some.as_ref().or(def.every.as_ref()) {
+        head_only("some/every")?;
+        let Some(w) = &def.where_ else {
+            return Err(err("`some` and `every` need a `where` condition", offset));
+        };
+        let path = path_of(p)?;
+        let cond = Box::new(compile(w)?);
+        if def.some.is_some() {
+            Condition::Some { path, cond }
+        } else {
+            Condition::Every { path, cond }
+        }
+    } else if let Some(types) = &def.related {
+        head_only("related")?;
+        let Some(via) = &def.via else {
+            return Err(err("`related` needs `via`: the attribute of the related resource that refers to this one", offset));
+        };
+        let types: Vec<Str> = match types {
+            super::def::OneOrMany::One(s) => vec![s.as_str().into()],
+            super::def::OneOrMany::Many(v) => v.iter().map(|s| s.as_str().into()).collect(),
+        };
+        Condition::Related {
+            types,
+            via: path_of(via)?,
+            cond: def.where_.as_ref().map(|w| compile(w).map(Box::new)).transpose()?,
+        }
+    } else if let Some(name) = &def.predicate {
+        head_only("predicate")?;
+        let predicate = predicates::lookup(name.get_ref()).ok_or_else(|| {
+            err(
+                format!(
+                    "unknown predicate `{}`; known predicates: {}",
+                    name.get_ref(),
+                    predicates::names().join(", ")
+                ),
+                Some(name.span().start),
+            )
+        })?;
+        let args = def.args.clone().unwrap_or_default();
+        (predicate.validate)(&args).map_err(|m| err(format!("predicate `{}`: {m}", predicate.name), Some(name.span().start)))?;
+        let path = def.path.as_ref().map(path_of).transpose()?;
+        if predicate.needs_path && path.is_none() {
+            return Err(err(format!("predicate `{}` needs a `path`", predicate.name), Some(name.span().start)));
+        }
+        Condition::Predicate {
+            predicate,
+            path,
+            args,
+        }
+    } else {
+        let p = def.path.as_ref().ok_or_else(|| err("missing `path`", offset))?;
+        let path = path_of(p)?;
+        if tests != 1 {
+            return Err(err(
+                "a `path` condition needs exactly one test: exists, equals, not-equals, one-of, not-one-of, matches, not-matches, contains, lt, le, gt or ge",
+                offset,
+            ));
+        }
+        let test = if let Some(b) = def.exists {
+            if def.default.is_some() {
+                return Err(err("`exists` cannot have a `default`", offset));
+            }
+            Test::Exists(b)
+        } else if let Some(v) = &def.equals {
+            Test::Equals(toml_to_val(v))
+        } else if let Some(v) = &def.not_equals {
+            Test::NotEquals(toml_to_val(v))
+        } else if let Some(v) = &def.one_of {
+            Test::OneOf(v.iter().map(toml_to_val).collect())
+        } else if let Some(v) = &def.not_one_of {
+            Test::NotOneOf(v.iter().map(toml_to_val).collect())
+        } else if let Some(r) = &def.matches {
+            Test::Matches(regex_of(r, def.ignore_case)?)
+        } else if let Some(r) = &def.not_matches {
+            Test::NotMatches(regex_of(r, def.ignore_case)?)
+        } else if let Some(v) = &def.contains {
+            Test::Contains(toml_to_val(v))
+        } else if let Some(n) = def.lt {
+            Test::Compare(CmpOp::Lt, n)
+        } else if let Some(n) = def.le {
+            Test::Compare(CmpOp::Le, n)
+        } else if let Some(n) = def.gt {
+            Test::Compare(CmpOp::Gt, n)
+        } else if let Some(n) = def.ge {
+            Test::Compare(CmpOp::Ge, n)
+        } else {
+            return Err(err("missing test", offset));
+        };
+        Condition::Test {
+            path,
+            test,
+            default: def.default.as_ref().map(toml_to_val),
+            ignore_case: def.ignore_case,
+        }
+    };
+    if def.where_.is_some() && !matches!(cond, Condition::Some { .. } | Condition::Every { .. } | Condition::Related { .. }) {
+        return Err(err("`where` belongs to `some`, `every` or `related`", offset));
+    }
+    if def.via.is_some() && !matches!(cond, Condition::Related { .. }) {
+        return Err(err("`via` belongs to `related`", offset));
+    }
+    if def.args.is_some() && !matches!(cond, Condition::Predicate { .. }) {
+        return Err(err("`args` belongs to `predicate`", offset));
+    }
+    match &def.at {
+        Some(at) => Ok(Condition::At {
+            inner: Box::new(cond),
+            at: path_of(at)?,
+        }),
+        None => Ok(cond),
+    }
+}
+
+/// What a condition is evaluated against.
+#[derive(Clone, Copy)]
+pub struct EvalCx<'a> {
+    pub subject: &'a Subject,
+    pub set: &'a SubjectSet,
+}
+
+impl<'a> EvalCx<'a> {
+    pub fn root(&self) -> Focus<'a, 'static> {
+        Focus {
+            val: &self.subject.value,
+            loc: self.subject.header,
+            path: "",
+            bounds: self.subject.span,
+        }
+    }
+}
+
+/// The witness for a value reached at `loc`, noting where it came from when
+/// that is outside the subject.
+pub fn witness_for(cx: &EvalCx, loc: Span, path: &str, val: Option<&Val>) -> Witness {
+    let mut related = Vec::new();
+    if let Some(v) = val
+        && let Some(origin) = v.span
+        && !(origin.file == cx.subject.span.file
+            && origin.start >= cx.subject.span.start
+            && origin.end <= cx.subject.span.end)
+    {
+        related.push((origin, "the value is set here".to_string()));
+    }
+    Witness {
+        span: loc,
+        path: path.to_string(),
+        value: val.map(Val::describe),
+        related,
+    }
+}
+
+pub fn eval(cond: &Condition, cx: &EvalCx, focus: Focus) -> Outcome {
+    match cond {
+        Condition::All(items) => {
+            let mut unknown: Option<Outcome> = None;
+            let mut first_true: Option<Outcome> = None;
+            for c in items {
+                let o = eval(c, cx, focus);
+                match o.truth {
+                    Tri::False => return o,
+                    Tri::Unknown => {
+                        if unknown.is_none() {
+                            unknown = Some(o);
+                        }
+                    }
+                    Tri::True => {
+                        if first_true.is_none() {
+                            first_true = Some(o);
+                        }
+                    }
+                }
+            }
+            unknown
+                .or(first_true)
+                .unwrap_or(Outcome::new(Tri::True, None))
+        }
+        Condition::Any(items) => {
+            let mut unknown: Option<Outcome> = None;
+            let mut first_false: Option<Outcome> = None;
+            for c in items {
+                let o = eval(c, cx, focus);
+                match o.truth {
+                    Tri::True => return o,
+                    Tri::Unknown => {
+                        if unknown.is_none() {
+                            unknown = Some(o);
+                        }
+                    }
+                    Tri::False => {
+                        if first_false.is_none() {
+                            first_false = Some(o);
+                        }
+                    }
+                }
+            }
+            unknown
+                .or(first_false)
+                .unwrap_or(Outcome::new(Tri::False, None))
+        }
+        Condition::Not(inner) => {
+            let o = eval(inner, cx, focus);
+            Outcome::new(o.truth.not(), o.witness)
+        }
+        Condition::Some { path, cond } => quantify(false, path, cond, cx, focus),
+        Condition::Every { path, cond } => quantify(true, path, cond, cx, focus),
+        Condition::Related { types, via, cond } => related(types, via, cond.as_deref(), cx, focus),
+        Condition::Predicate {
+            predicate,
+            path,
+            args,
+        } => (predicate.eval)(&predicates::PredicateCx {
+            cx,
+            focus,
+            path: path.as_ref(),
+            args,
+        }),
+        Condition::Test {
+            path,
+            test,
+            default,
+            ignore_case,
+        } => eval_test(path, test, default.as_ref(), *ignore_case, cx, focus),
+        Condition::At { inner, at } => {
+            let mut o = eval(inner, cx, focus);
+            if o.truth == Tri::True {
+                let r = resolve(focus, at);
+                if let Some(first) = r.found.first() {
+                    o.witness = Some(witness_for(cx, first.loc, &first.path, Some(first.val)));
+                }
+            }
+            o
+        }
+    }
+}
+
+/// `some` (existential) or `every` (universal) over the elements at a path.
+fn quantify(every: bool, path: &Path, cond: &Condition, cx: &EvalCx, focus: Focus) -> Outcome {
+    let r = resolve(focus, path);
+    let mut unknown: Option<Outcome> = r.unknown.as_ref().map(|(span, p, why)| {
+        Outcome::new(
+            Tri::Unknown,
+            Some(Witness {
+                span: *span,
+                path: p.clone(),
+                value: Some(format!("unknown ({why})")),
+                related: vec![],
+            }),
+        )
+    });
+    let mut decided: Option<Outcome> = None;
+    let mut elements = Vec::new();
+    for reached in &r.found {
+        match &reached.val.kind {
+            // A list at the path: its elements are what we quantify over.
+            ValKind::List(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    let loc = v
+                        .span
+                        .filter(|s| s.file == cx.subject.span.file && s.start >= cx.subject.span.start && s.end <= cx.subject.span.end)
+                        .unwrap_or(reached.loc);
+                    elements.push((v, loc, format!("{}[{i}]", reached.path)));
+                }
+            }
+            _ => elements.push((reached.val, reached.loc, reached.path.clone())),
+        }
+    }
+    for (val, loc, p) in &elements {
+        if val.is_unknown() {
+            if unknown.is_none() {
+                unknown = Some(Outcome::new(Tri::Unknown, Some(witness_for(cx, *loc, p, Some(val)))));
+            }
+            continue;
+        }
+        let inner = Focus {
+            val,
+            loc: *loc,
+            path: p,
+            bounds: focus.bounds,
+        };
+        let o = eval(cond, cx, inner);
+        match (o.truth, every) {
+            (Tri::True, false) | (Tri::False, true) => {
+                decided = Some(o);
+                break;
+            }
+            (Tri::Unknown, _) => {
+                if unknown.is_none() {
+                    unknown = Some(o);
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(o) = decided {
+        return o;
+    }
+    if let Some(o) = unknown {
+        return o;
+    }
+    let (span, p) = r.absent_at.clone().unwrap_or((focus.loc, focus.path.to_string()));
+    Outcome::new(
+        Tri::from_bool(every),
+        Some(Witness {
+            span,
+            path: p,
+            value: None,
+            related: vec![],
+        }),
+    )
+}
+
+/// Whether some resource of `types` refers to the subject through `via`.
+fn related(types: &[Str], via: &Path, cond: Option<&Condition>, cx: &EvalCx, _focus: Focus) -> Outcome {
+    let subject = cx.subject;
+    let mut unknown: Option<Outcome> = None;
+    for class in ["resource", "data"] {
+        for other in cx.set.select(class, types) {
+            let other_cx = EvalCx {
+                subject: other,
+                set: cx.set,
+            };
+            let r = resolve(other_cx.root(), via);
+            let mut link = Tri::False;
+            let mut values: Vec<&Val> = Vec::new();
+            for reached in &r.found {
+                match &reached.val.kind {
+                    ValKind::List(items) => values.extend(items.iter()),
+                    _ => values.push(reached.val),
+                }
+            }
+            if r.unknown.is_some() {
+                link = Tri::Unknown;
+            }
+            for v in values {
+                let t = refers_to(v, subject);
+                if t > link {
+                    link = t;
+                }
+                if link == Tri::True {
+                    break;
+                }
+            }
+            if link == Tri::False {
+                continue;
+            }
+            let inner = match cond {
+                Some(c) => eval(c, &other_cx, other_cx.root()),
+                None => Outcome::new(Tri::True, None),
+            };
+            let truth = link.min(inner.truth);
+            let witness = Witness {
+                span: other.header,
+                path: other.address.to_string(),
+                value: None,
+                related: vec![],
+            };
+            match truth {
+                Tri::True => return Outcome::new(Tri::True, Some(witness)),
+                Tri::Unknown => {
+                    if unknown.is_none() {
+                        unknown = Some(Outcome::new(Tri::Unknown, Some(witness)));
+                    }
+                }
+                Tri::False => {}
+            }
+        }
+    }
+    unknown.unwrap_or(Outcome::new(
+        Tri::False,
+        Some(Witness {
+            span: subject.header,
+            path: String::new(),
+            value: None,
+            related: vec![],
+        }),
+    ))
+}
+
+/// Names under which other resources commonly refer to a resource by value.
+const IDENTIFYING_ATTRIBUTES: &[&str] = &["id", "name", "bucket", "arn", "function_name", "cluster_identifier"];
+
+/// Whether a value refers to `subject`: through a reference to its address,
+/// or by being equal to one of its identifying attribute values.
+fn refers_to(v: &Val, subject: &Subject) -> Tri {
+    if let Some(r) = &v.reference {
+        if **r == *subject.address {
+            return Tri::True;
+        }
+        // `aws_s3_bucket.b[count.index]` style references to some instance.
+        if subject.instance.is_some() && **r == *subject.base_address() {
+            return Tri::Unknown;
+        }
+        if !v.is_unknown() {
+            // A known value read from another resource: compare by value below.
+        } else {
+            return Tri::False;
+        }
+    }
+    match &v.kind {
+        ValKind::Unknown(_) => Tri::Unknown,
+        ValKind::String(s) => {
+            let same = IDENTIFYING_ATTRIBUTES
+                .iter()
+                .filter_map(|a| subject.value.get(a))
+                .any(|own| own.as_str() == Some(s));
+            Tri::from_bool(same)
+        }
+        _ => Tri::False,
+    }
+}
+
+fn values_equal(a: &Val, b: &Val, ignore_case: bool) -> Option<bool> {
+    match (&a.kind, &b.kind) {
+        (ValKind::Unknown(_), _) | (_, ValKind::Unknown(_)) => None,
+        (_, ValKind::Bool(e)) => a.as_bool().map(|x| x == *e).or(Some(false)),
+        (_, ValKind::Number(e)) => a.as_number().map(|x| x == *e).or(Some(false)),
+        (_, ValKind::String(e)) => Some(match &a.kind {
+            ValKind::String(s) => {
+                if ignore_case {
+                    s.eq_ignore_ascii_case(e)
+                } else {
+                    s == e
+                }
+            }
+            ValKind::Number(n) => format_number(*n) == **e,
+            ValKind::Bool(x) => x.to_string() == **e,
+            _ => false,
+        }),
+        (ValKind::List(x), ValKind::List(y)) => {
+            if x.len() != y.len() {
+                return Some(false);
+            }
+            let mut all = Some(true);
+            for (p, q) in x.iter().zip(y) {
+                match values_equal(p, q, ignore_case) {
+                    Some(false) => return Some(false),
+                    None => all = None,
+                    Some(true) => {}
+                }
+            }
+            all
+        }
+        (ValKind::Null, ValKind::Null) => Some(true),
+        _ => Some(a == b),
+    }
+}
+
+fn as_text(v: &Val) -> Option<String> {
+    match &v.kind {
+        ValKind::String(s) => Some(s.to_string()),
+        ValKind::Number(n) => Some(format_number(*n)),
+        ValKind::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A scalar test on one (non-list) value.
+fn scalar_test(test: &Test, v: &Val, ignore_case: bool) -> Tri {
+    if v.is_unknown() {
+        return Tri::Unknown;
+    }
+    let known = |b: Option<bool>| b.map(Tri::from_bool).unwrap_or(Tri::Unknown);
+    match test {
+        Test::Exists(_) => Tri::True,
+        Test::Equals(e) => known(values_equal(v, e, ignore_case)),
+        Test::NotEquals(e) => known(values_equal(v, e, ignore_case).map(|b| !b)),
+        Test::OneOf(set) | Test::NotOneOf(set) => {
+            let mut any = Some(false);
+            for e in set {
+                match values_equal(v, e, ignore_case) {
+                    Some(true) => {
+                        any = Some(true);
+                        break;
+                    }
+                    None => any = None,
+                    Some(false) => {}
+                }
+            }
+            let t = known(any);
+            if matches!(test, Test::NotOneOf(_)) { t.not() } else { t }
+        }
+        Test::Matches(re) => Tri::from_bool(as_text(v).is_some_and(|s| re.is_match(&s))),
+        Test::NotMatches(re) => Tri::from_bool(!as_text(v).is_some_and(|s| re.is_match(&s))),
+        Test::Contains(e) => match &v.kind {
+            ValKind::String(s) => match &e.kind {
+                ValKind::String(needle) => Tri::from_bool(if ignore_case {
+                    s.to_ascii_lowercase().contains(&needle.to_ascii_lowercase())
+                } else {
+                    s.contains(&**needle)
+                }),
+                _ => Tri::False,
+            },
+            ValKind::Map(entries) => match &e.kind {
+                ValKind::String(k) => Tri::from_bool(entries.iter().any(|en| en.key == *k)),
+                _ => Tri::False,
+            },
+            _ => known(values_equal(v, e, ignore_case)),
+        },
+        Test::Compare(op, n) => match v.as_number() {
+            Some(x) => Tri::from_bool(match op {
+                CmpOp::Lt => x < *n,
+                CmpOp::Le => x <= *n,
+                CmpOp::Gt => x > *n,
+                CmpOp::Ge => x >= *n,
+            }),
+            None => Tri::False,
+        },
+    }
+}
+
+fn eval_test(path: &Path, test: &Test, default: Option<&Val>, ignore_case: bool, cx: &EvalCx, focus: Focus) -> Outcome {
+    let r: Resolution = resolve(focus, path);
+    if let Test::Exists(want) = test {
+        let present = !r.found.is_empty();
+        if present {
+            let first = &r.found[0];
+            let w = witness_for(cx, first.loc, &first.path, Some(first.val));
+            return Outcome::new(Tri::from_bool(*want), Some(w));
+        }
+        if let Some((span, p, why)) = &r.unknown {
+            return Outcome::new(
+                Tri::Unknown,
+                Some(Witness {
+                    span: *span,
+                    path: p.clone(),
+                    value: Some(format!("unknown ({why})")),
+                    related: vec![],
+                }),
+            );
+        }
+        let span = r.absent_at.as_ref().map(|a| a.0).unwrap_or(focus.loc);
+        return Outcome::new(
+            Tri::from_bool(!*want),
+            Some(Witness {
+                span,
+                path: join_path(focus.path, &path.text),
+                value: None,
+                related: vec![],
+            }),
+        );
+    }
+    let mut unknown: Option<Outcome> = None;
+    let mut first_false: Option<Outcome> = None;
+    // Lists at the path are tested element by element (any element).
+    let mut candidates: Vec<(&Val, Span, String)> = Vec::new();
+    for reached in &r.found {
+        match (&reached.val.kind, test) {
+            (ValKind::List(items), t) if !matches!(t, Test::Contains(_)) => {
+                for (i, v) in items.iter().enumerate() {
+                    let loc = v
+                        .span
+                        .filter(|s| s.file == cx.subject.span.file && s.start >= cx.subject.span.start && s.end <= cx.subject.span.end)
+                        .unwrap_or(reached.loc);
+                    candidates.push((v, loc, format!("{}[{i}]", reached.path)));
+                }
+            }
+            (ValKind::List(items), Test::Contains(e)) => {
+                let mut any_unknown = None;
+                for (i, v) in items.iter().enumerate() {
+                    match values_equal(v, e, ignore_case) {
+                        Some(true) => {
+                            let loc = v
+                                .span
+                                .filter(|s| s.file == cx.subject.span.file && s.start >= cx.subject.span.start && s.end <= cx.subject.span.end)
+                                .unwrap_or(reached.loc);
+                            return Outcome::new(Tri::True, Some(witness_for(cx, loc, &format!("{}[{i}]", reached.path), Some(v))));
+                        }
+                        None => any_unknown = Some(witness_for(cx, reached.loc, &reached.path, Some(v))),
+                        Some(false) => {}
+                    }
+                }
+                if let Some(w) = any_unknown {
+                    unknown.get_or_insert(Outcome::new(Tri::Unknown, Some(w)));
+                } else if first_false.is_none() {
+                    first_false = Some(Outcome::new(Tri::False, Some(witness_for(cx, reached.loc, &reached.path, Some(reached.val)))));
+                }
+            }
+            _ => candidates.push((reached.val, reached.loc, reached.path.clone())),
+        }
+    }
+    for (v, loc, p) in &candidates {
+        let t = scalar_test(test, v, ignore_case);
+        let o = Outcome::new(t, Some(witness_for(cx, *loc, p, Some(v))));
+        match t {
+            Tri::True => return o,
+            Tri::Unknown => {
+                unknown.get_or_insert(o);
+            }
+            Tri::False => {
+                first_false.get_or_insert(o);
+            }
+        }
+    }
+    if let Some(o) = unknown {
+        return o;
+    }
+    if r.found.is_empty() {
+        if let Some((span, p, why)) = &r.unknown {
+            return Outcome::new(
+                Tri::Unknown,
+                Some(Witness {
+                    span: *span,
+                    path: p.clone(),
+                    value: Some(format!("unknown ({why})")),
+                    related: vec![],
+                }),
+            );
+        }
+        // Absent (or null): the provider default applies, if the policy knows it.
+        let (span, p) = r.absent_at.clone().unwrap_or((focus.loc, focus.path.to_string()));
+        let truth = match default {
+            Some(d) => scalar_test(test, d, ignore_case),
+            None => Tri::False,
+        };
+        return Outcome::new(
+            truth,
+            Some(Witness {
+                span,
+                path: {
+                    let _ = p;
+                    join_path(focus.path, &path.text)
+                },
+                value: default.map(|d| format!("{} (the default)", d.describe())),
+                related: vec![],
+            }),
+        );
+    }
+    first_false.unwrap_or(Outcome::new(Tri::False, None))
+}
+
+pub(crate) fn join_path(base: &str, rest: &str) -> String {
+    if base.is_empty() {
+        rest.to_string()
+    } else {
+        format!("{base}.{rest}")
+    }
+}

@@ -1,0 +1,542 @@
+//! Policies: metadata, documentation and the match, loaded from TOML files.
+//!
+//! Built-in policies live in `policies/**/*.toml` and are embedded in the
+//! binary at build time; users' policies use the same format.
+
+pub mod condition;
+pub mod def;
+pub mod path;
+pub mod predicates;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use condition::{Condition, compile};
+use def::{Equivalents, Framework, PolicyDef};
+
+use crate::value::Str;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// GitHub's `security-severity` (a number in a string); none for info,
+    /// which is not a security alert.
+    pub fn security_severity(self) -> Option<&'static str> {
+        match self {
+            Severity::Critical => Some("9.5"),
+            Severity::High => Some("8.0"),
+            Severity::Medium => Some("5.5"),
+            Severity::Low => Some("3.0"),
+            Severity::Info => None,
+        }
+    }
+
+    /// SARIF `level`.
+    pub fn sarif_level(self) -> &'static str {
+        match self {
+            Severity::Critical | Severity::High => "error",
+            Severity::Medium => "warning",
+            Severity::Low | Severity::Info => "note",
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown severity `{s}`: expected critical, high, medium, low or info"))
+    }
+}
+
+/// The checklist categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Secrets,
+    Tls,
+    EncryptionAtRest,
+    LeastPrivilege,
+    Network,
+    Logging,
+    Backup,
+    Updates,
+    SupplyChain,
+    Hygiene,
+}
+
+impl Category {
+    pub const ALL: [Category; 10] = [
+        Category::Secrets,
+        Category::Tls,
+        Category::EncryptionAtRest,
+        Category::LeastPrivilege,
+        Category::Network,
+        Category::Logging,
+        Category::Backup,
+        Category::Updates,
+        Category::SupplyChain,
+        Category::Hygiene,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Secrets => "secrets",
+            Category::Tls => "tls",
+            Category::EncryptionAtRest => "encryption-at-rest",
+            Category::LeastPrivilege => "least-privilege",
+            Category::Network => "network",
+            Category::Logging => "logging",
+            Category::Backup => "backup",
+            Category::Updates => "updates",
+            Category::SupplyChain => "supply-chain",
+            Category::Hygiene => "hygiene",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Category::Secrets => "Secrets never in code",
+            Category::Tls => "Encryption in transit",
+            Category::EncryptionAtRest => "Encryption at rest",
+            Category::LeastPrivilege => "Least privilege",
+            Category::Network => "Network segmentation",
+            Category::Logging => "Audit logging",
+            Category::Backup => "Backup and recovery",
+            Category::Updates => "Security updates",
+            Category::SupplyChain => "Supply chain",
+            Category::Hygiene => "Hygiene",
+        }
+    }
+}
+
+/// How sure a policy is that a finding is a real problem (SARIF `precision`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confidence {
+    Low,
+    Medium,
+    #[default]
+    High,
+    VeryHigh,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+            Confidence::VeryHigh => "very-high",
+        }
+    }
+}
+
+/// Which inputs a policy applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    Terraform,
+    Dockerfile,
+    GithubActions,
+    GitlabCi,
+    AzurePipelines,
+    Circleci,
+    BitbucketPipelines,
+    /// Every CI configuration kind.
+    Ci,
+    /// Every file scanned (secrets).
+    Any,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Terraform => "terraform",
+            InputKind::Dockerfile => "dockerfile",
+            InputKind::GithubActions => "github-actions",
+            InputKind::GitlabCi => "gitlab-ci",
+            InputKind::AzurePipelines => "azure-pipelines",
+            InputKind::Circleci => "circleci",
+            InputKind::BitbucketPipelines => "bitbucket-pipelines",
+            InputKind::Ci => "ci",
+            InputKind::Any => "any",
+        }
+    }
+
+    /// Whether a policy for `self` applies to a scope of kind `scope`.
+    pub fn applies_to(self, scope: InputKind) -> bool {
+        self == scope
+            || self == InputKind::Any
+            || (self == InputKind::Ci
+                && matches!(
+                    scope,
+                    InputKind::GithubActions
+                        | InputKind::GitlabCi
+                        | InputKind::AzurePipelines
+                        | InputKind::Circleci
+                        | InputKind::BitbucketPipelines
+                ))
+    }
+
+    /// The language of code examples, for Markdown fences.
+    pub fn code_language(self) -> &'static str {
+        match self {
+            InputKind::Terraform => "hcl",
+            InputKind::Dockerfile => "dockerfile",
+            _ => "yaml",
+        }
+    }
+}
+
+/// Which subjects a policy looks at.
+#[derive(Debug, Clone)]
+pub struct Selector {
+    pub class: Str,
+    /// Empty: every kind of the class.
+    pub kinds: Vec<Str>,
+}
+
+/// How a policy decides.
+#[derive(Debug)]
+pub enum Rule {
+    /// A condition from the policy file.
+    Condition(Condition),
+    /// A check implemented in Rust, by name.
+    Check { name: Str, args: toml::Table },
+}
+
+#[derive(Debug)]
+pub struct Docs {
+    pub description: String,
+    pub rationale: String,
+    pub example: String,
+    pub fix: String,
+    pub fixed_example: String,
+}
+
+/// A loaded, validated policy.
+#[derive(Debug)]
+pub struct Policy {
+    pub id: Str,
+    pub name: Str,
+    pub title: String,
+    pub severity: Severity,
+    pub category: Category,
+    pub input: InputKind,
+    pub confidence: Confidence,
+    pub message: String,
+    pub aliases: Vec<String>,
+    pub cwe: Vec<String>,
+    pub references: Vec<String>,
+    pub compliance: BTreeMap<Framework, Vec<String>>,
+    pub equivalents: Equivalents,
+    pub docs: Docs,
+    pub selectors: Vec<Selector>,
+    pub rule: Rule,
+    /// Where the policy was loaded from (`policies/terraform/aws/x.toml`).
+    pub source: String,
+    pub builtin: bool,
+}
+
+impl Policy {
+    /// Whether `key` names this policy: id, name, or an alias (case-insensitive).
+    pub fn is_named(&self, key: &str) -> bool {
+        self.id.eq_ignore_ascii_case(key)
+            || self.name.eq_ignore_ascii_case(key)
+            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(key))
+    }
+
+    /// The documentation page, in Markdown; shared by `palisade explain`, the
+    /// generated docs and SARIF `help.markdown`.
+    pub fn markdown(&self) -> String {
+        crate::docs::policy_markdown(self)
+    }
+}
+
+/// A problem in a policy file, located by file and line.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct PolicyError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+fn line_of(text: &str, offset: Option<usize>) -> usize {
+    offset
+        .map(|o| text[..o.min(text.len())].matches('\n').count() + 1)
+        .unwrap_or(1)
+}
+
+/// Named Rust checks a policy's `check` may use, per input kind. Front ends
+/// register theirs in [`crate::checks`].
+pub fn check_exists(name: &str) -> bool {
+    crate::checks::lookup(name).is_some()
+}
+
+fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+}
+
+fn valid_id(s: &str) -> bool {
+    let letters = s.chars().take_while(|c| c.is_ascii_uppercase()).count();
+    let digits = &s[letters..];
+    (2..=4).contains(&letters) && digits.len() == 4 && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Parse and validate one policy file.
+pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, PolicyError> {
+    let fail = |offset: Option<usize>, message: String| PolicyError {
+        file: file.to_string(),
+        line: line_of(text, offset),
+        message,
+    };
+    let def: PolicyDef = toml::from_str(text).map_err(|e| fail(e.span().map(|s| s.start), e.message().to_string()))?;
+    let id = def.id.get_ref();
+    if !valid_id(id) {
+        return Err(fail(
+            Some(def.id.span().start),
+            format!("id `{id}` must be 2-4 capital letters and 4 digits, like `TF0001`"),
+        ));
+    }
+    if !is_kebab(def.name.get_ref()) {
+        return Err(fail(
+            Some(def.name.span().start),
+            format!("name `{}` must be kebab-case", def.name.get_ref()),
+        ));
+    }
+    if def.title.trim().is_empty() || def.title.ends_with('.') {
+        return Err(fail(None, "title must be non-empty and not end with a period".into()));
+    }
+    let msg = def.message.get_ref();
+    if msg.trim().is_empty() || msg.ends_with('.') {
+        return Err(fail(Some(def.message.span().start), "message must be non-empty and not end with a period".into()));
+    }
+    for placeholder in msg.split('{').skip(1).filter_map(|p| p.split('}').next()) {
+        if !["resource", "path", "value"].contains(&placeholder) {
+            return Err(fail(
+                Some(def.message.span().start),
+                format!("unknown placeholder `{{{placeholder}}}` in message; use {{resource}}, {{path}} or {{value}}"),
+            ));
+        }
+    }
+    for cwe in &def.cwe {
+        let ok = cwe
+            .get_ref()
+            .strip_prefix("CWE-")
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if !ok {
+            return Err(fail(Some(cwe.span().start), format!("`{}` is not a CWE id like `CWE-311`", cwe.get_ref())));
+        }
+    }
+    for r in &def.references {
+        if !r.get_ref().starts_with("https://") {
+            return Err(fail(Some(r.span().start), format!("reference `{}` must be an https URL", r.get_ref())));
+        }
+    }
+    let d = &def.docs;
+    for (field, value) in [
+        ("docs.description", &d.description),
+        ("docs.rationale", &d.rationale),
+        ("docs.example", &d.example),
+        ("docs.fix", &d.fix),
+        ("docs.fixed-example", &d.fixed_example),
+    ] {
+        if value.trim().is_empty() {
+            return Err(fail(None, format!("`{field}` must not be empty")));
+        }
+    }
+    let m = &def.matcher;
+    let mut selectors = Vec::new();
+    let kinds = |v: &[String]| v.iter().map(|s| Str::from(s.as_str())).collect::<Vec<_>>();
+    if !m.resource.is_empty() {
+        selectors.push(Selector { class: "resource".into(), kinds: kinds(&m.resource) });
+    }
+    if !m.data.is_empty() {
+        selectors.push(Selector { class: "data".into(), kinds: kinds(&m.data) });
+    }
+    if !m.provider.is_empty() {
+        selectors.push(Selector { class: "provider".into(), kinds: kinds(&m.provider) });
+    }
+    for b in &m.block {
+        if !["variable", "output", "module", "terraform", "locals"].contains(&b.as_str()) {
+            return Err(fail(None, format!("`match.block` `{b}`: expected variable, output, module, terraform or locals")));
+        }
+        selectors.push(Selector { class: b.as_str().into(), kinds: vec![] });
+    }
+    for s in &m.subject {
+        selectors.push(Selector { class: s.class.as_str().into(), kinds: kinds(&s.types) });
+    }
+    if def.input == InputKind::Terraform && selectors.iter().any(|s| !["resource", "data", "provider", "variable", "output", "module", "terraform", "locals"].contains(&&*s.class)) {
+        return Err(fail(None, "a Terraform policy selects `resource`, `data`, `provider` or `block`".into()));
+    }
+    let rule = match (&m.fail_if, &m.check) {
+        (Some(c), None) => {
+            if selectors.is_empty() {
+                return Err(fail(None, "`match` needs what to look at: `resource`, `data`, `provider`, `block` or `subject`".into()));
+            }
+            Rule::Condition(compile(c).map_err(|e| fail(e.offset, e.message))?)
+        }
+        (None, Some(name)) => {
+            if !check_exists(name.get_ref()) {
+                return Err(fail(
+                    Some(name.span().start),
+                    format!("unknown check `{}`; known checks: {}", name.get_ref(), crate::checks::names().join(", ")),
+                ));
+            }
+            Rule::Check { name: name.get_ref().as_str().into(), args: m.args.clone() }
+        }
+        _ => return Err(fail(None, "`match` needs exactly one of `fail-if` (a condition) or `check` (a named Rust check)".into())),
+    };
+    if matches!(rule, Rule::Condition(_)) && !m.args.is_empty() {
+        return Err(fail(None, "`match.args` belongs to `check`".into()));
+    }
+    Ok(Policy {
+        id: def.id.into_inner().into(),
+        name: def.name.into_inner().into(),
+        title: def.title,
+        severity: def.severity,
+        category: def.category,
+        input: def.input,
+        confidence: def.confidence,
+        message: def.message.into_inner(),
+        aliases: def.aliases,
+        cwe: def.cwe.into_iter().map(|c| c.into_inner()).collect(),
+        references: def.references.into_iter().map(|r| r.into_inner()).collect(),
+        compliance: def.compliance,
+        equivalents: def.equivalents,
+        docs: Docs {
+            description: def.docs.description.trim().to_string(),
+            rationale: def.docs.rationale.trim().to_string(),
+            example: def.docs.example.trim_end().to_string(),
+            fix: def.docs.fix.trim().to_string(),
+            fixed_example: def.docs.fixed_example.trim_end().to_string(),
+        },
+        selectors,
+        rule,
+        source: file.to_string(),
+        builtin,
+    })
+}
+
+/// The set of policies of a run.
+#[derive(Debug, Default)]
+pub struct Registry {
+    pub policies: Vec<Arc<Policy>>,
+    by_key: HashMap<String, usize>,
+}
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_policies.rs"));
+}
+
+impl Registry {
+    /// The built-in policies, validated. Every error is returned, not just the first.
+    pub fn builtin() -> Result<Registry, Vec<PolicyError>> {
+        Self::from_sources(embedded::POLICIES.iter().map(|(f, t)| (f.to_string(), *t)), true)
+    }
+
+    pub fn from_sources<'a>(
+        sources: impl IntoIterator<Item = (String, &'a str)>,
+        builtin: bool,
+    ) -> Result<Registry, Vec<PolicyError>> {
+        let mut reg = Registry::default();
+        let mut errors = Vec::new();
+        for (file, text) in sources {
+            match load_policy(&file, text, builtin) {
+                Ok(p) => {
+                    if let Err(e) = reg.add(p) {
+                        errors.push(e);
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() { Ok(reg) } else { Err(errors) }
+    }
+
+    /// Add a policy; its id, name and aliases must be new.
+    pub fn add(&mut self, p: Policy) -> Result<(), PolicyError> {
+        let keys: Vec<String> = std::iter::once(p.id.to_string())
+            .chain(std::iter::once(p.name.to_string()))
+            .chain(p.aliases.iter().cloned())
+            .map(|k| k.to_ascii_lowercase())
+            .collect();
+        for k in &keys {
+            if let Some(&other) = self.by_key.get(k) {
+                return Err(PolicyError {
+                    file: p.source.clone(),
+                    line: 1,
+                    message: format!("`{k}` is already used by {} ({})", self.policies[other].id, self.policies[other].source),
+                });
+            }
+        }
+        let idx = self.policies.len();
+        for k in keys {
+            self.by_key.insert(k, idx);
+        }
+        self.policies.push(Arc::new(p));
+        Ok(())
+    }
+
+    /// Find a policy by id, name or alias.
+    pub fn get(&self, key: &str) -> Option<&Arc<Policy>> {
+        self.by_key.get(&key.to_ascii_lowercase()).map(|&i| &self.policies[i])
+    }
+
+    /// Keep only the policies `keep` accepts.
+    pub fn retain(&mut self, keep: impl Fn(&Policy) -> bool) {
+        let kept: Vec<Arc<Policy>> = self.policies.drain(..).filter(|p| keep(p)).collect();
+        self.by_key.clear();
+        self.policies = Vec::new();
+        for p in kept {
+            let idx = self.policies.len();
+            for k in std::iter::once(p.id.to_string())
+                .chain(std::iter::once(p.name.to_string()))
+                .chain(p.aliases.iter().cloned())
+            {
+                self.by_key.insert(k.to_ascii_lowercase(), idx);
+            }
+            self.policies.push(p);
+        }
+    }
+
+    /// Policies sorted by id, for listings and SARIF.
+    pub fn sorted(&self) -> Vec<&Arc<Policy>> {
+        let mut v: Vec<&Arc<Policy>> = self.policies.iter().collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+}

@@ -1,0 +1,313 @@
+//! Named predicates: logic the policy format cannot say in data (IAM policy
+//! documents, port ranges), callable from a policy as
+//! `{ predicate = "name", path = "…", args = { … } }`.
+
+use super::condition::{EvalCx, Outcome, Tri, Witness, witness_for};
+use super::path::{Focus, Path, resolve};
+use crate::value::{Val, ValKind};
+
+pub struct PredicateCx<'a, 'b> {
+    pub cx: &'a EvalCx<'b>,
+    pub focus: Focus<'b, 'a>,
+    pub path: Option<&'a Path>,
+    pub args: &'a toml::Table,
+}
+
+pub struct Predicate {
+    pub name: &'static str,
+    /// One line for `docs/writing-policies.md`.
+    pub description: &'static str,
+    /// Arguments, documented: (name, meaning).
+    pub arguments: &'static [(&'static str, &'static str)],
+    pub needs_path: bool,
+    pub validate: fn(&toml::Table) -> Result<(), String>,
+    pub eval: fn(&PredicateCx) -> Outcome,
+}
+
+impl std::fmt::Debug for Predicate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+pub static PREDICATES: &[Predicate] = &[
+    Predicate {
+        name: "iam-policy-grants",
+        description: "The IAM policy document at `path` (JSON text or an object) has an `Allow` statement whose actions match one of `actions` and whose resources match one of `resources`.",
+        arguments: &[
+            ("actions", "action patterns that count, e.g. [\"*\"] or [\"iam:PassRole\"]; a statement's `*` and `service:*` wildcards are expanded"),
+            ("resources", "resource patterns that count, default [\"*\"]; use [] to accept any resource"),
+        ],
+        needs_path: true,
+        validate: validate_iam,
+        eval: iam_policy_grants,
+    },
+    Predicate {
+        name: "port-open",
+        description: "A rule whose port range (`from`/`to` attributes) or protocol (`protocol` attribute, `-1`/`all` meaning every port) includes one of `ports`; without `ports`, whether it allows every port.",
+        arguments: &[
+            ("ports", "port numbers, e.g. [22]; omit for all ports"),
+            ("from", "attribute holding the first port, default `from_port`"),
+            ("to", "attribute holding the last port, default `to_port`"),
+            ("protocol", "attribute holding the protocol, default `protocol`"),
+        ],
+        needs_path: false,
+        validate: validate_ports,
+        eval: port_open,
+    },
+];
+
+pub fn lookup(name: &str) -> Option<&'static Predicate> {
+    PREDICATES.iter().find(|p| p.name == name)
+}
+
+pub fn names() -> Vec<&'static str> {
+    PREDICATES.iter().map(|p| p.name).collect()
+}
+
+fn only_keys(args: &toml::Table, allowed: &[&str]) -> Result<(), String> {
+    for k in args.keys() {
+        if !allowed.contains(&k.as_str()) {
+            return Err(format!("unknown argument `{k}`; expected one of: {}", allowed.join(", ")));
+        }
+    }
+    Ok(())
+}
+
+fn string_list(args: &toml::Table, key: &str) -> Result<Option<Vec<String>>, String> {
+    match args.get(key) {
+        None => Ok(None),
+        Some(toml::Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| format!("`{key}` must be a list of strings")))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(_) => Err(format!("`{key}` must be a list of strings")),
+    }
+}
+
+fn validate_iam(args: &toml::Table) -> Result<(), String> {
+    only_keys(args, &["actions", "resources"])?;
+    if string_list(args, "actions")?.is_none_or(|a| a.is_empty()) {
+        return Err("`actions` is required: a non-empty list of action patterns".into());
+    }
+    string_list(args, "resources")?;
+    Ok(())
+}
+
+fn validate_ports(args: &toml::Table) -> Result<(), String> {
+    only_keys(args, &["ports", "from", "to", "protocol"])?;
+    if let Some(p) = args.get("ports") {
+        let ok = p
+            .as_array()
+            .is_some_and(|a| a.iter().all(|v| v.as_integer().is_some_and(|n| (0..=65535).contains(&n))));
+        if !ok {
+            return Err("`ports` must be a list of port numbers (0-65535)".into());
+        }
+    }
+    for k in ["from", "to", "protocol"] {
+        if let Some(v) = args.get(k) {
+            let s = v.as_str().ok_or_else(|| format!("`{k}` must be an attribute path"))?;
+            Path::parse(s)?;
+        }
+    }
+    Ok(())
+}
+
+/// IAM wildcard match: `*` matches any run of characters, `?` one character;
+/// case-insensitive, as IAM compares action names.
+fn iam_glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
+    let t: Vec<char> = text.to_ascii_lowercase().chars().collect();
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// Values of a statement field that may be a string or a list of strings.
+fn strings_of(v: Option<&serde_json::Value>) -> Vec<String> {
+    match v {
+        Some(serde_json::Value::String(s)) => vec![s.clone()],
+        Some(serde_json::Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+        _ => vec![],
+    }
+}
+
+/// Whether a policy document grants one of `actions` on one of `resources`.
+pub fn document_grants(doc: &serde_json::Value, actions: &[String], resources: &[String]) -> bool {
+    let statements = match doc.get("Statement") {
+        Some(serde_json::Value::Array(a)) => a.iter().collect::<Vec<_>>(),
+        Some(s @ serde_json::Value::Object(_)) => vec![s],
+        _ => vec![],
+    };
+    statements.into_iter().any(|st| {
+        let effect = st.get("Effect").and_then(|e| e.as_str()).unwrap_or("");
+        if !effect.eq_ignore_ascii_case("allow") {
+            return false;
+        }
+        // A statement's own pattern (e.g. `*` or `iam:*`) grants an action we
+        // care about when it matches it.
+        let granted: Vec<String> = strings_of(st.get("Action"))
+            .into_iter()
+            .map(|g| if g == "*:*" { "*".to_string() } else { g })
+            .collect();
+        let action_hit = actions.iter().any(|a| granted.iter().any(|g| iam_glob(g, a)));
+        if !action_hit {
+            return false;
+        }
+        if resources.is_empty() {
+            return true;
+        }
+        let res = strings_of(st.get("Resource"));
+        resources.iter().any(|r| res.iter().any(|g| g == r))
+    })
+}
+
+fn iam_policy_grants(p: &PredicateCx) -> Outcome {
+    let actions = string_list(p.args, "actions").ok().flatten().unwrap_or_default();
+    let resources = string_list(p.args, "resources")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| vec!["*".to_string()]);
+    let Some(path) = p.path else {
+        return Outcome { truth: Tri::False, witness: None };
+    };
+    let r = resolve(p.focus, path);
+    let mut unknown = None;
+    for reached in &r.found {
+        let doc = match &reached.val.kind {
+            ValKind::String(s) => match serde_json::from_str::<serde_json::Value>(s) {
+                Ok(d) => d,
+                Err(_) => continue,
+            },
+            ValKind::Map(_) => {
+                if reached.val.contains_unknown() {
+                    unknown = Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val)));
+                }
+                reached.val.to_json()
+            }
+            ValKind::Unknown(_) => {
+                unknown = Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val)));
+                continue;
+            }
+            _ => continue,
+        };
+        if document_grants(&doc, &actions, &resources) {
+            return Outcome {
+                truth: Tri::True,
+                witness: Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val))),
+            };
+        }
+    }
+    if let Some((span, path, why)) = &r.unknown {
+        unknown.get_or_insert(Witness {
+            span: *span,
+            path: path.clone(),
+            value: Some(format!("unknown ({why})")),
+            related: vec![],
+        });
+    }
+    match unknown {
+        Some(w) => Outcome { truth: Tri::Unknown, witness: Some(w) },
+        None => Outcome { truth: Tri::False, witness: None },
+    }
+}
+
+fn attr<'v>(focus: Focus<'v, '_>, name: &str) -> Option<&'v Val> {
+    let path = Path::parse(name).ok()?;
+    resolve(focus, &path).found.first().map(|r| r.val)
+}
+
+fn port_open(p: &PredicateCx) -> Outcome {
+    let name = |k: &str, default: &'static str| p.args.get(k).and_then(|v| v.as_str()).unwrap_or(default).to_string();
+    let ports: Vec<f64> = p
+        .args
+        .get("ports")
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|v| v.as_integer()).map(|n| n as f64).collect())
+        .unwrap_or_default();
+    let protocol = attr(p.focus, &name("protocol", "protocol"));
+    let from = attr(p.focus, &name("from", "from_port"));
+    let to = attr(p.focus, &name("to", "to_port"));
+    let here = Witness {
+        span: p.focus.loc,
+        path: p.focus.path.to_string(),
+        value: None,
+        related: vec![],
+    };
+    let all_protocols = match protocol {
+        Some(v) if v.is_unknown() => return Outcome { truth: Tri::Unknown, witness: Some(here) },
+        Some(v) => {
+            let t = v.as_str().map(str::to_ascii_lowercase).or_else(|| v.as_number().map(|n| n.to_string()));
+            matches!(t.as_deref(), Some("-1" | "all"))
+        }
+        None => false,
+    };
+    if all_protocols {
+        return Outcome { truth: Tri::True, witness: Some(here) };
+    }
+    let (Some(from), Some(to)) = (from, to) else {
+        return Outcome { truth: Tri::False, witness: None };
+    };
+    let (Some(lo), Some(hi)) = (from.as_number(), to.as_number()) else {
+        let truth = if from.is_unknown() || to.is_unknown() { Tri::Unknown } else { Tri::False };
+        return Outcome { truth, witness: Some(here) };
+    };
+    let open = if ports.is_empty() {
+        lo <= 1.0 && hi >= 65535.0
+    } else {
+        ports.iter().any(|port| lo <= *port && *port <= hi)
+    };
+    Outcome {
+        truth: Tri::from_bool(open),
+        witness: Some(here),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iam_globs() {
+        assert!(iam_glob("*", "iam:PassRole"));
+        assert!(iam_glob("iam:*", "iam:PassRole"));
+        assert!(iam_glob("IAM:pass*", "iam:PassRole"));
+        assert!(!iam_glob("s3:*", "iam:PassRole"));
+    }
+
+    #[test]
+    fn documents() {
+        let doc: serde_json::Value = serde_json::from_str(
+            r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        )
+        .unwrap();
+        assert!(document_grants(&doc, &["*".into()], &["*".into()]));
+        let doc: serde_json::Value = serde_json::from_str(
+            r#"{"Statement":{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"*"}}"#,
+        )
+        .unwrap();
+        assert!(!document_grants(&doc, &["*".into()], &["*".into()]));
+        let deny: serde_json::Value =
+            serde_json::from_str(r#"{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#).unwrap();
+        assert!(!document_grants(&deny, &["*".into()], &["*".into()]));
+    }
+}

@@ -1,0 +1,338 @@
+//! A whole scan: discover files, read and parse them in parallel, evaluate,
+//! run the policies, and collect findings and notices.
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rayon::prelude::*;
+
+use crate::discover::{self, DiscoverOptions, Discovered, FileKind};
+use crate::engine;
+use crate::finding::{Finding, Status};
+use crate::hcl;
+use crate::notice::Notice;
+use crate::policy::Registry;
+use crate::source::{FileId, SourceFile, SourceMap};
+use crate::subject::SubjectSet;
+use crate::terraform::{self, Module, TfFile, TfOptions};
+
+/// Everything that shapes a scan.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub paths: Vec<PathBuf>,
+    pub discover: DiscoverOptions,
+    /// Files larger than this are not read (a notice says so).
+    pub max_file_size: u64,
+    /// Time allowed to parse one file.
+    pub parse_budget: Duration,
+    /// Keep inconclusive results (policies whose inputs are unknown).
+    pub show_inconclusive: bool,
+    pub terraform: TfOptions,
+    /// Base for the paths shown in output; default: the git top level of the
+    /// first path, else that path.
+    pub root: Option<PathBuf>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self {
+            paths: vec![PathBuf::from(".")],
+            discover: DiscoverOptions::default(),
+            max_file_size: 10 * 1024 * 1024,
+            parse_budget: Duration::from_secs(10),
+            show_inconclusive: false,
+            terraform: TfOptions::default(),
+            root: None,
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Stats {
+    pub files: usize,
+    pub bytes: u64,
+    pub by_kind: BTreeMap<&'static str, usize>,
+}
+
+/// The outcome of a scan.
+#[derive(Debug)]
+pub struct ScanReport {
+    pub sources: SourceMap,
+    pub findings: Vec<Finding>,
+    pub notices: Vec<Notice>,
+    pub stats: Stats,
+    /// Directory the displayed paths are relative to.
+    pub root: PathBuf,
+}
+
+impl ScanReport {
+    /// Whether something could not be scanned.
+    pub fn had_errors(&self) -> bool {
+        self.notices.iter().any(|n| n.level == crate::notice::NoticeLevel::Error)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error(transparent)]
+    Discover(#[from] discover::DiscoverError),
+}
+
+/// The directory holding `.git`, walking up from `start`.
+pub fn git_root(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    let mut dir: &Path = if start.is_dir() { &start } else { start.parent()? };
+    loop {
+        if dir.join(".git").exists() {
+            return Some(dir.to_path_buf());
+        }
+        dir = dir.parent()?;
+    }
+}
+
+fn default_root(paths: &[PathBuf]) -> PathBuf {
+    let first = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    if let Some(r) = git_root(&first) {
+        return r;
+    }
+    let abs = std::fs::canonicalize(&first).unwrap_or(first);
+    if abs.is_dir() {
+        abs
+    } else {
+        abs.parent().map(Path::to_path_buf).unwrap_or(abs)
+    }
+}
+
+/// `path` relative to `root`, `/`-separated, symlinks resolved.
+pub fn display_path(path: &Path, root: &Path) -> String {
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let rel = abs
+        .strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf());
+    let mut parts: Vec<String> = Vec::new();
+    for c in rel.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+            std::path::Component::ParentDir => {
+                if parts.pop().is_none() {
+                    parts.push("..".into());
+                }
+            }
+            std::path::Component::RootDir | std::path::Component::Prefix(_) => parts.clear(),
+        }
+    }
+    parts.join("/")
+}
+
+/// What reading and parsing one file produced.
+enum Parsed {
+    Terraform(TfFile),
+    TerraformVars(TfFile),
+    /// Read but not analysed here (its kind has no front end yet).
+    Other,
+    Failed,
+}
+
+fn read_text(path: &Path, max: u64) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file (a FIFO, socket or device is never read)".into());
+    }
+    if meta.len() > max {
+        return Err(format!(
+            "skipped: {} bytes is over the {} byte limit (--max-file-size)",
+            meta.len(),
+            max
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        return Err("skipped: binary file (NUL bytes)".into());
+    }
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                // Keep offsets stable for spans: replace the BOM by nothing
+                // only at the very start, where it shifts every offset alike.
+                s.drain(..3);
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            let good = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..good].iter().filter(|b| **b == b'\n').count() + 1;
+            Err(format!("line {line}: not valid UTF-8"))
+        }
+    }
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Run a scan with the given policies.
+pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<ScanReport, ScanError> {
+    let (files, mut notices) = discover::discover(&options.paths, &options.discover)?;
+    let root = options
+        .root
+        .as_ref()
+        .and_then(|r| std::fs::canonicalize(r).ok())
+        .unwrap_or_else(|| default_root(&options.paths));
+    for n in &mut notices {
+        if !n.file.is_empty() {
+            n.file = display_path(Path::new(&n.file), &root);
+        }
+    }
+    let loaded: Vec<(SourceFile, Parsed, Vec<Notice>)> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, d)| load(FileId(i as u32), d, &root, options))
+        .collect();
+    let mut sources = SourceMap::default();
+    let mut parsed = Vec::with_capacity(loaded.len());
+    let mut stats = Stats::default();
+    for ((src, p, mut n), d) in loaded.into_iter().zip(&files) {
+        if !matches!(p, Parsed::Failed) {
+            stats.files += 1;
+            stats.bytes += src.text.len() as u64;
+            *stats.by_kind.entry(d.kind.name()).or_default() += 1;
+        }
+        sources.add(src);
+        parsed.push(p);
+        notices.append(&mut n);
+    }
+
+    // Terraform: one module per directory.
+    let mut modules: BTreeMap<PathBuf, Module> = BTreeMap::new();
+    for (p, d) in parsed.into_iter().zip(&files) {
+        let dir = d.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        match p {
+            Parsed::Terraform(f) => {
+                let m = modules.entry(dir.clone()).or_default();
+                m.dir = dir;
+                m.files.push(f);
+            }
+            Parsed::TerraformVars(f) => {
+                let name = d.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
+                    let m = modules.entry(dir.clone()).or_default();
+                    m.dir = dir;
+                    m.var_files.push(f);
+                }
+            }
+            Parsed::Other | Parsed::Failed => {}
+        }
+    }
+    let modules: Vec<Module> = modules.into_values().filter(|m| !m.files.is_empty()).collect();
+    let results: Vec<(Vec<Finding>, Option<Notice>)> = modules
+        .par_iter()
+        .map(|m| {
+            let run = catch_unwind(AssertUnwindSafe(|| {
+                let set: SubjectSet = terraform::subjects(m, &sources, &options.terraform);
+                engine::run(registry, &set, &sources)
+            }));
+            match run {
+                Ok(f) => (f, None),
+                Err(p) => {
+                    let file = m
+                        .files
+                        .first()
+                        .map(|f| sources.get(f.file).display.clone())
+                        .unwrap_or_default();
+                    (
+                        Vec::new(),
+                        Some(Notice::error(
+                            file,
+                            None,
+                            format!("internal error while evaluating this module (please report it): {}", panic_message(&*p)),
+                        )),
+                    )
+                }
+            }
+        })
+        .collect();
+    let mut findings = Vec::new();
+    for (f, n) in results {
+        findings.extend(f);
+        notices.extend(n);
+    }
+    if !options.show_inconclusive {
+        findings.retain(|f| f.status == Status::Fail);
+    }
+    findings.sort_by_cached_key(|f| f.sort_key(&sources));
+    notices.sort();
+    notices.dedup();
+    Ok(ScanReport {
+        sources,
+        findings,
+        notices,
+        stats,
+        root,
+    })
+}
+
+fn load(id: FileId, d: &Discovered, root: &Path, options: &ScanOptions) -> (SourceFile, Parsed, Vec<Notice>) {
+    let display = display_path(&d.path, root);
+    let text = match read_text(&d.path, options.max_file_size) {
+        Ok(t) => t,
+        Err(msg) => {
+            return (
+                SourceFile::new(d.path.clone(), display.clone(), ""),
+                Parsed::Failed,
+                vec![Notice::error(display, None, msg)],
+            );
+        }
+    };
+    let source = SourceFile::new(d.path.clone(), display.clone(), text);
+    let mut notices = Vec::new();
+    let parsed = catch_unwind(AssertUnwindSafe(|| match d.kind {
+        FileKind::Terraform | FileKind::TerraformVars => {
+            match hcl::parse_hcl(id, &source.text, options.parse_budget) {
+                Ok(p) => {
+                    if let Some((offset, what)) = p.error {
+                        let pos = source.position(offset as u32);
+                        notices.push(Notice::error(
+                            display.clone(),
+                            Some(pos.line),
+                            format!("{what}: the file is not valid HCL; what could be recovered was scanned"),
+                        ));
+                    }
+                    let f = TfFile {
+                        file: id,
+                        body: p.body,
+                        comments: p.comments,
+                    };
+                    if d.kind == FileKind::Terraform {
+                        Parsed::Terraform(f)
+                    } else {
+                        Parsed::TerraformVars(f)
+                    }
+                }
+                Err(e) => {
+                    notices.push(Notice::error(display.clone(), None, e.to_string()));
+                    Parsed::Failed
+                }
+            }
+        }
+        _ => Parsed::Other,
+    }));
+    let parsed = match parsed {
+        Ok(p) => p,
+        Err(p) => {
+            notices.push(Notice::error(
+                display.clone(),
+                None,
+                format!("internal error while parsing this file (please report it): {}", panic_message(&*p)),
+            ));
+            Parsed::Failed
+        }
+    };
+    (source, parsed, notices)
+}

@@ -1,0 +1,100 @@
+//! Subjects: the things policies judge (a Terraform resource instance, a
+//! provider block, a Dockerfile instruction, a CI job…), grouped in sets that
+//! share a scope (one Terraform module, one file).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::policy::InputKind;
+use crate::source::{FileId, Span};
+use crate::value::{Str, Val};
+
+#[derive(Debug, Clone)]
+pub struct Subject {
+    /// What sort of thing: `resource`, `data`, `provider`, `variable`,
+    /// `output`, `module`, `instruction`, `job`, `step`…
+    pub class: Str,
+    /// Its type within the class: `aws_s3_bucket`, `aws`, `FROM`…
+    pub kind: Str,
+    /// Readable unique address: `aws_s3_bucket.logs`, `module.m.aws_s3_bucket.x["a"]`.
+    pub address: Str,
+    /// Instance key of a `count` / `for_each` instance, as written in the
+    /// address (`["logs"]`, `[0]`); findings that differ only by it are grouped.
+    pub instance: Option<Str>,
+    pub file: FileId,
+    /// Where an absence finding points: the block header, the instruction.
+    pub header: Span,
+    /// The whole subject.
+    pub span: Span,
+    /// Its content.
+    pub value: Val,
+    /// Extra locations shown with every finding on this subject, e.g. the
+    /// `module` call that instantiated it.
+    pub context: Vec<(Span, Str)>,
+}
+
+impl Subject {
+    /// The address without the instance key.
+    pub fn base_address(&self) -> &str {
+        match &self.instance {
+            Some(key) => self.address.strip_suffix(&**key).unwrap_or(&self.address),
+            None => &self.address,
+        }
+    }
+}
+
+/// Front-end specific data some Rust checks need beyond the value tree.
+#[derive(Debug, Clone, Default)]
+pub enum Native {
+    #[default]
+    None,
+}
+
+/// The subjects of one scope, indexed by class and kind.
+#[derive(Debug, Default)]
+pub struct SubjectSet {
+    pub input: Option<InputKind>,
+    pub subjects: Vec<Subject>,
+    pub native: Native,
+    index: HashMap<(Str, Str), Vec<usize>>,
+    by_class: HashMap<Str, Vec<usize>>,
+}
+
+impl SubjectSet {
+    pub fn new(input: InputKind, subjects: Vec<Subject>, native: Native) -> Self {
+        let mut index: HashMap<(Str, Str), Vec<usize>> = HashMap::new();
+        let mut by_class: HashMap<Str, Vec<usize>> = HashMap::new();
+        for (i, s) in subjects.iter().enumerate() {
+            index
+                .entry((s.class.clone(), s.kind.clone()))
+                .or_default()
+                .push(i);
+            by_class.entry(s.class.clone()).or_default().push(i);
+        }
+        Self {
+            input: Some(input),
+            subjects,
+            native,
+            index,
+            by_class,
+        }
+    }
+
+    /// Subjects of a class, optionally restricted to kinds (empty: all kinds).
+    pub fn select<'a>(&'a self, class: &str, kinds: &'a [Str]) -> Box<dyn Iterator<Item = &'a Subject> + 'a> {
+        if kinds.is_empty() {
+            let idx = self.by_class.get(class).map(Vec::as_slice).unwrap_or(&[]);
+            Box::new(idx.iter().map(|&i| &self.subjects[i]))
+        } else {
+            let class: Str = Arc::from(class);
+            Box::new(kinds.iter().flat_map(move |k| {
+                self.index
+                    .get(&(class.clone(), k.clone()))
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|&i| &self.subjects[i])
+            }))
+        }
+    }
+}

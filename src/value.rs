@@ -1,0 +1,230 @@
+//! The value tree policies look at.
+//!
+//! Every input kind is presented to policies as [`Val`] trees: a Terraform
+//! resource after evaluation (attributes and nested blocks as map entries), a
+//! YAML document, a Dockerfile instruction. Each value remembers where it was
+//! written, and map entries remember their key, so a policy can report the
+//! narrowest location. A value the scanner cannot know is [`ValKind::Unknown`].
+
+use std::sync::Arc;
+
+use crate::source::Span;
+
+pub type Str = Arc<str>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Val {
+    pub kind: ValKind,
+    /// Where the value (or the expression that produced it) is written.
+    pub span: Option<Span>,
+    /// The resource (or other object) the value was read from, by address,
+    /// when it came through a reference such as `aws_s3_bucket.logs.id`.
+    pub reference: Option<Str>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValKind {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(Str),
+    List(Vec<Val>),
+    Map(Vec<Entry>),
+    Unknown(Unknown),
+}
+
+/// One key of a map, with the span of the whole `key = value` (or `key: value`)
+/// and, for nested blocks, of the block header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: Str,
+    pub key_span: Option<Span>,
+    pub value: Val,
+}
+
+/// Why a value is not known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unknown {
+    /// Computed by the provider at apply time (`aws_kms_key.k.arn`).
+    Computed,
+    /// A variable with no default and no value given.
+    UnsetVariable(Str),
+    /// Read from a data source.
+    DataSource,
+    /// An expression or function Palisade does not evaluate.
+    Unsupported(Str),
+    /// Anything else, with a short explanation.
+    Other(Str),
+}
+
+impl std::fmt::Display for Unknown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unknown::Computed => f.write_str("computed when applied"),
+            Unknown::UnsetVariable(v) => write!(f, "variable `{v}` has no value"),
+            Unknown::DataSource => f.write_str("read from a data source"),
+            Unknown::Unsupported(what) => write!(f, "{what} is not evaluated"),
+            Unknown::Other(why) => f.write_str(why),
+        }
+    }
+}
+
+impl Val {
+    pub fn new(kind: ValKind, span: Option<Span>) -> Self {
+        Self {
+            kind,
+            span,
+            reference: None,
+        }
+    }
+
+    pub fn null() -> Self {
+        Self::new(ValKind::Null, None)
+    }
+
+    pub fn unknown(why: Unknown, span: Option<Span>) -> Self {
+        Self::new(ValKind::Unknown(why), span)
+    }
+
+    pub fn string(s: impl Into<Str>, span: Option<Span>) -> Self {
+        Self::new(ValKind::String(s.into()), span)
+    }
+
+    pub fn with_reference(mut self, address: Option<Str>) -> Self {
+        self.reference = address;
+        self
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, ValKind::Null)
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.kind, ValKind::Unknown(_))
+    }
+
+    /// Unknown here or anywhere inside.
+    pub fn contains_unknown(&self) -> bool {
+        match &self.kind {
+            ValKind::Unknown(_) => true,
+            ValKind::List(items) => items.iter().any(Val::contains_unknown),
+            ValKind::Map(entries) => entries.iter().any(|e| e.value.contains_unknown()),
+            _ => false,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            ValKind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A boolean, accepting Terraform's string forms `"true"` / `"false"`.
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.kind {
+            ValKind::Bool(b) => Some(*b),
+            ValKind::String(s) => match &**s {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A number, accepting numeric strings as Terraform's type conversion does.
+    pub fn as_number(&self) -> Option<f64> {
+        match &self.kind {
+            ValKind::Number(n) => Some(*n),
+            ValKind::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[Val]> {
+        match &self.kind {
+            ValKind::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn entries(&self) -> Option<&[Entry]> {
+        match &self.kind {
+            ValKind::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The entry for `key` in a map.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.entries()?.iter().find(|e| &*e.key == key)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Val> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// Short human form for messages; strings are quoted, collections abbreviated.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            ValKind::Null => "null".into(),
+            ValKind::Bool(b) => b.to_string(),
+            ValKind::Number(n) => format_number(*n),
+            ValKind::String(s) => format!("{s:?}"),
+            ValKind::List(items) => format!("a list of {}", items.len()),
+            ValKind::Map(_) => "an object".into(),
+            ValKind::Unknown(why) => format!("unknown ({why})"),
+        }
+    }
+
+    /// Convert to JSON; unknown values become `null`.
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.kind {
+            ValKind::Null | ValKind::Unknown(_) => serde_json::Value::Null,
+            ValKind::Bool(b) => (*b).into(),
+            ValKind::Number(n) => serde_json::Number::from_f64(*n)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null),
+            ValKind::String(s) => serde_json::Value::String(s.to_string()),
+            ValKind::List(items) => items.iter().map(Val::to_json).collect(),
+            ValKind::Map(entries) => entries
+                .iter()
+                .map(|e| (e.key.to_string(), e.value.to_json()))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+        }
+    }
+
+    /// Build a value from JSON (no spans).
+    pub fn from_json(json: &serde_json::Value, span: Option<Span>) -> Val {
+        let kind = match json {
+            serde_json::Value::Null => ValKind::Null,
+            serde_json::Value::Bool(b) => ValKind::Bool(*b),
+            serde_json::Value::Number(n) => ValKind::Number(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::String(s) => ValKind::String(s.as_str().into()),
+            serde_json::Value::Array(a) => {
+                ValKind::List(a.iter().map(|v| Val::from_json(v, span)).collect())
+            }
+            serde_json::Value::Object(o) => ValKind::Map(
+                o.iter()
+                    .map(|(k, v)| Entry {
+                        key: k.as_str().into(),
+                        key_span: span,
+                        value: Val::from_json(v, span),
+                    })
+                    .collect(),
+            ),
+        };
+        Val::new(kind, span)
+    }
+}
+
+/// Numbers as Terraform prints them: integers without a fraction.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
