@@ -44,13 +44,22 @@ impl std::fmt::Debug for Check {
     }
 }
 
-/// Every registered check.
-pub static CHECKS: &[Check] = &[];
+/// Every registered check: each front end keeps its own list.
+pub fn all() -> impl Iterator<Item = &'static Check> {
+    [
+        crate::terraform::CHECKS,
+        crate::docker::CHECKS,
+        crate::ci::CHECKS,
+        crate::secrets::CHECKS,
+    ]
+    .into_iter()
+    .flatten()
+}
 
 pub fn lookup(name: &str) -> Option<&'static Check> {
-    CHECKS.iter().find(|c| c.name == name)
+    all().find(|c| c.name == name)
 }
 
 pub fn names() -> Vec<&'static str> {
-    CHECKS.iter().map(|c| c.name).collect()
+    all().map(|c| c.name).collect()
 }

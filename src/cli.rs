@@ -133,8 +133,14 @@ pub fn builtin_registry() -> Result<Registry> {
 
 /// Write `content` to `path` atomically: a temporary file beside it, then a rename.
 pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.palisade-tmp-{}", std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
@@ -254,6 +260,7 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         discover: DiscoverOptions {
             exclude: args.exclude.clone(),
             threads: 0,
+            kind_override: None,
         },
         max_file_size: args.max_file_size,
         parse_budget: Duration::from_secs_f64(args.parse_timeout),

@@ -143,15 +143,15 @@ pub struct DiscoverOptions {
     pub exclude: Vec<String>,
     /// Threads for the walker; 0 lets `ignore` decide.
     pub threads: usize,
+    /// Treat files given explicitly as this kind, whatever their name
+    /// (policy fixtures, `--kind`).
+    pub kind_override: Option<FileKind>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoverError {
     #[error("invalid --exclude glob `{glob}`: {source}")]
-    Glob {
-        glob: String,
-        source: globset::Error,
-    },
+    Glob { glob: String, source: globset::Error },
 }
 
 /// Folders never scanned: VCS data and Terraform's download cache.
@@ -177,10 +177,7 @@ fn build_excludes(globs: &[String]) -> Result<GlobSet, DiscoverError> {
 /// Walk `roots` and return the files Palisade knows, sorted by path, plus
 /// notices for what could not be walked. A root that is a file is taken as
 /// it is when its kind is known; an unknown file given explicitly is reported.
-pub fn discover(
-    roots: &[PathBuf],
-    options: &DiscoverOptions,
-) -> Result<(Vec<Discovered>, Vec<Notice>), DiscoverError> {
+pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<(Vec<Discovered>, Vec<Notice>), DiscoverError> {
     let excludes = build_excludes(&options.exclude)?;
     let found = Mutex::new(Vec::new());
     let notices = Mutex::new(Vec::new());
@@ -188,14 +185,15 @@ pub fn discover(
         let meta = std::fs::metadata(root);
         match meta {
             Err(e) => {
-                notices
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(Notice::error(root.display().to_string(), None, format!("cannot read: {e}")));
+                notices.lock().unwrap_or_else(|p| p.into_inner()).push(Notice::error(
+                    root.display().to_string(),
+                    None,
+                    format!("cannot read: {e}"),
+                ));
                 continue;
             }
             Ok(m) if m.is_file() => {
-                match classify(root) {
+                match options.kind_override.or_else(|| classify(root)) {
                     Some(kind) => found.lock().unwrap_or_else(|p| p.into_inner()).push(Discovered {
                         path: root.clone(),
                         kind,
@@ -272,13 +270,10 @@ pub fn discover(
                             }
                         }
                     }
-                    found
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push(Discovered {
-                            path: path.to_path_buf(),
-                            kind,
-                        });
+                    found.lock().unwrap_or_else(|p| p.into_inner()).push(Discovered {
+                        path: path.to_path_buf(),
+                        kind,
+                    });
                 }
                 WalkState::Continue
             })

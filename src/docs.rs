@@ -29,7 +29,11 @@ pub fn policy_markdown(p: &Policy) -> String {
     let _ = writeln!(s, "## What it does\n\n{}\n", p.docs.description);
     let _ = writeln!(s, "## Why it matters\n\n{}\n", p.docs.rationale);
     let _ = writeln!(s, "## Example\n\n```{lang}\n{}\n```\n", p.docs.example);
-    let _ = writeln!(s, "## How to fix\n\n{}\n\n```{lang}\n{}\n```\n", p.docs.fix, p.docs.fixed_example);
+    let _ = writeln!(
+        s,
+        "## How to fix\n\n{}\n\n```{lang}\n{}\n```\n",
+        p.docs.fix, p.docs.fixed_example
+    );
     let _ = writeln!(
         s,
         "## Suppressing\n\nWhen the finding is accepted, say why on the flagged line or the line above it \

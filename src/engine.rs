@@ -77,11 +77,14 @@ fn fill(template: &str, resource: &str, path: &str, value: Option<&str>) -> Stri
         .replace("{value}", value.unwrap_or("unset"))
 }
 
+/// Status (inconclusive or not), primary location, base address, path.
+type GroupKey = (u8, u32, u32, u32, String, String);
+
 /// Turn hits into findings, grouping the instances of one `count` /
 /// `for_each` resource that fail at the same place into one finding.
 fn group(policy: &Arc<Policy>, hits: Vec<Hit>) -> Vec<Finding> {
     // Key: status, primary location, base address, path.
-    let mut groups: BTreeMap<(u8, u32, u32, u32, String, String), Vec<Hit>> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, Vec<Hit>> = BTreeMap::new();
     for hit in hits {
         let base = match &hit.instance {
             Some(k) => hit.address.strip_suffix(&**k).unwrap_or(&hit.address).to_string(),
@@ -100,11 +103,23 @@ fn group(policy: &Arc<Policy>, hits: Vec<Hit>) -> Vec<Finding> {
     let mut out = Vec::new();
     for ((unknown, _, _, _, base, path), hits) in groups {
         let first = &hits[0];
-        let instances: Vec<String> = hits.iter().filter_map(|h| h.instance.as_ref().map(|k| k.to_string())).collect();
-        let shown = if hits.len() == 1 { first.address.to_string() } else { base.clone() };
+        let instances: Vec<String> = hits
+            .iter()
+            .filter_map(|h| h.instance.as_ref().map(|k| k.to_string()))
+            .collect();
+        let shown = if hits.len() == 1 {
+            first.address.to_string()
+        } else {
+            base.clone()
+        };
         let mut message = match &first.message {
             Some(m) => m.clone(),
-            None => fill(&policy.message, &shown, &first.witness.path, first.witness.value.as_deref()),
+            None => fill(
+                &policy.message,
+                &shown,
+                &first.witness.path,
+                first.witness.value.as_deref(),
+            ),
         };
         if hits.len() > 1 && !instances.is_empty() {
             message.push_str(&format!(" (instances {})", instances.join(", ")));
@@ -114,7 +129,11 @@ fn group(policy: &Arc<Policy>, hits: Vec<Hit>) -> Vec<Finding> {
         out.push(Finding {
             policy: policy.clone(),
             severity: policy.severity,
-            status: if unknown == 1 { Status::Inconclusive } else { Status::Fail },
+            status: if unknown == 1 {
+                Status::Inconclusive
+            } else {
+                Status::Fail
+            },
             message,
             address: base,
             path,

@@ -58,7 +58,12 @@ impl Finding {
     pub fn fingerprint(&self, sources: &SourceMap) -> String {
         let file = &sources.get(self.primary.file).display;
         let mut h = Sha256::new();
-        for part in [&*self.policy.id, file.as_str(), self.address.as_str(), self.path.as_str()] {
+        for part in [
+            &*self.policy.id,
+            file.as_str(),
+            self.address.as_str(),
+            self.path.as_str(),
+        ] {
             h.update(part.as_bytes());
             h.update([0u8]);
         }

@@ -5,8 +5,10 @@
 //! ([`engine`]), and render the [`finding`]s ([`output`]).
 
 pub mod checks;
+pub mod ci;
 pub mod cli;
 pub mod discover;
+pub mod docker;
 pub mod docs;
 pub mod engine;
 pub mod finding;
@@ -15,6 +17,7 @@ pub mod notice;
 pub mod output;
 pub mod policy;
 pub mod scan;
+pub mod secrets;
 pub mod source;
 pub mod subject;
 pub mod syntax;

@@ -70,7 +70,9 @@ pub struct ScanReport {
 impl ScanReport {
     /// Whether something could not be scanned.
     pub fn had_errors(&self) -> bool {
-        self.notices.iter().any(|n| n.level == crate::notice::NoticeLevel::Error)
+        self.notices
+            .iter()
+            .any(|n| n.level == crate::notice::NoticeLevel::Error)
     }
 }
 
@@ -132,9 +134,47 @@ pub fn display_path(path: &Path, root: &Path) -> String {
 enum Parsed {
     Terraform(TfFile),
     TerraformVars(TfFile),
-    /// Read but not analysed here (its kind has no front end yet).
+    /// A file that is a scope of its own (a Dockerfile, a CI file).
+    Scope(Box<SubjectSet>),
+    /// Read, but no front end produced subjects from it.
     Other,
     Failed,
+}
+
+/// The native data of a file-level scope: policies with `input = "any"`
+/// (secrets) read the file's text from it.
+#[derive(Debug)]
+pub struct FileScope {
+    pub file: FileId,
+    pub kind: FileKind,
+    pub text: std::sync::Arc<str>,
+}
+
+/// The file-level scope of one scanned file: a single `file` subject.
+fn file_scope(id: FileId, kind: FileKind, source: &SourceFile) -> SubjectSet {
+    let end = source.text.len();
+    let whole = crate::source::Span::new(id, 0, end);
+    let header = crate::source::Span::new(id, 0, source.text.find('\n').unwrap_or(end));
+    let subject = crate::subject::Subject {
+        class: "file".into(),
+        kind: kind.name().into(),
+        address: source.display.as_str().into(),
+        instance: None,
+        file: id,
+        header,
+        span: whole,
+        value: crate::value::Val::new(crate::value::ValKind::Map(Vec::new()), Some(whole)),
+        context: Vec::new(),
+    };
+    SubjectSet::new(
+        crate::policy::InputKind::Any,
+        vec![subject],
+        crate::subject::Native::Any(std::sync::Arc::new(FileScope {
+            file: id,
+            kind,
+            text: source.text.clone(),
+        })),
+    )
 }
 
 fn read_text(path: &Path, max: u64) -> Result<String, String> {
@@ -197,9 +237,11 @@ pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<ScanReport, Sc
         .collect();
     let mut sources = SourceMap::default();
     let mut parsed = Vec::with_capacity(loaded.len());
+    let mut scopes: Vec<SubjectSet> = Vec::new();
     let mut stats = Stats::default();
     for ((src, p, mut n), d) in loaded.into_iter().zip(&files) {
         if !matches!(p, Parsed::Failed) {
+            scopes.push(file_scope(FileId(sources.len() as u32), d.kind, &src));
             stats.files += 1;
             stats.bytes += src.text.len() as u64;
             *stats.by_kind.entry(d.kind.name()).or_default() += 1;
@@ -227,31 +269,49 @@ pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<ScanReport, Sc
                     m.var_files.push(f);
                 }
             }
+            Parsed::Scope(set) => scopes.push(*set),
             Parsed::Other | Parsed::Failed => {}
         }
     }
     let modules: Vec<Module> = modules.into_values().filter(|m| !m.files.is_empty()).collect();
-    let results: Vec<(Vec<Finding>, Option<Notice>)> = modules
+    // Every unit of work: a Terraform module to evaluate, or a ready scope.
+    enum Work<'a> {
+        Module(&'a Module),
+        Scope(&'a SubjectSet),
+    }
+    let work: Vec<Work> = modules
+        .iter()
+        .map(Work::Module)
+        .chain(scopes.iter().map(Work::Scope))
+        .collect();
+    let results: Vec<(Vec<Finding>, Option<Notice>)> = work
         .par_iter()
-        .map(|m| {
-            let run = catch_unwind(AssertUnwindSafe(|| {
-                let set: SubjectSet = terraform::subjects(m, &sources, &options.terraform);
-                engine::run(registry, &set, &sources)
+        .map(|w| {
+            let run = catch_unwind(AssertUnwindSafe(|| match w {
+                Work::Module(m) => {
+                    let set = terraform::subjects(m, &sources, &options.terraform);
+                    engine::run(registry, &set, &sources)
+                }
+                Work::Scope(set) => engine::run(registry, set, &sources),
             }));
             match run {
                 Ok(f) => (f, None),
                 Err(p) => {
-                    let file = m
-                        .files
-                        .first()
-                        .map(|f| sources.get(f.file).display.clone())
-                        .unwrap_or_default();
+                    let file = match w {
+                        Work::Module(m) => m.files.first().map(|f| f.file),
+                        Work::Scope(set) => set.subjects.first().map(|s| s.file),
+                    }
+                    .map(|f| sources.get(f).display.clone())
+                    .unwrap_or_default();
                     (
                         Vec::new(),
                         Some(Notice::error(
                             file,
                             None,
-                            format!("internal error while evaluating this module (please report it): {}", panic_message(&*p)),
+                            format!(
+                                "internal error while checking this file (please report it): {}",
+                                panic_message(&*p)
+                            ),
                         )),
                     )
                 }
@@ -293,33 +353,46 @@ fn load(id: FileId, d: &Discovered, root: &Path, options: &ScanOptions) -> (Sour
     let source = SourceFile::new(d.path.clone(), display.clone(), text);
     let mut notices = Vec::new();
     let parsed = catch_unwind(AssertUnwindSafe(|| match d.kind {
-        FileKind::Terraform | FileKind::TerraformVars => {
-            match hcl::parse_hcl(id, &source.text, options.parse_budget) {
-                Ok(p) => {
-                    if let Some((offset, what)) = p.error {
-                        let pos = source.position(offset as u32);
-                        notices.push(Notice::error(
-                            display.clone(),
-                            Some(pos.line),
-                            format!("{what}: the file is not valid HCL; what could be recovered was scanned"),
-                        ));
-                    }
-                    let f = TfFile {
-                        file: id,
-                        body: p.body,
-                        comments: p.comments,
-                    };
-                    if d.kind == FileKind::Terraform {
-                        Parsed::Terraform(f)
-                    } else {
-                        Parsed::TerraformVars(f)
-                    }
+        FileKind::Terraform | FileKind::TerraformVars => match hcl::parse_hcl(id, &source.text, options.parse_budget) {
+            Ok(p) => {
+                if let Some((offset, what)) = p.error {
+                    let pos = source.position(offset as u32);
+                    notices.push(Notice::error(
+                        display.clone(),
+                        Some(pos.line),
+                        format!("{what}: the file is not valid HCL; what could be recovered was scanned"),
+                    ));
                 }
-                Err(e) => {
-                    notices.push(Notice::error(display.clone(), None, e.to_string()));
-                    Parsed::Failed
+                let f = TfFile {
+                    file: id,
+                    body: p.body,
+                    comments: p.comments,
+                };
+                if d.kind == FileKind::Terraform {
+                    Parsed::Terraform(f)
+                } else {
+                    Parsed::TerraformVars(f)
                 }
             }
+            Err(e) => {
+                notices.push(Notice::error(display.clone(), None, e.to_string()));
+                Parsed::Failed
+            }
+        },
+        FileKind::Dockerfile => {
+            let (set, mut n) = crate::docker::load(id, &source, options);
+            notices.append(&mut n);
+            set.map(|s| Parsed::Scope(Box::new(s))).unwrap_or(Parsed::Other)
+        }
+        FileKind::GithubWorkflow
+        | FileKind::GithubAction
+        | FileKind::GitlabCi
+        | FileKind::AzurePipelines
+        | FileKind::CircleCi
+        | FileKind::BitbucketPipelines => {
+            let (set, mut n) = crate::ci::load(id, d.kind, &source, options);
+            notices.append(&mut n);
+            set.map(|s| Parsed::Scope(Box::new(s))).unwrap_or(Parsed::Other)
         }
         _ => Parsed::Other,
     }));
@@ -329,7 +402,10 @@ fn load(id: FileId, d: &Discovered, root: &Path, options: &ScanOptions) -> (Sour
             notices.push(Notice::error(
                 display.clone(),
                 None,
-                format!("internal error while parsing this file (please report it): {}", panic_message(&*p)),
+                format!(
+                    "internal error while parsing this file (please report it): {}",
+                    panic_message(&*p)
+                ),
             ));
             Parsed::Failed
         }

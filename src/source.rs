@@ -121,10 +121,7 @@ impl SourceFile {
     /// Byte offset where a 1-based line starts.
     pub fn line_start(&self, line: u32) -> u32 {
         let i = (line.max(1) - 1) as usize;
-        self.line_starts
-            .get(i)
-            .copied()
-            .unwrap_or(self.text.len() as u32)
+        self.line_starts.get(i).copied().unwrap_or(self.text.len() as u32)
     }
 
     pub fn slice(&self, span: Span) -> &str {
@@ -159,10 +156,7 @@ impl SourceMap {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &Arc<SourceFile>)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }
 
     pub fn len(&self) -> usize {

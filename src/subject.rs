@@ -43,11 +43,33 @@ impl Subject {
     }
 }
 
-/// Front-end specific data some Rust checks need beyond the value tree.
-#[derive(Debug, Clone, Default)]
+/// Front-end specific data some Rust checks need beyond the value tree
+/// (a parsed Dockerfile, a YAML document, a file's text). Each front end
+/// stores its own type and its checks downcast it.
+#[derive(Clone, Default)]
 pub enum Native {
     #[default]
     None,
+    Any(Arc<dyn std::any::Any + Send + Sync>),
+}
+
+impl Native {
+    /// The front end's own data, if it is of type `T`.
+    pub fn get<T: 'static>(&self) -> Option<&T> {
+        match self {
+            Native::Any(a) => a.downcast_ref::<T>(),
+            Native::None => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Native {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Native::None => f.write_str("None"),
+            Native::Any(_) => f.write_str("Any(..)"),
+        }
+    }
 }
 
 /// The subjects of one scope, indexed by class and kind.
@@ -65,10 +87,7 @@ impl SubjectSet {
         let mut index: HashMap<(Str, Str), Vec<usize>> = HashMap::new();
         let mut by_class: HashMap<Str, Vec<usize>> = HashMap::new();
         for (i, s) in subjects.iter().enumerate() {
-            index
-                .entry((s.class.clone(), s.kind.clone()))
-                .or_default()
-                .push(i);
+            index.entry((s.class.clone(), s.kind.clone())).or_default().push(i);
             by_class.entry(s.class.clone()).or_default().push(i);
         }
         Self {

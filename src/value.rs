@@ -203,9 +203,7 @@ impl Val {
             serde_json::Value::Bool(b) => ValKind::Bool(*b),
             serde_json::Value::Number(n) => ValKind::Number(n.as_f64().unwrap_or(0.0)),
             serde_json::Value::String(s) => ValKind::String(s.as_str().into()),
-            serde_json::Value::Array(a) => {
-                ValKind::List(a.iter().map(|v| Val::from_json(v, span)).collect())
-            }
+            serde_json::Value::Array(a) => ValKind::List(a.iter().map(|v| Val::from_json(v, span)).collect()),
             serde_json::Value::Object(o) => ValKind::Map(
                 o.iter()
                     .map(|(k, v)| Entry {

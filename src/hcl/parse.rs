@@ -286,10 +286,7 @@ impl<'s> Cx<'s> {
                 // `.0`: the digits follow the dot.
                 let digits = self.text(inner).trim_start_matches('.');
                 Expr {
-                    kind: digits
-                        .parse::<f64>()
-                        .map(ExprKind::Number)
-                        .unwrap_or(ExprKind::Invalid),
+                    kind: digits.parse::<f64>().map(ExprKind::Number).unwrap_or(ExprKind::Invalid),
                     span: self.span(inner),
                 }
             }
@@ -375,8 +372,7 @@ impl<'s> Cx<'s> {
                     for c in children(o) {
                         match c.kind() {
                             "object_elem" => {
-                                let (Some(k), Some(v)) =
-                                    (c.child_by_field_name("key"), c.child_by_field_name("val"))
+                                let (Some(k), Some(v)) = (c.child_by_field_name("key"), c.child_by_field_name("val"))
                                 else {
                                     continue;
                                 };
@@ -429,10 +425,7 @@ impl<'s> Cx<'s> {
         {
             return Expr {
                 kind: ExprKind::Template(Template {
-                    parts: vec![TemplatePart::Literal(
-                        self.text(*only).to_string(),
-                        self.span(*only),
-                    )],
+                    parts: vec![TemplatePart::Literal(self.text(*only).to_string(), self.span(*only))],
                 }),
                 span: self.span(*only),
             };
@@ -448,11 +441,7 @@ impl<'s> Cx<'s> {
                 let Some(sym) = kids.first() else {
                     return self.invalid(op);
                 };
-                let uop = if sym.kind() == "!" {
-                    UnaryOp::Not
-                } else {
-                    UnaryOp::Neg
-                };
+                let uop = if sym.kind() == "!" { UnaryOp::Not } else { UnaryOp::Neg };
                 let operand = self.expr_seq(&kids[1..], span);
                 Expr {
                     kind: ExprKind::Unary(uop, Box::new(operand)),
@@ -516,11 +505,7 @@ impl<'s> Cx<'s> {
             _ => return ExprKind::Invalid,
         };
         let collection = self.expr(*coll);
-        let exprs: Vec<Node> = kids
-            .iter()
-            .copied()
-            .filter(|n| n.kind() == "expression")
-            .collect();
+        let exprs: Vec<Node> = kids.iter().copied().filter(|n| n.kind() == "expression").collect();
         let condition = kids
             .iter()
             .find(|n| n.kind() == "for_cond")
@@ -555,10 +540,7 @@ impl<'s> Cx<'s> {
             .iter()
             .find(|n| n.kind() == "heredoc_start")
             .is_some_and(|n| self.text(*n) == "<<-");
-        let idents: Vec<&Node> = kids
-            .iter()
-            .filter(|n| n.kind() == "heredoc_identifier")
-            .collect();
+        let idents: Vec<&Node> = kids.iter().filter(|n| n.kind() == "heredoc_identifier").collect();
         let (Some(open), Some(close)) = (idents.first(), idents.get(1)) else {
             return Template::default();
         };
@@ -575,11 +557,7 @@ impl<'s> Cx<'s> {
             .map(|i| i + 1)
             .unwrap_or(close.start_byte())
             .max(start);
-        let indent = if strip {
-            min_indent(&self.src[start..end])
-        } else {
-            0
-        };
+        let indent = if strip { min_indent(&self.src[start..end]) } else { 0 };
         self.template(&kids, start, end, TemplateMode::Heredoc { indent })
     }
 
@@ -612,10 +590,8 @@ impl<'s> Cx<'s> {
                     parts.push(TemplatePart::Interpolation(e));
                 }
                 _ => {
-                    if let Some(d) = n.named_child(0) {
-                        if let Some(p) = self.directive(d, mode) {
-                            parts.push(p);
-                        }
+                    if let Some(p) = n.named_child(0).and_then(|d| self.directive(d, mode)) {
+                        parts.push(p);
                     }
                 }
             }
@@ -627,10 +603,7 @@ impl<'s> Cx<'s> {
     /// Whether a template node strips whitespace before it (`${~`) and after it (`~}`).
     fn strip_markers(&self, n: Node) -> (bool, bool) {
         let text = self.text(n);
-        (
-            text.starts_with("${~") || text.starts_with("%{~"),
-            text.ends_with("~}"),
-        )
+        (text.starts_with("${~") || text.starts_with("%{~"), text.ends_with("~}"))
     }
 
     fn push_literal(
@@ -697,10 +670,7 @@ impl<'s> Cx<'s> {
                     .filter(|n| n.kind() == "identifier")
                     .map(|n| Str::from(self.text(*n)))
                     .collect();
-                let collection = sk
-                    .iter()
-                    .find(|n| n.kind() == "expression")
-                    .map(|e| self.expr(*e))?;
+                let collection = sk.iter().find(|n| n.kind() == "expression").map(|e| self.expr(*e))?;
                 let (key_var, value_var) = match idents.as_slice() {
                     [v] => (None, v.clone()),
                     [k, v] => (Some(k.clone()), v.clone()),

@@ -111,7 +111,11 @@ pub fn render(cx: &OutputCx) -> String {
         })
         .collect();
     let mut by_severity = std::collections::BTreeMap::new();
-    for f in report.findings.iter().filter(|f| f.suppression.is_none() && f.status == Status::Fail) {
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.suppression.is_none() && f.status == Status::Fail)
+    {
         *by_severity.entry(f.severity.as_str()).or_insert(0) += 1;
     }
     let summary = Summary {
@@ -122,8 +126,16 @@ pub fn render(cx: &OutputCx) -> String {
             .filter(|f| f.suppression.is_none() && f.status == Status::Fail)
             .count(),
         suppressed: report.findings.iter().filter(|f| f.suppression.is_some()).count(),
-        inconclusive: report.findings.iter().filter(|f| f.status == Status::Inconclusive).count(),
-        errors: report.notices.iter().filter(|n| n.level == crate::notice::NoticeLevel::Error).count(),
+        inconclusive: report
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Inconclusive)
+            .count(),
+        errors: report
+            .notices
+            .iter()
+            .filter(|n| n.level == crate::notice::NoticeLevel::Error)
+            .count(),
         by_severity,
     };
     let out = Report {

@@ -56,7 +56,13 @@ pub fn region(file: &SourceFile, span: Span) -> (Position, Position) {
 /// Show at most a short prefix of a secret and its length.
 pub fn redact(secret: &str) -> String {
     let n = secret.chars().count();
-    let keep = if n >= 16 { 4 } else if n >= 8 { 2 } else { 0 };
+    let keep = if n >= 16 {
+        4
+    } else if n >= 8 {
+        2
+    } else {
+        0
+    };
     let prefix: String = secret.chars().take(keep).collect();
     format!("{prefix}…[redacted, {n} chars]")
 }

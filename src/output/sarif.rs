@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString, Notification,
-    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ResultLevel, ReportingDescriptor, Result as SarifResult,
-    Run, RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
+    ResultLevel, Run, RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
 };
 
 use super::{OutputCx, primary_lines, region};
@@ -34,7 +34,11 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 fn rule(p: &Policy) -> ReportingDescriptor {
-    let mut tags = vec!["security".to_string(), p.category.as_str().to_string(), p.input.as_str().to_string()];
+    let mut tags = vec![
+        "security".to_string(),
+        p.category.as_str().to_string(),
+        p.input.as_str().to_string(),
+    ];
     tags.extend(p.cwe.iter().map(|c| format!("external/cwe/{}", c.to_ascii_lowercase())));
     tags.truncate(20);
     let mut props: BTreeMap<String, serde_json::Value> = BTreeMap::new();
@@ -45,7 +49,10 @@ fn rule(p: &Policy) -> ReportingDescriptor {
     props.insert("severity".into(), json!(p.severity.as_str()));
     props.insert("category".into(), json!(p.category.as_str()));
     if !p.equivalents.is_empty() {
-        props.insert("equivalents".into(), serde_json::to_value(&p.equivalents).unwrap_or_default());
+        props.insert(
+            "equivalents".into(),
+            serde_json::to_value(&p.equivalents).unwrap_or_default(),
+        );
     }
     if !p.compliance.is_empty() {
         let c: BTreeMap<&str, &Vec<String>> = p.compliance.iter().map(|(k, v)| (k.key(), v)).collect();
@@ -55,15 +62,27 @@ fn rule(p: &Policy) -> ReportingDescriptor {
     ReportingDescriptor::builder()
         .id(p.id.to_string())
         .name(p.name.to_string())
-        .short_description(MultiformatMessageString::builder().text(truncate(&p.title, 1024)).build())
-        .full_description(MultiformatMessageString::builder().text(truncate(&p.docs.description, 1024)).build())
+        .short_description(
+            MultiformatMessageString::builder()
+                .text(truncate(&p.title, 1024))
+                .build(),
+        )
+        .full_description(
+            MultiformatMessageString::builder()
+                .text(truncate(&p.docs.description, 1024))
+                .build(),
+        )
         .help(
             MultiformatMessageString::builder()
                 .text(policy_text(p))
                 .markdown(markdown)
                 .build(),
         )
-        .default_configuration(ReportingConfiguration::builder().level(json!(p.severity.sarif_level())).build())
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(p.severity.sarif_level()))
+                .build(),
+        )
         .properties(PropertyBag::builder().tags(tags).additional_properties(props).build())
         .build()
 }
@@ -140,7 +159,11 @@ pub fn render(cx: &OutputCx) -> String {
         if f.status == Status::Inconclusive {
             props.insert("inconclusive".into(), json!(true));
         }
-        let level = if f.status == Status::Inconclusive { "note" } else { f.severity.sarif_level() };
+        let level = if f.status == Status::Inconclusive {
+            "note"
+        } else {
+            f.severity.sarif_level()
+        };
         let level = match level {
             "error" => ResultLevel::Error,
             "warning" => ResultLevel::Warning,
@@ -154,20 +177,25 @@ pub fn render(cx: &OutputCx) -> String {
             .level(level)
             .message(text(f.message.clone()))
             .locations(vec![location])
-            .partial_fingerprints(fp)
-            .properties(PropertyBag::builder().additional_properties(props).build());
+            .partial_fingerprints(fp);
         let mut result = if related.is_empty() {
             base.build()
         } else {
             base.related_locations(related).build()
         };
+        if !props.is_empty() {
+            result.properties = Some(PropertyBag::builder().additional_properties(props).build());
+        }
         if let Some(s) = &f.suppression {
             let kind = match s.kind {
                 SuppressionKind::InSource => "inSource",
                 SuppressionKind::External => "external",
             };
             let sup = match &s.justification {
-                Some(j) => Suppression::builder().kind(json!(kind)).justification(j.clone()).build(),
+                Some(j) => Suppression::builder()
+                    .kind(json!(kind))
+                    .justification(j.clone())
+                    .build(),
                 None => Suppression::builder().kind(json!(kind)).build(),
             };
             result.suppressions = Some(vec![sup]);
@@ -178,17 +206,24 @@ pub fn render(cx: &OutputCx) -> String {
         .notices
         .iter()
         .map(|n| {
-            let mut b = Notification::builder().message(text(n.message.clone())).level(json!(match n.level {
-                crate::notice::NoticeLevel::Error => "error",
-                crate::notice::NoticeLevel::Warning => "warning",
-                crate::notice::NoticeLevel::Note => "note",
-            }));
+            let mut b = Notification::builder()
+                .message(text(n.message.clone()))
+                .level(json!(match n.level {
+                    crate::notice::NoticeLevel::Error => "error",
+                    crate::notice::NoticeLevel::Warning => "warning",
+                    crate::notice::NoticeLevel::Note => "note",
+                }));
             let _ = &mut b;
             if n.file.is_empty() {
                 b.build()
             } else {
                 let mut pl = PhysicalLocation::builder()
-                    .artifact_location(ArtifactLocation::builder().uri(n.file.clone()).uri_base_id("%SRCROOT%").build())
+                    .artifact_location(
+                        ArtifactLocation::builder()
+                            .uri(n.file.clone())
+                            .uri_base_id("%SRCROOT%")
+                            .build(),
+                    )
                     .build();
                 if let Some(line) = n.line {
                     pl.region = Some(Region::builder().start_line(line as i64).build());

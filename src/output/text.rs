@@ -46,7 +46,11 @@ fn frame(cx: &OutputCx, f: &Finding) -> String {
         }
         a..b
     };
-    let renderer = if cx.color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if cx.color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let report_group = &[Group::with_level(Level::NOTE).element(
         Snippet::source(text.as_str())
             .line_start(line_no as usize)
@@ -90,7 +94,11 @@ pub fn render(cx: &OutputCx) -> String {
             let (p, _) = region(rf, *span);
             let _ = writeln!(out, "   = note: {msg} at {}:{}:{}", rf.display, p.line, p.column);
         }
-        let _ = writeln!(out, "   = help: `palisade explain {}` shows why and how to fix it\n", f.policy.id);
+        let _ = writeln!(
+            out,
+            "   = help: `palisade explain {}` shows why and how to fix it\n",
+            f.policy.id
+        );
     }
     out.push_str(&summary(cx));
     out
@@ -121,7 +129,11 @@ pub fn summary(cx: &OutputCx) -> String {
             parts.join(", ")
         )
     };
-    let inconclusive = report.findings.iter().filter(|f| f.status == Status::Inconclusive).count();
+    let inconclusive = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Inconclusive)
+        .count();
     if inconclusive > 0 {
         let _ = write!(line, ", {inconclusive} inconclusive");
     }
@@ -135,9 +147,17 @@ pub fn summary(cx: &OutputCx) -> String {
         report.stats.files,
         if report.stats.files == 1 { "" } else { "s" }
     );
-    let errors = report.notices.iter().filter(|n| n.level == crate::notice::NoticeLevel::Error).count();
+    let errors = report
+        .notices
+        .iter()
+        .filter(|n| n.level == crate::notice::NoticeLevel::Error)
+        .count();
     if errors > 0 {
-        let _ = write!(line, "; {errors} file{} could not be fully scanned", if errors == 1 { "" } else { "s" });
+        let _ = write!(
+            line,
+            "; {errors} file{} could not be fully scanned",
+            if errors == 1 { "" } else { "s" }
+        );
     }
     line.push('\n');
     line

@@ -21,7 +21,7 @@ pub enum Tri {
 }
 
 impl Tri {
-    pub fn not(self) -> Tri {
+    pub fn negate(self) -> Tri {
         match self {
             Tri::False => Tri::True,
             Tri::True => Tri::False,
@@ -63,8 +63,14 @@ pub enum Condition {
     All(Vec<Condition>),
     Any(Vec<Condition>),
     Not(Box<Condition>),
-    Some { path: Path, cond: Box<Condition> },
-    Every { path: Path, cond: Box<Condition> },
+    Some {
+        path: Path,
+        cond: Box<Condition>,
+    },
+    Every {
+        path: Path,
+        cond: Box<Condition>,
+    },
     Related {
         types: Vec<Str>,
         via: Path,
@@ -82,7 +88,10 @@ pub enum Condition {
         ignore_case: bool,
     },
     /// Evaluate `inner`, then report at `at` when that path exists.
-    At { inner: Box<Condition>, at: Path },
+    At {
+        inner: Box<Condition>,
+        at: Path,
+    },
 }
 
 #[derive(Debug)]
@@ -202,7 +211,10 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
     }
     let head_only = |what: &str| -> Result<(), CompileError> {
         if tests > 0 || def.default.is_some() {
-            return Err(err(format!("`{what}` cannot be combined with a test or `default`"), offset));
+            return Err(err(
+                format!("`{what}` cannot be combined with a test or `default`"),
+                offset,
+            ));
         }
         Ok(())
     };
@@ -230,7 +242,10 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
     } else if let Some(types) = &def.related {
         head_only("related")?;
         let Some(via) = &def.via else {
-            return Err(err("`related` needs `via`: the attribute of the related resource that refers to this one", offset));
+            return Err(err(
+                "`related` needs `via`: the attribute of the related resource that refers to this one",
+                offset,
+            ));
         };
         let types: Vec<Str> = match types {
             super::def::OneOrMany::One(s) => vec![s.as_str().into()],
@@ -254,16 +269,16 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
             )
         })?;
         let args = def.args.clone().unwrap_or_default();
-        (predicate.validate)(&args).map_err(|m| err(format!("predicate `{}`: {m}", predicate.name), Some(name.span().start)))?;
+        (predicate.validate)(&args)
+            .map_err(|m| err(format!("predicate `{}`: {m}", predicate.name), Some(name.span().start)))?;
         let path = def.path.as_ref().map(path_of).transpose()?;
         if predicate.needs_path && path.is_none() {
-            return Err(err(format!("predicate `{}` needs a `path`", predicate.name), Some(name.span().start)));
+            return Err(err(
+                format!("predicate `{}` needs a `path`", predicate.name),
+                Some(name.span().start),
+            ));
         }
-        Condition::Predicate {
-            predicate,
-            path,
-            args,
-        }
+        Condition::Predicate { predicate, path, args }
     } else {
         let p = def.path.as_ref().ok_or_else(|| err("missing `path`", offset))?;
         let path = path_of(p)?;
@@ -310,7 +325,12 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
             ignore_case: def.ignore_case,
         }
     };
-    if def.where_.is_some() && !matches!(cond, Condition::Some { .. } | Condition::Every { .. } | Condition::Related { .. }) {
+    if def.where_.is_some()
+        && !matches!(
+            cond,
+            Condition::Some { .. } | Condition::Every { .. } | Condition::Related { .. }
+        )
+    {
         return Err(err("`where` belongs to `some`, `every` or `related`", offset));
     }
     if def.via.is_some() && !matches!(cond, Condition::Related { .. }) {
@@ -387,9 +407,7 @@ pub fn eval(cond: &Condition, cx: &EvalCx, focus: Focus) -> Outcome {
                     }
                 }
             }
-            unknown
-                .or(first_true)
-                .unwrap_or(Outcome::new(Tri::True, None))
+            unknown.or(first_true).unwrap_or(Outcome::new(Tri::True, None))
         }
         Condition::Any(items) => {
             let mut unknown: Option<Outcome> = None;
@@ -410,22 +428,16 @@ pub fn eval(cond: &Condition, cx: &EvalCx, focus: Focus) -> Outcome {
                     }
                 }
             }
-            unknown
-                .or(first_false)
-                .unwrap_or(Outcome::new(Tri::False, None))
+            unknown.or(first_false).unwrap_or(Outcome::new(Tri::False, None))
         }
         Condition::Not(inner) => {
             let o = eval(inner, cx, focus);
-            Outcome::new(o.truth.not(), o.witness)
+            Outcome::new(o.truth.negate(), o.witness)
         }
         Condition::Some { path, cond } => quantify(false, path, cond, cx, focus),
         Condition::Every { path, cond } => quantify(true, path, cond, cx, focus),
         Condition::Related { types, via, cond } => related(types, via, cond.as_deref(), cx, focus),
-        Condition::Predicate {
-            predicate,
-            path,
-            args,
-        } => (predicate.eval)(&predicates::PredicateCx {
+        Condition::Predicate { predicate, path, args } => (predicate.eval)(&predicates::PredicateCx {
             cx,
             focus,
             path: path.as_ref(),
@@ -473,7 +485,11 @@ fn quantify(every: bool, path: &Path, cond: &Condition, cx: &EvalCx, focus: Focu
                 for (i, v) in items.iter().enumerate() {
                     let loc = v
                         .span
-                        .filter(|s| s.file == cx.subject.span.file && s.start >= cx.subject.span.start && s.end <= cx.subject.span.end)
+                        .filter(|s| {
+                            s.file == cx.subject.span.file
+                                && s.start >= cx.subject.span.start
+                                && s.end <= cx.subject.span.end
+                        })
                         .unwrap_or(reached.loc);
                     elements.push((v, loc, format!("{}[{i}]", reached.path)));
                 }
@@ -501,9 +517,7 @@ fn quantify(every: bool, path: &Path, cond: &Condition, cx: &EvalCx, focus: Focu
                 break;
             }
             (Tri::Unknown, _) => {
-                if unknown.is_none() {
-                    unknown = Some(o);
-                }
+                unknown.get_or_insert(o);
             }
             _ => {}
         }
@@ -694,7 +708,11 @@ fn scalar_test(test: &Test, v: &Val, ignore_case: bool) -> Tri {
                 }
             }
             let t = known(any);
-            if matches!(test, Test::NotOneOf(_)) { t.not() } else { t }
+            if matches!(test, Test::NotOneOf(_)) {
+                t.negate()
+            } else {
+                t
+            }
         }
         Test::Matches(re) => Tri::from_bool(as_text(v).is_some_and(|s| re.is_match(&s))),
         Test::NotMatches(re) => Tri::from_bool(!as_text(v).is_some_and(|s| re.is_match(&s))),
@@ -766,7 +784,11 @@ fn eval_test(path: &Path, test: &Test, default: Option<&Val>, ignore_case: bool,
                 for (i, v) in items.iter().enumerate() {
                     let loc = v
                         .span
-                        .filter(|s| s.file == cx.subject.span.file && s.start >= cx.subject.span.start && s.end <= cx.subject.span.end)
+                        .filter(|s| {
+                            s.file == cx.subject.span.file
+                                && s.start >= cx.subject.span.start
+                                && s.end <= cx.subject.span.end
+                        })
                         .unwrap_or(reached.loc);
                     candidates.push((v, loc, format!("{}[{i}]", reached.path)));
                 }
@@ -778,9 +800,16 @@ fn eval_test(path: &Path, test: &Test, default: Option<&Val>, ignore_case: bool,
                         Some(true) => {
                             let loc = v
                                 .span
-                                .filter(|s| s.file == cx.subject.span.file && s.start >= cx.subject.span.start && s.end <= cx.subject.span.end)
+                                .filter(|s| {
+                                    s.file == cx.subject.span.file
+                                        && s.start >= cx.subject.span.start
+                                        && s.end <= cx.subject.span.end
+                                })
                                 .unwrap_or(reached.loc);
-                            return Outcome::new(Tri::True, Some(witness_for(cx, loc, &format!("{}[{i}]", reached.path), Some(v))));
+                            return Outcome::new(
+                                Tri::True,
+                                Some(witness_for(cx, loc, &format!("{}[{i}]", reached.path), Some(v))),
+                            );
                         }
                         None => any_unknown = Some(witness_for(cx, reached.loc, &reached.path, Some(v))),
                         Some(false) => {}
@@ -789,7 +818,10 @@ fn eval_test(path: &Path, test: &Test, default: Option<&Val>, ignore_case: bool,
                 if let Some(w) = any_unknown {
                     unknown.get_or_insert(Outcome::new(Tri::Unknown, Some(w)));
                 } else if first_false.is_none() {
-                    first_false = Some(Outcome::new(Tri::False, Some(witness_for(cx, reached.loc, &reached.path, Some(reached.val)))));
+                    first_false = Some(Outcome::new(
+                        Tri::False,
+                        Some(witness_for(cx, reached.loc, &reached.path, Some(reached.val))),
+                    ));
                 }
             }
             _ => candidates.push((reached.val, reached.loc, reached.path.clone())),

@@ -175,7 +175,8 @@ pub enum InputKind {
     BitbucketPipelines,
     /// Every CI configuration kind.
     Ci,
-    /// Every file scanned (secrets).
+    /// Every file scanned, as text (secrets). Such policies run on a
+    /// file-level scope holding one `file` subject per scanned file.
     Any,
 }
 
@@ -197,7 +198,6 @@ impl InputKind {
     /// Whether a policy for `self` applies to a scope of kind `scope`.
     pub fn applies_to(self, scope: InputKind) -> bool {
         self == scope
-            || self == InputKind::Any
             || (self == InputKind::Ci
                 && matches!(
                     scope,
@@ -307,7 +307,8 @@ pub fn check_exists(name: &str) -> bool {
 
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
-        && s.split('-').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && s.split('-')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
 }
 
 fn valid_id(s: &str) -> bool {
@@ -342,7 +343,10 @@ pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, Poli
     }
     let msg = def.message.get_ref();
     if msg.trim().is_empty() || msg.ends_with('.') {
-        return Err(fail(Some(def.message.span().start), "message must be non-empty and not end with a period".into()));
+        return Err(fail(
+            Some(def.message.span().start),
+            "message must be non-empty and not end with a period".into(),
+        ));
     }
     for placeholder in msg.split('{').skip(1).filter_map(|p| p.split('}').next()) {
         if !["resource", "path", "value"].contains(&placeholder) {
@@ -358,12 +362,18 @@ pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, Poli
             .strip_prefix("CWE-")
             .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
         if !ok {
-            return Err(fail(Some(cwe.span().start), format!("`{}` is not a CWE id like `CWE-311`", cwe.get_ref())));
+            return Err(fail(
+                Some(cwe.span().start),
+                format!("`{}` is not a CWE id like `CWE-311`", cwe.get_ref()),
+            ));
         }
     }
     for r in &def.references {
         if !r.get_ref().starts_with("https://") {
-            return Err(fail(Some(r.span().start), format!("reference `{}` must be an https URL", r.get_ref())));
+            return Err(fail(
+                Some(r.span().start),
+                format!("reference `{}` must be an https URL", r.get_ref()),
+            ));
         }
     }
     let d = &def.docs;
@@ -382,30 +392,68 @@ pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, Poli
     let mut selectors = Vec::new();
     let kinds = |v: &[String]| v.iter().map(|s| Str::from(s.as_str())).collect::<Vec<_>>();
     if !m.resource.is_empty() {
-        selectors.push(Selector { class: "resource".into(), kinds: kinds(&m.resource) });
+        selectors.push(Selector {
+            class: "resource".into(),
+            kinds: kinds(&m.resource),
+        });
     }
     if !m.data.is_empty() {
-        selectors.push(Selector { class: "data".into(), kinds: kinds(&m.data) });
+        selectors.push(Selector {
+            class: "data".into(),
+            kinds: kinds(&m.data),
+        });
     }
     if !m.provider.is_empty() {
-        selectors.push(Selector { class: "provider".into(), kinds: kinds(&m.provider) });
+        selectors.push(Selector {
+            class: "provider".into(),
+            kinds: kinds(&m.provider),
+        });
     }
     for b in &m.block {
         if !["variable", "output", "module", "terraform", "locals"].contains(&b.as_str()) {
-            return Err(fail(None, format!("`match.block` `{b}`: expected variable, output, module, terraform or locals")));
+            return Err(fail(
+                None,
+                format!("`match.block` `{b}`: expected variable, output, module, terraform or locals"),
+            ));
         }
-        selectors.push(Selector { class: b.as_str().into(), kinds: vec![] });
+        selectors.push(Selector {
+            class: b.as_str().into(),
+            kinds: vec![],
+        });
     }
     for s in &m.subject {
-        selectors.push(Selector { class: s.class.as_str().into(), kinds: kinds(&s.types) });
+        selectors.push(Selector {
+            class: s.class.as_str().into(),
+            kinds: kinds(&s.types),
+        });
     }
-    if def.input == InputKind::Terraform && selectors.iter().any(|s| !["resource", "data", "provider", "variable", "output", "module", "terraform", "locals"].contains(&&*s.class)) {
-        return Err(fail(None, "a Terraform policy selects `resource`, `data`, `provider` or `block`".into()));
+    if def.input == InputKind::Terraform
+        && selectors.iter().any(|s| {
+            ![
+                "resource",
+                "data",
+                "provider",
+                "variable",
+                "output",
+                "module",
+                "terraform",
+                "locals",
+            ]
+            .contains(&&*s.class)
+        })
+    {
+        return Err(fail(
+            None,
+            "a Terraform policy selects `resource`, `data`, `provider` or `block`".into(),
+        ));
     }
     let rule = match (&m.fail_if, &m.check) {
         (Some(c), None) => {
             if selectors.is_empty() {
-                return Err(fail(None, "`match` needs what to look at: `resource`, `data`, `provider`, `block` or `subject`".into()));
+                return Err(fail(
+                    None,
+                    "`match` needs what to look at: `resource`, `data`, `provider`, `block` or `subject`".into(),
+                ));
             }
             Rule::Condition(compile(c).map_err(|e| fail(e.offset, e.message))?)
         }
@@ -413,12 +461,24 @@ pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, Poli
             if !check_exists(name.get_ref()) {
                 return Err(fail(
                     Some(name.span().start),
-                    format!("unknown check `{}`; known checks: {}", name.get_ref(), crate::checks::names().join(", ")),
+                    format!(
+                        "unknown check `{}`; known checks: {}",
+                        name.get_ref(),
+                        crate::checks::names().join(", ")
+                    ),
                 ));
             }
-            Rule::Check { name: name.get_ref().as_str().into(), args: m.args.clone() }
+            Rule::Check {
+                name: name.get_ref().as_str().into(),
+                args: m.args.clone(),
+            }
         }
-        _ => return Err(fail(None, "`match` needs exactly one of `fail-if` (a condition) or `check` (a named Rust check)".into())),
+        _ => {
+            return Err(fail(
+                None,
+                "`match` needs exactly one of `fail-if` (a condition) or `check` (a named Rust check)".into(),
+            ));
+        }
     };
     if matches!(rule, Rule::Condition(_)) && !m.args.is_empty() {
         return Err(fail(None, "`match.args` belongs to `check`".into()));
@@ -499,7 +559,10 @@ impl Registry {
                 return Err(PolicyError {
                     file: p.source.clone(),
                     line: 1,
-                    message: format!("`{k}` is already used by {} ({})", self.policies[other].id, self.policies[other].source),
+                    message: format!(
+                        "`{k}` is already used by {} ({})",
+                        self.policies[other].id, self.policies[other].source
+                    ),
                 });
             }
         }

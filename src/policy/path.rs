@@ -38,7 +38,9 @@ impl Path {
                     if chars.next() != Some(']') || digits.is_empty() {
                         return Err(format!("bad index in path `{text}`: expected `[number]`"));
                     }
-                    segments.push(Segment::Index(digits.parse().map_err(|_| format!("index too large in `{text}`"))?));
+                    segments.push(Segment::Index(
+                        digits.parse().map_err(|_| format!("index too large in `{text}`"))?,
+                    ));
                     expect_segment = false;
                 }
                 '"' if expect_segment => {

@@ -35,8 +35,14 @@ pub static PREDICATES: &[Predicate] = &[
         name: "iam-policy-grants",
         description: "The IAM policy document at `path` (JSON text or an object) has an `Allow` statement whose actions match one of `actions` and whose resources match one of `resources`.",
         arguments: &[
-            ("actions", "action patterns that count, e.g. [\"*\"] or [\"iam:PassRole\"]; a statement's `*` and `service:*` wildcards are expanded"),
-            ("resources", "resource patterns that count, default [\"*\"]; use [] to accept any resource"),
+            (
+                "actions",
+                "action patterns that count, e.g. [\"*\"] or [\"iam:PassRole\"]; a statement's `*` and `service:*` wildcards are expanded",
+            ),
+            (
+                "resources",
+                "resource patterns that count, default [\"*\"]; use [] to accept any resource",
+            ),
         ],
         needs_path: true,
         validate: validate_iam,
@@ -68,7 +74,10 @@ pub fn names() -> Vec<&'static str> {
 fn only_keys(args: &toml::Table, allowed: &[&str]) -> Result<(), String> {
     for k in args.keys() {
         if !allowed.contains(&k.as_str()) {
-            return Err(format!("unknown argument `{k}`; expected one of: {}", allowed.join(", ")));
+            return Err(format!(
+                "unknown argument `{k}`; expected one of: {}",
+                allowed.join(", ")
+            ));
         }
     }
     Ok(())
@@ -79,7 +88,11 @@ fn string_list(args: &toml::Table, key: &str) -> Result<Option<Vec<String>>, Str
         None => Ok(None),
         Some(toml::Value::Array(items)) => items
             .iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| format!("`{key}` must be a list of strings")))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("`{key}` must be a list of strings"))
+            })
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
         Some(_) => Err(format!("`{key}` must be a list of strings")),
@@ -98,9 +111,10 @@ fn validate_iam(args: &toml::Table) -> Result<(), String> {
 fn validate_ports(args: &toml::Table) -> Result<(), String> {
     only_keys(args, &["ports", "from", "to", "protocol"])?;
     if let Some(p) = args.get("ports") {
-        let ok = p
-            .as_array()
-            .is_some_and(|a| a.iter().all(|v| v.as_integer().is_some_and(|n| (0..=65535).contains(&n))));
+        let ok = p.as_array().is_some_and(|a| {
+            a.iter()
+                .all(|v| v.as_integer().is_some_and(|n| (0..=65535).contains(&n)))
+        });
         if !ok {
             return Err("`ports` must be a list of port numbers (0-65535)".into());
         }
@@ -188,7 +202,10 @@ fn iam_policy_grants(p: &PredicateCx) -> Outcome {
         .flatten()
         .unwrap_or_else(|| vec!["*".to_string()]);
     let Some(path) = p.path else {
-        return Outcome { truth: Tri::False, witness: None };
+        return Outcome {
+            truth: Tri::False,
+            witness: None,
+        };
     };
     let r = resolve(p.focus, path);
     let mut unknown = None;
@@ -226,8 +243,14 @@ fn iam_policy_grants(p: &PredicateCx) -> Outcome {
         });
     }
     match unknown {
-        Some(w) => Outcome { truth: Tri::Unknown, witness: Some(w) },
-        None => Outcome { truth: Tri::False, witness: None },
+        Some(w) => Outcome {
+            truth: Tri::Unknown,
+            witness: Some(w),
+        },
+        None => Outcome {
+            truth: Tri::False,
+            witness: None,
+        },
     }
 }
 
@@ -254,22 +277,43 @@ fn port_open(p: &PredicateCx) -> Outcome {
         related: vec![],
     };
     let all_protocols = match protocol {
-        Some(v) if v.is_unknown() => return Outcome { truth: Tri::Unknown, witness: Some(here) },
+        Some(v) if v.is_unknown() => {
+            return Outcome {
+                truth: Tri::Unknown,
+                witness: Some(here),
+            };
+        }
         Some(v) => {
-            let t = v.as_str().map(str::to_ascii_lowercase).or_else(|| v.as_number().map(|n| n.to_string()));
+            let t = v
+                .as_str()
+                .map(str::to_ascii_lowercase)
+                .or_else(|| v.as_number().map(|n| n.to_string()));
             matches!(t.as_deref(), Some("-1" | "all"))
         }
         None => false,
     };
     if all_protocols {
-        return Outcome { truth: Tri::True, witness: Some(here) };
+        return Outcome {
+            truth: Tri::True,
+            witness: Some(here),
+        };
     }
     let (Some(from), Some(to)) = (from, to) else {
-        return Outcome { truth: Tri::False, witness: None };
+        return Outcome {
+            truth: Tri::False,
+            witness: None,
+        };
     };
     let (Some(lo), Some(hi)) = (from.as_number(), to.as_number()) else {
-        let truth = if from.is_unknown() || to.is_unknown() { Tri::Unknown } else { Tri::False };
-        return Outcome { truth, witness: Some(here) };
+        let truth = if from.is_unknown() || to.is_unknown() {
+            Tri::Unknown
+        } else {
+            Tri::False
+        };
+        return Outcome {
+            truth,
+            witness: Some(here),
+        };
     };
     let open = if ports.is_empty() {
         lo <= 1.0 && hi >= 65535.0
@@ -296,15 +340,12 @@ mod tests {
 
     #[test]
     fn documents() {
-        let doc: serde_json::Value = serde_json::from_str(
-            r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
-        )
-        .unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_str(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#).unwrap();
         assert!(document_grants(&doc, &["*".into()], &["*".into()]));
-        let doc: serde_json::Value = serde_json::from_str(
-            r#"{"Statement":{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"*"}}"#,
-        )
-        .unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_str(r#"{"Statement":{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"*"}}"#)
+                .unwrap();
         assert!(!document_grants(&doc, &["*".into()], &["*".into()]));
         let deny: serde_json::Value =
             serde_json::from_str(r#"{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#).unwrap();

@@ -254,7 +254,11 @@ impl<'m> Evaluator<'m> {
                     Val::new(ValKind::List(list), span)
                 }
             }
-            ExprKind::Call { name, args, expand_final } => {
+            ExprKind::Call {
+                name,
+                args,
+                expand_final,
+            } => {
                 let mut values: Vec<Val> = args.iter().map(|a| self.eval_depth(a, scope, d)).collect();
                 if *expand_final && let Some(last) = values.pop() {
                     match last.kind {
@@ -300,24 +304,31 @@ impl<'m> Evaluator<'m> {
                         },
                     }
                 }
-                TemplatePart::If { condition, then, otherwise } => {
-                    match self.eval_depth(condition, scope, d).as_bool() {
-                        Some(true) => {
-                            if let Some(w) = self.render(then, scope, d, out) {
-                                return Some(w);
-                            }
+                TemplatePart::If {
+                    condition,
+                    then,
+                    otherwise,
+                } => match self.eval_depth(condition, scope, d).as_bool() {
+                    Some(true) => {
+                        if let Some(w) = self.render(then, scope, d, out) {
+                            return Some(w);
                         }
-                        Some(false) => {
-                            if let Some(o) = otherwise
-                                && let Some(w) = self.render(o, scope, d, out)
-                            {
-                                return Some(w);
-                            }
-                        }
-                        None => return Some(Unknown::Other("a template condition is not known".into())),
                     }
-                }
-                TemplatePart::For { key_var, value_var, collection, body } => {
+                    Some(false) => {
+                        if let Some(o) = otherwise
+                            && let Some(w) = self.render(o, scope, d, out)
+                        {
+                            return Some(w);
+                        }
+                    }
+                    None => return Some(Unknown::Other("a template condition is not known".into())),
+                },
+                TemplatePart::For {
+                    key_var,
+                    value_var,
+                    collection,
+                    body,
+                } => {
                     let coll = self.eval_depth(collection, scope, d);
                     let pairs: Vec<(Val, Val)> = match &coll.kind {
                         ValKind::List(items) => items
@@ -352,14 +363,9 @@ impl<'m> Evaluator<'m> {
         // Flatten `a.b[c].d` into root + steps.
         let mut steps: Vec<&Expr> = Vec::new();
         let mut cur = e;
-        loop {
-            match &cur.kind {
-                ExprKind::GetAttr(inner, _) | ExprKind::Index(inner, _) => {
-                    steps.push(cur);
-                    cur = inner;
-                }
-                _ => break,
-            }
+        while let ExprKind::GetAttr(inner, _) | ExprKind::Index(inner, _) = &cur.kind {
+            steps.push(cur);
+            cur = inner;
         }
         steps.reverse();
         let span = Some(e.span);
@@ -430,14 +436,23 @@ impl<'m> Evaluator<'m> {
                     && depth_ok(d)
                 {
                     let v = self.eval_depth(&a.value, &Scope::default(), d);
-                    return self.apply_steps(v, &rest[1..], scope, d, span).with_reference(Some(address));
+                    return self
+                        .apply_steps(v, &rest[1..], scope, d, span)
+                        .with_reference(Some(address));
                 }
                 Val::unknown(Unknown::Computed, span).with_reference(Some(address))
             }
         }
     }
 
-    fn apply_steps(&self, mut v: Val, steps: &[&Expr], scope: &Scope, d: usize, span: Option<crate::source::Span>) -> Val {
+    fn apply_steps(
+        &self,
+        mut v: Val,
+        steps: &[&Expr],
+        scope: &Scope,
+        d: usize,
+        span: Option<crate::source::Span>,
+    ) -> Val {
         for s in steps {
             v = match &s.kind {
                 ExprKind::GetAttr(_, name) => get_attr(&v, name, span),
@@ -499,7 +514,10 @@ fn get_attr(v: &Val, name: &str, span: Option<crate::source::Span>) -> Val {
             .cloned()
             .unwrap_or_else(|| Val::unknown(Unknown::Other(format!("attribute `{name}` is not set").into()), span)),
         ValKind::Unknown(_) => v.clone(),
-        _ => Val::unknown(Unknown::Other(format!("attribute `{name}` of a non-object").into()), span),
+        _ => Val::unknown(
+            Unknown::Other(format!("attribute `{name}` of a non-object").into()),
+            span,
+        ),
     }
     .with_reference_kept(v)
 }
@@ -507,7 +525,9 @@ fn get_attr(v: &Val, name: &str, span: Option<crate::source::Span>) -> Val {
 fn index(v: &Val, key: &Val, span: Option<crate::source::Span>) -> Val {
     match (&v.kind, &key.kind) {
         (ValKind::Unknown(_), _) => v.clone(),
-        (_, ValKind::Unknown(_)) => Val::unknown(Unknown::Other("an index is not known".into()), span).with_reference_kept(v),
+        (_, ValKind::Unknown(_)) => {
+            Val::unknown(Unknown::Other("an index is not known".into()), span).with_reference_kept(v)
+        }
         (ValKind::List(items), _) => match key.as_number() {
             Some(n) if n >= 0.0 && (n as usize) < items.len() => items[n as usize].clone(),
             _ => Val::unknown(Unknown::Other("an index out of range".into()), span),
@@ -585,7 +605,14 @@ fn call(name: &str, args: &[Val], span: Option<crate::source::Span>) -> Val {
             _ => unknown(),
         },
         "lower" | "upper" => match args.first().and_then(Val::as_str) {
-            Some(s) => Val::string(if name == "lower" { s.to_lowercase() } else { s.to_uppercase() }, span),
+            Some(s) => Val::string(
+                if name == "lower" {
+                    s.to_lowercase()
+                } else {
+                    s.to_uppercase()
+                },
+                span,
+            ),
             None => unknown(),
         },
         "tostring" => match args.first().and_then(scalar_text) {

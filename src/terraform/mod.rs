@@ -15,6 +15,9 @@ use crate::value::{Entry, Str, Unknown, Val, ValKind};
 
 use eval::{Evaluator, Scope};
 
+/// Rust checks for Terraform policies (see [`crate::checks`]).
+pub static CHECKS: &[crate::checks::Check] = &[];
+
 /// One parsed `.tf` (or `.tfvars`) file.
 #[derive(Debug)]
 pub struct TfFile {
@@ -41,7 +44,9 @@ pub struct TfOptions {
 
 impl Module {
     pub fn blocks(&self) -> impl Iterator<Item = (&TfFile, &Block)> {
-        self.files.iter().flat_map(|f| f.body.blocks.iter().map(move |b| (f, b)))
+        self.files
+            .iter()
+            .flat_map(|f| f.body.blocks.iter().map(move |b| (f, b)))
     }
 }
 

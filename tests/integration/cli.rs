@@ -1,0 +1,120 @@
+//! The command line as users run it: exit codes, notices, formats.
+
+use assert_cmd::Command;
+
+use crate::common::repo;
+
+fn palisade() -> Command {
+    let mut c = Command::cargo_bin("palisade").unwrap();
+    c.current_dir(repo()).env("NO_COLOR", "1");
+    c
+}
+
+#[test]
+fn exit_code_one_when_findings_reach_the_threshold() {
+    palisade().args(["scan", "fixtures/TF0002/bad.tf"]).assert().code(1);
+    palisade()
+        .args(["scan", "fixtures/TF0002/bad.tf", "--fail-on", "critical"])
+        .assert()
+        .code(0);
+    palisade()
+        .args(["scan", "fixtures/TF0002/bad.tf", "--fail-on", "none"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn exit_code_zero_when_clean() {
+    palisade().args(["scan", "fixtures/TF0002/good.tf"]).assert().code(0);
+}
+
+#[test]
+fn usage_errors_exit_two_with_one_line() {
+    let out = palisade()
+        .args(["scan", "does/not/exist"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does/not/exist"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    palisade().args(["explain", "NOPE0000"]).assert().code(2);
+    palisade().args(["scan", "--var", "novalue"]).assert().code(2);
+    palisade().args(["scan", "--format", "xml"]).assert().code(2);
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_named_and_fails_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("broken.tf"),
+        "resource \"aws_s3_bucket\" \"b\" {\n  acl = \n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("ok.tf"),
+        "resource \"aws_s3_bucket\" \"p\" {\n  acl = \"public-read\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("binary.tf"), b"\x00\x01\x02").unwrap();
+    std::fs::write(dir.path().join("latin1.tf"), b"# caf\xe9\n").unwrap();
+    let out = palisade()
+        .args(["scan", "--policy", "TF0002"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(err.contains("broken.tf:"), "{err}");
+    assert!(err.contains("binary.tf: skipped: binary file"), "{err}");
+    assert!(err.contains("latin1.tf: line 1: not valid UTF-8"), "{err}");
+    // The rest of the scan went on.
+    assert!(stdout.contains("ok.tf:2:3: high TF0002"), "{stdout}");
+}
+
+#[test]
+fn rules_and_explain() {
+    let out = palisade().args(["rules"]).assert().success().get_output().clone();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("TF0002"), "{s}");
+    let out = palisade()
+        .args(["explain", "s3-bucket-public-acl"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("## What it does") && s.contains("## How to fix"), "{s}");
+}
+
+#[test]
+fn output_file_is_written_and_formats_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["json", "sarif"] {
+        let path = dir.path().join(format!("out.{format}"));
+        palisade()
+            .args(["scan", "fixtures/TF0002", "--format", format, "--output"])
+            .arg(&path)
+            .assert()
+            .code(1);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(v.is_object());
+    }
+}
+
+#[test]
+fn output_is_deterministic() {
+    let run = || {
+        palisade()
+            .args(["scan", "fixtures", "--format", "sarif", "--fail-on", "none"])
+            .assert()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    assert_eq!(run(), run());
+}

@@ -1,0 +1,8 @@
+//! The integration test binary: one binary, topical modules.
+
+mod cli;
+mod common;
+mod docs;
+mod meta;
+mod policies;
+mod snapshots;
