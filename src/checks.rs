@@ -21,6 +21,8 @@ pub struct Hit {
     pub context: Vec<(Span, Str)>,
     /// Replaces the policy's message template when set.
     pub message: Option<String>,
+    /// Byte ranges whose text must never be shown in full (a secret).
+    pub sensitive: Vec<Span>,
 }
 
 pub struct CheckCx<'a> {

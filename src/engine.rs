@@ -51,6 +51,7 @@ pub fn hits_of(policy: &Policy, set: &SubjectSet, sources: &SourceMap) -> Vec<Hi
                         witness,
                         context: subject.context.clone(),
                         message: None,
+                        sensitive: Vec::new(),
                     });
                 }
             }
@@ -141,7 +142,7 @@ fn group(policy: &Arc<Policy>, hits: Vec<Hit>) -> Vec<Finding> {
             related,
             instances,
             suppression: None,
-            sensitive: Vec::new(),
+            sensitive: hits.iter().flat_map(|h| h.sensitive.iter().copied()).collect(),
         });
     }
     out
