@@ -35,6 +35,15 @@ pub enum Command {
         /// Policy id, name or alias (e.g. TF0001).
         policy: String,
     },
+    /// Measure whole-scan throughput against a parse-only pass.
+    Bench {
+        /// Directories or files to scan.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Passes of each kind; the best is reported.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Write the generated policy documentation (docs/policies).
     #[command(hide = true)]
     Docs {
@@ -166,6 +175,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             print_out(&format!("{}\n", p.markdown()))?;
             Ok(ExitCode::from(exit::CLEAN))
         }
+        Command::Bench { paths, runs } => bench_command(paths, runs),
         Command::Docs { root } => {
             let registry = builtin_registry()?;
             let dir = root.join("docs/policies");
@@ -301,4 +311,53 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
             .any(|f| f.suppression.is_none() && f.status == Status::Fail && f.severity >= t)
     });
     Ok(ExitCode::from(if failing { exit::FINDINGS } else { exit::CLEAN }))
+}
+
+fn bench_command(paths: Vec<PathBuf>, runs: usize) -> Result<ExitCode> {
+    let registry = builtin_registry()?;
+    let options = ScanOptions {
+        paths,
+        ..ScanOptions::default()
+    };
+    let parse = crate::bench::parse_pass(&options, runs)?;
+    let (full, findings) = crate::bench::scan_pass(&options, &registry, runs)?;
+    let mb = |b: Option<u64>| {
+        b.map(|b| format!("{:.0} MB", b as f64 / 1e6))
+            .unwrap_or_else(|| "n/a".into())
+    };
+    let mut s = String::new();
+    s.push_str(&format!(
+        "input       {} files, {:.2} MB ({})\n",
+        full.stats.files,
+        full.stats.bytes as f64 / 1e6,
+        full.stats
+            .by_kind
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    s.push_str(&format!(
+        "parse only  {:.3} s  {:.1} MB/s  {:.0} files/s  (peak RSS {})\n",
+        parse.seconds,
+        parse.mb_per_s(),
+        parse.files_per_s(),
+        mb(parse.peak_rss)
+    ));
+    s.push_str(&format!(
+        "full scan   {:.3} s  {:.1} MB/s  {:.0} files/s  (peak RSS {}), {} findings, {} policies\n",
+        full.seconds,
+        full.mb_per_s(),
+        full.files_per_s(),
+        mb(full.peak_rss),
+        findings,
+        registry.policies.len()
+    ));
+    s.push_str(&format!(
+        "throughput  full scan = {:.0} % of parse-only (best of {runs}, {} threads)\n",
+        100.0 * parse.seconds / full.seconds.max(1e-9),
+        rayon::current_num_threads()
+    ));
+    print_out(&s)?;
+    Ok(ExitCode::from(exit::CLEAN))
 }

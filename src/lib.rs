@@ -4,6 +4,7 @@
 //! ([`terraform`]) into [`subject`]s, run the [`policy`] set over them
 //! ([`engine`]), and render the [`finding`]s ([`output`]).
 
+pub mod bench;
 pub mod checks;
 pub mod ci;
 pub mod cli;

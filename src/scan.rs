@@ -217,6 +217,31 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
+/// Discover, read and parse every file without evaluating or running
+/// policies: the baseline the benchmark compares a full scan with.
+pub fn parse_only(options: &ScanOptions) -> Result<Stats, ScanError> {
+    let (files, _) = discover::discover(&options.paths, &options.discover)?;
+    let root = default_root(&options.paths);
+    let loaded: Vec<(u64, Option<&'static str>)> = files
+        .par_iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let (src, parsed, _) = load(FileId(i as u32), d, &root, options);
+            let ok = !matches!(parsed, Parsed::Failed);
+            (src.text.len() as u64, ok.then(|| d.kind.name()))
+        })
+        .collect();
+    let mut stats = Stats::default();
+    for (bytes, kind) in loaded {
+        if let Some(k) = kind {
+            stats.files += 1;
+            stats.bytes += bytes;
+            *stats.by_kind.entry(k).or_default() += 1;
+        }
+    }
+    Ok(stats)
+}
+
 /// Run a scan with the given policies.
 pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<ScanReport, ScanError> {
     let (files, mut notices) = discover::discover(&options.paths, &options.discover)?;

@@ -1,0 +1,92 @@
+//! `palisade bench`: whole-scan throughput over a directory, against a
+//! parse-only pass measured in the same run. A benchmark, not a test.
+
+use std::time::Instant;
+
+use crate::output::{self, Format, OutputCx};
+use crate::policy::Registry;
+use crate::scan::{self, ScanError, ScanOptions, Stats};
+
+#[derive(Debug)]
+pub struct Measure {
+    pub seconds: f64,
+    pub stats: Stats,
+    /// Peak resident memory of the process so far, in bytes (Linux only).
+    pub peak_rss: Option<u64>,
+}
+
+impl Measure {
+    pub fn mb_per_s(&self) -> f64 {
+        self.stats.bytes as f64 / 1e6 / self.seconds
+    }
+
+    pub fn files_per_s(&self) -> f64 {
+        self.stats.files as f64 / self.seconds
+    }
+}
+
+/// Peak resident set size (`VmHWM`), from `/proc/self/status`.
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// The best of `runs` parse-only passes.
+pub fn parse_pass(options: &ScanOptions, runs: usize) -> Result<Measure, ScanError> {
+    let mut best: Option<Measure> = None;
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        let stats = scan::parse_only(options)?;
+        let m = Measure {
+            seconds: t.elapsed().as_secs_f64(),
+            stats,
+            peak_rss: peak_rss(),
+        };
+        if best.as_ref().is_none_or(|b| m.seconds < b.seconds) {
+            best = Some(m);
+        }
+    }
+    Ok(best.unwrap_or(Measure {
+        seconds: 0.0,
+        stats: Stats::default(),
+        peak_rss: None,
+    }))
+}
+
+/// The best of `runs` full scans: every policy, evaluation, and the SARIF
+/// report rendered.
+pub fn scan_pass(options: &ScanOptions, registry: &Registry, runs: usize) -> Result<(Measure, usize), ScanError> {
+    let mut best: Option<(Measure, usize)> = None;
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        let report = scan::scan(options, registry)?;
+        let sarif = output::render(
+            Format::Sarif,
+            &OutputCx {
+                report: &report,
+                registry,
+                color: false,
+            },
+        );
+        let m = Measure {
+            seconds: t.elapsed().as_secs_f64(),
+            stats: report.stats.clone(),
+            peak_rss: peak_rss(),
+        };
+        let findings = report.findings.len();
+        drop(sarif);
+        if best.as_ref().is_none_or(|(b, _)| m.seconds < b.seconds) {
+            best = Some((m, findings));
+        }
+    }
+    Ok(best.unwrap_or((
+        Measure {
+            seconds: 0.0,
+            stats: Stats::default(),
+            peak_rss: None,
+        },
+        0,
+    )))
+}
