@@ -603,3 +603,124 @@ impl Registry {
         v
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = r#"id = "TF9001"
+name = "example-policy"
+title = "Example"
+severity = "low"
+category = "hygiene"
+input = "terraform"
+message = "{resource} is an example"
+
+[docs]
+description = "d"
+rationale = "r"
+example = "e"
+fix = "f"
+fixed-example = "g"
+
+[match]
+resource = ["aws_s3_bucket"]
+fail-if = { path = "acl", equals = "public-read" }
+"#;
+
+    fn error_of(text: &str) -> PolicyError {
+        load_policy("p.toml", text, false).expect_err("should be rejected")
+    }
+
+    #[test]
+    fn a_valid_policy_loads() {
+        let p = load_policy("p.toml", VALID, false).unwrap();
+        assert_eq!(&*p.id, "TF9001");
+        assert!(matches!(p.rule, Rule::Condition(_)));
+    }
+
+    #[test]
+    fn errors_name_the_line_and_what_is_wrong() {
+        let cases: &[(&str, &str, usize, &str)] = &[
+            (
+                "title = \"Example\"",
+                "title = \"Example\"\ncolour = \"red\"",
+                4,
+                "unknown field `colour`",
+            ),
+            ("id = \"TF9001\"", "id = \"T1\"", 1, "capital letters and 4 digits"),
+            (
+                "name = \"example-policy\"",
+                "name = \"Example_Policy\"",
+                2,
+                "kebab-case",
+            ),
+            (
+                "severity = \"low\"",
+                "severity = \"urgent\"",
+                4,
+                "unknown variant `urgent`",
+            ),
+            (
+                "path = \"acl\", equals",
+                "path = \"acl..x\", equals",
+                18,
+                "path `acl..x`",
+            ),
+            (
+                "fail-if = { path = \"acl\", equals = \"public-read\" }",
+                "fail-if = { predicate = \"no-such\" }",
+                18,
+                "unknown predicate `no-such`",
+            ),
+            (
+                "fail-if = { path = \"acl\", equals = \"public-read\" }",
+                "fail-if = { path = \"acl\", equals = 1, matches = \"x\" }",
+                18,
+                "exactly one test",
+            ),
+            (
+                "fail-if = { path = \"acl\", equals = \"public-read\" }",
+                "fail-if = { path = \"acl\", matches = \"(\" }",
+                18,
+                "invalid regular expression",
+            ),
+            (
+                "fail-if = { path = \"acl\", equals = \"public-read\" }",
+                "fail-if = { all = [], path = \"acl\", exists = true }",
+                18,
+                "exactly one of",
+            ),
+            (
+                "{resource} is an example",
+                "{resource} is {colour}",
+                7,
+                "unknown placeholder `{colour}`",
+            ),
+            (
+                "fail-if = { path = \"acl\", equals = \"public-read\" }",
+                "check = \"no-such-check\"",
+                18,
+                "unknown check `no-such-check`",
+            ),
+        ];
+        for (from, to, line, what) in cases {
+            assert!(VALID.contains(from), "{from}");
+            let e = error_of(&VALID.replacen(from, to, 1));
+            assert!(e.message.contains(what), "{to}: {e}");
+            assert_eq!(e.line, *line, "{to}: {e}");
+            assert_eq!(e.file, "p.toml");
+        }
+    }
+
+    #[test]
+    fn ids_names_and_aliases_are_unique() {
+        let other = VALID.replace("TF9001", "TF9002");
+        let errors = Registry::from_sources(
+            [("a.toml".to_string(), VALID), ("b.toml".to_string(), other.as_str())],
+            false,
+        )
+        .expect_err("duplicate name");
+        assert!(errors[0].message.contains("already used by TF9001"), "{}", errors[0]);
+    }
+}
