@@ -73,7 +73,9 @@ pub enum Condition {
     },
     Related {
         types: Vec<Str>,
-        via: Path,
+        /// `None`: any resource of these types in the scope is related (an
+        /// account- or region-wide setting such as `aws_s3_account_public_access_block`).
+        via: Option<Path>,
         cond: Option<Box<Condition>>,
     },
     Predicate {
@@ -241,19 +243,13 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
         }
     } else if let Some(types) = &def.related {
         head_only("related")?;
-        let Some(via) = &def.via else {
-            return Err(err(
-                "`related` needs `via`: the attribute of the related resource that refers to this one",
-                offset,
-            ));
-        };
         let types: Vec<Str> = match types {
             super::def::OneOrMany::One(s) => vec![s.as_str().into()],
             super::def::OneOrMany::Many(v) => v.iter().map(|s| s.as_str().into()).collect(),
         };
         Condition::Related {
             types,
-            via: path_of(via)?,
+            via: def.via.as_ref().map(path_of).transpose()?,
             cond: def.where_.as_ref().map(|w| compile(w).map(Box::new)).transpose()?,
         }
     } else if let Some(name) = &def.predicate {
@@ -436,7 +432,7 @@ pub fn eval(cond: &Condition, cx: &EvalCx, focus: Focus) -> Outcome {
         }
         Condition::Some { path, cond } => quantify(false, path, cond, cx, focus),
         Condition::Every { path, cond } => quantify(true, path, cond, cx, focus),
-        Condition::Related { types, via, cond } => related(types, via, cond.as_deref(), cx, focus),
+        Condition::Related { types, via, cond } => related(types, via.as_ref(), cond.as_deref(), cx, focus),
         Condition::Predicate { predicate, path, args } => (predicate.eval)(&predicates::PredicateCx {
             cx,
             focus,
@@ -540,8 +536,9 @@ fn quantify(every: bool, path: &Path, cond: &Condition, cx: &EvalCx, focus: Focu
     )
 }
 
-/// Whether some resource of `types` refers to the subject through `via`.
-fn related(types: &[Str], via: &Path, cond: Option<&Condition>, cx: &EvalCx, _focus: Focus) -> Outcome {
+/// Whether some resource of `types` refers to the subject through `via`
+/// (without `via`: whether some resource of `types` is in the scope at all).
+fn related(types: &[Str], via: Option<&Path>, cond: Option<&Condition>, cx: &EvalCx, _focus: Focus) -> Outcome {
     let subject = cx.subject;
     let mut unknown: Option<Outcome> = None;
     for class in ["resource", "data"] {
@@ -550,27 +547,10 @@ fn related(types: &[Str], via: &Path, cond: Option<&Condition>, cx: &EvalCx, _fo
                 subject: other,
                 set: cx.set,
             };
-            let r = resolve(other_cx.root(), via);
-            let mut link = Tri::False;
-            let mut values: Vec<&Val> = Vec::new();
-            for reached in &r.found {
-                match &reached.val.kind {
-                    ValKind::List(items) => values.extend(items.iter()),
-                    _ => values.push(reached.val),
-                }
-            }
-            if r.unknown.is_some() {
-                link = Tri::Unknown;
-            }
-            for v in values {
-                let t = refers_to(v, subject);
-                if t > link {
-                    link = t;
-                }
-                if link == Tri::True {
-                    break;
-                }
-            }
+            let link = match via {
+                Some(via) => link_through(&other_cx, via, subject),
+                None => Tri::True,
+            };
             if link == Tri::False {
                 continue;
             }
@@ -605,6 +585,26 @@ fn related(types: &[Str], via: &Path, cond: Option<&Condition>, cx: &EvalCx, _fo
             related: vec![],
         }),
     ))
+}
+
+/// Whether `other` refers to `subject` through its attribute `via`.
+fn link_through(other: &EvalCx, via: &Path, subject: &Subject) -> Tri {
+    let r = resolve(other.root(), via);
+    let mut link = if r.unknown.is_some() { Tri::Unknown } else { Tri::False };
+    let mut values: Vec<&Val> = Vec::new();
+    for reached in &r.found {
+        match &reached.val.kind {
+            ValKind::List(items) => values.extend(items.iter()),
+            _ => values.push(reached.val),
+        }
+    }
+    for v in values {
+        link = link.max(refers_to(v, subject));
+        if link == Tri::True {
+            break;
+        }
+    }
+    link
 }
 
 /// Names under which other resources commonly refer to a resource by value.
@@ -746,11 +746,15 @@ fn scalar_test(test: &Test, v: &Val, ignore_case: bool) -> Tri {
 fn eval_test(path: &Path, test: &Test, default: Option<&Val>, ignore_case: bool, cx: &EvalCx, focus: Focus) -> Outcome {
     let r: Resolution = resolve(focus, path);
     if let Test::Exists(want) = test {
-        let present = !r.found.is_empty();
-        if present {
-            let first = &r.found[0];
-            let w = witness_for(cx, first.loc, &first.path, Some(first.val));
+        // A value Palisade cannot know may well be null (a variable whose
+        // value is `null`, a `dynamic` block that expands to nothing).
+        if let Some(known) = r.found.iter().find(|f| !f.val.is_unknown()) {
+            let w = witness_for(cx, known.loc, &known.path, Some(known.val));
             return Outcome::new(Tri::from_bool(*want), Some(w));
+        }
+        if let Some(first) = r.found.first() {
+            let w = witness_for(cx, first.loc, &first.path, Some(first.val));
+            return Outcome::new(Tri::Unknown, Some(w));
         }
         if let Some((span, p, why)) = &r.unknown {
             return Outcome::new(

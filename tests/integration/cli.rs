@@ -25,7 +25,7 @@ fn exit_code_one_when_findings_reach_the_threshold() {
 
 #[test]
 fn exit_code_zero_when_clean() {
-    palisade().args(["scan", "fixtures/TF0002/good.tf"]).assert().code(0);
+    palisade().args(["scan", "fixtures/e2e/clean"]).assert().code(0);
 }
 
 #[test]
