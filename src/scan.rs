@@ -148,6 +148,15 @@ pub struct FileScope {
     pub file: FileId,
     pub kind: FileKind,
     pub text: std::sync::Arc<str>,
+    /// The credentials in `text`, found once on first use and shared by
+    /// every secret policy.
+    pub secrets: std::sync::OnceLock<Vec<crate::secrets::detect::Detection>>,
+}
+
+impl FileScope {
+    pub fn secrets(&self) -> &[crate::secrets::detect::Detection] {
+        self.secrets.get_or_init(|| crate::secrets::detect::scan(&self.text))
+    }
 }
 
 /// The file-level scope of one scanned file: a single `file` subject.
@@ -173,6 +182,7 @@ fn file_scope(id: FileId, kind: FileKind, source: &SourceFile) -> SubjectSet {
             file: id,
             kind,
             text: source.text.clone(),
+            secrets: std::sync::OnceLock::new(),
         })),
     )
 }

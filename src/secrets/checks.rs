@@ -1,0 +1,298 @@
+//! The Rust checks of the secret policies: provider formats and committed
+//! state files on every file, hard-coded credentials in Terraform and in
+//! variable files, and credential variables not marked sensitive.
+
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
+
+use super::{Confidence, credential_name, hardcoded_credential};
+use crate::checks::{Check, CheckCx, Hit};
+use crate::discover::FileKind;
+use crate::output::redact;
+use crate::policy::InputKind;
+use crate::policy::condition::{Tri, Witness};
+use crate::scan::FileScope;
+use crate::source::Span;
+use crate::subject::Subject;
+use crate::value::{Val, ValKind};
+
+pub static CHECKS: &[Check] = &[
+    Check {
+        name: "secret-format",
+        input: InputKind::Any,
+        description: "Credentials of the provider formats named in `args.rules` (see `src/secrets/rules.rs`) anywhere in the file's text",
+        run: secret_format,
+    },
+    Check {
+        name: "terraform-state-file",
+        input: InputKind::Any,
+        description: "The file is a Terraform state file (`*.tfstate`, `*.tfstate.backup`)",
+        run: terraform_state_file,
+    },
+    Check {
+        name: "credential-assignment",
+        input: InputKind::Any,
+        description: "A literal credential assigned to a credential-like name in a variable file (`*.tfvars`, `*.tfvars.json`)",
+        run: credential_assignment,
+    },
+    Check {
+        name: "hardcoded-credential",
+        input: InputKind::Terraform,
+        description: "A literal credential in a Terraform attribute, provider argument or variable default",
+        run: terraform_hardcoded_credential,
+    },
+    Check {
+        name: "credential-not-sensitive",
+        input: InputKind::Terraform,
+        description: "A variable or output named like a credential without `sensitive = true`",
+        run: credential_not_sensitive,
+    },
+];
+
+fn file_scope<'a>(cx: &'a CheckCx) -> Option<(&'a FileScope, &'a Subject)> {
+    Some((cx.set.native.get::<FileScope>()?, cx.set.subjects.first()?))
+}
+
+fn span(fs: &FileScope, r: &std::ops::Range<usize>) -> Span {
+    Span::new(fs.file, r.start, r.end)
+}
+
+fn hit(address: &Arc<str>, primary: Span, path: String, message: String, secret: Span) -> Hit {
+    Hit {
+        truth: Tri::True,
+        address: address.clone(),
+        instance: None,
+        witness: Witness {
+            span: primary,
+            path,
+            value: None,
+            related: Vec::new(),
+        },
+        context: Vec::new(),
+        message: Some(message),
+        sensitive: vec![secret],
+    }
+}
+
+/// `args.rules`: the rule ids a policy reports.
+fn rules_arg(cx: &CheckCx) -> Vec<String> {
+    cx.args
+        .get("rules")
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+fn secret_format(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((fs, subject)) = file_scope(cx) else { return };
+    let wanted = rules_arg(cx);
+    let mut nth = std::collections::HashMap::<&str, usize>::new();
+    for d in fs.secrets().iter().filter(|d| wanted.iter().any(|w| w == d.rule)) {
+        // The path names the rule and its rank in the file: fingerprints stay
+        // stable when lines move and never depend on the secret.
+        let n = nth.entry(d.rule).or_default();
+        let path = format!("{}[{}]", d.rule, n);
+        *n += 1;
+        let message = format!(
+            "{} contains a {} ({})",
+            subject.address,
+            d.label,
+            redact(&fs.text[d.secret.clone()])
+        );
+        hits.push(hit(
+            &subject.address,
+            span(fs, &d.primary),
+            path,
+            message,
+            span(fs, &d.secret),
+        ));
+    }
+}
+
+fn terraform_state_file(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((fs, subject)) = file_scope(cx) else { return };
+    if fs.kind != FileKind::TerraformState {
+        return;
+    }
+    hits.push(Hit {
+        truth: Tri::True,
+        address: subject.address.clone(),
+        instance: None,
+        witness: Witness {
+            span: subject.header,
+            path: String::new(),
+            value: None,
+            related: Vec::new(),
+        },
+        context: Vec::new(),
+        message: None,
+        sensitive: Vec::new(),
+    });
+}
+
+/// `name = "value"` lines of an HCL variable file.
+static HCL_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?m)^[ \t]*"?([A-Za-z_][A-Za-z0-9_.-]*)"?[ \t]*=[ \t]*"((?:[^"\\\n]|\\.)*)"[ \t]*,?[ \t]*(?:(?:#|//).*)?\r?$"#)
+        .expect("valid regex")
+});
+
+/// `"name": "value"` members of a JSON variable file.
+static JSON_MEMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#""([^"\\\n]+)"\s*:\s*"((?:[^"\\\n]|\\.)*)""#).expect("valid regex"));
+
+fn credential_assignment(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((fs, subject)) = file_scope(cx) else { return };
+    if fs.kind != FileKind::TerraformVars {
+        return;
+    }
+    let re = if subject.address.ends_with(".json") {
+        &*JSON_MEMBER
+    } else {
+        &*HCL_ASSIGNMENT
+    };
+    for caps in re.captures_iter(&fs.text) {
+        let (Some(name), Some(value)) = (caps.get(1), caps.get(2)) else {
+            continue;
+        };
+        if hardcoded_credential(name.as_str(), value.as_str()).is_none_or(|c| c < Confidence::Medium) {
+            continue;
+        }
+        let message = format!(
+            "{} assigns a hard-coded credential to `{}` ({})",
+            subject.address,
+            name.as_str(),
+            redact(value.as_str())
+        );
+        hits.push(hit(
+            &subject.address,
+            span(fs, &value.range()),
+            name.as_str().to_string(),
+            message,
+            span(fs, &value.range()),
+        ));
+    }
+}
+
+/// The inside of a string literal written in place (`"…"`, or a heredoc),
+/// without interpolation: `None` for references, computed values and
+/// values that come from elsewhere (a variable default, a tfvars file).
+fn literal_in_place(cx: &CheckCx, subject: &Subject, v: &Val) -> Option<Span> {
+    let s = v.span?;
+    v.as_str()?;
+    if s.file != subject.file || s.start < subject.span.start || s.end > subject.span.end {
+        return None;
+    }
+    let text = cx.sources.get(s.file).slice(s);
+    if text.contains("${") || text.contains("%{") {
+        return None;
+    }
+    if text.len() >= 2 && text.starts_with('"') && text.ends_with('"') {
+        Some(Span::new(s.file, s.start as usize + 1, s.end as usize - 1))
+    } else if text.starts_with("<<") {
+        Some(s)
+    } else {
+        None
+    }
+}
+
+/// Walk a subject's value: attributes, nested blocks and maps, and the
+/// `{ name = "X", value = "…" }` pairs of environment lists.
+fn walk<'v>(v: &'v Val, path: &str, out: &mut Vec<(String, String, &'v Val)>) {
+    match &v.kind {
+        ValKind::Map(entries) => {
+            let name = v.get("name").and_then(Val::as_str);
+            if let (Some(name), Some(value)) = (name, v.get("value"))
+                && value.as_str().is_some()
+            {
+                out.push((name.to_string(), join(path, "value"), value));
+            }
+            for e in entries {
+                let p = join(path, &e.key);
+                if e.value.as_str().is_some() {
+                    out.push((e.key.to_string(), p.clone(), &e.value));
+                }
+                walk(&e.value, &p, out);
+            }
+        }
+        ValKind::List(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk(item, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn terraform_hardcoded_credential(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let mut seen: Vec<Span> = Vec::new();
+    for subject in &cx.set.subjects {
+        let mut candidates = Vec::new();
+        match &*subject.class {
+            "variable" => {
+                if let Some(default) = subject.value.get("default") {
+                    if default.as_str().is_some() {
+                        candidates.push((subject.kind.to_string(), "default".to_string(), default));
+                    }
+                    walk(default, "default", &mut candidates);
+                }
+            }
+            "resource" | "data" | "provider" | "module" | "output" => walk(&subject.value, "", &mut candidates),
+            _ => {}
+        }
+        for (name, path, value) in candidates {
+            let Some(inner) = literal_in_place(cx, subject, value) else {
+                continue;
+            };
+            let text = value.as_str().unwrap_or_default();
+            if seen.contains(&inner) || hardcoded_credential(&name, text).is_none_or(|c| c < Confidence::Medium) {
+                continue;
+            }
+            seen.push(inner);
+            let message = format!(
+                "{} sets `{}` to a hard-coded credential ({})",
+                subject.address,
+                path,
+                redact(text)
+            );
+            hits.push(hit(&subject.address, inner, path, message, inner));
+        }
+    }
+}
+
+fn credential_not_sensitive(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    for subject in &cx.set.subjects {
+        if !matches!(&*subject.class, "variable" | "output") || !credential_name(&subject.kind) {
+            continue;
+        }
+        let flag = |key: &str| subject.value.get(key).map(|v| v.as_bool());
+        let truth = match (flag("sensitive"), flag("ephemeral")) {
+            (Some(Some(true)), _) | (_, Some(Some(true))) => continue,
+            (Some(None), _) | (_, Some(None)) => Tri::Unknown,
+            _ => Tri::True,
+        };
+        let at = subject.value.entry("sensitive");
+        hits.push(Hit {
+            truth,
+            address: subject.address.clone(),
+            instance: None,
+            witness: Witness {
+                span: at.and_then(|e| e.key_span).unwrap_or(subject.header),
+                path: "sensitive".into(),
+                value: None,
+                related: Vec::new(),
+            },
+            context: Vec::new(),
+            message: None,
+            sensitive: Vec::new(),
+        });
+    }
+}
