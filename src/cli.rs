@@ -1,6 +1,8 @@
 //! The command line: argument definitions (clap derive) and the commands.
 //! This is the edge of the program, where errors become messages and exit codes.
 
+pub mod gate;
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,6 +30,9 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories and report findings.
     Scan(ScanArgs),
+    /// Write a baseline of today's findings (`-o FILE`, default
+    /// `.palisade-baseline.json`); `scan --baseline FILE` then reports only new ones.
+    Baseline(ScanArgs),
     /// List the policies: id, severity, category, title.
     Rules(RulesArgs),
     /// Show a policy's documentation.
@@ -83,15 +88,17 @@ pub struct ScanArgs {
     /// Files and directories to scan.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Output format.
+    /// Output format (of standard output, and of a FILE given alone to --output).
     #[arg(short, long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Write the report to a file instead of standard output.
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
-    /// Exit with code 1 when a finding of this severity or higher is reported.
-    #[arg(long, value_enum, default_value_t = FailOn::Low)]
-    pub fail_on: FailOn,
+    /// Where to write a report: FILE (in --format), FORMAT=FILE, or FORMAT for
+    /// standard output. Repeatable: one scan, several reports.
+    #[arg(short, long, value_name = "[FORMAT=]FILE")]
+    pub output: Vec<String>,
+    /// Exit with code 1 when a finding of this severity or higher is reported
+    /// [default: the configuration's `fail-on`, else low].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Leave out files and folders matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
@@ -117,6 +124,8 @@ pub struct ScanArgs {
     /// Do not print notices about files that could not be scanned.
     #[arg(short, long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub gate: gate::GateArgs,
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +141,9 @@ pub mod exit {
     pub const FINDINGS: u8 = 1;
     pub const ERROR: u8 = 2;
 }
+
+/// Where `palisade docs` writes the JSON schema of `.palisade.toml`.
+pub const SCHEMA_FILE: &str = "docs/palisade.schema.json";
 
 pub fn builtin_registry() -> Result<Registry> {
     Registry::builtin().map_err(|errors| {
@@ -166,6 +178,7 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan_command(args),
+        Command::Baseline(args) => baseline_command(args),
         Command::Rules(args) => rules_command(args),
         Command::Explain { policy } => {
             let registry = builtin_registry()?;
@@ -189,6 +202,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             for (rel, content) in crate::docs::generated_files(&registry) {
                 write_atomic(&root.join(rel), content.as_bytes())?;
             }
+            write_atomic(&root.join(SCHEMA_FILE), crate::config::json_schema().as_bytes())?;
             Ok(ExitCode::from(exit::CLEAN))
         }
     }
@@ -239,8 +253,21 @@ fn rules_command(args: RulesArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(exit::CLEAN))
 }
 
-fn scan_command(args: ScanArgs) -> Result<ExitCode> {
+/// Everything a scan produced, with what the gate needs after it.
+struct Scanned {
+    report: scan::ScanReport,
+    registry: Registry,
+    gate: gate::Gate,
+}
+
+/// Load the configuration, select the policies, scan, and apply
+/// suppressions, the baseline (when `use_baseline`) and the changed-files filter.
+fn run_scan(args: &ScanArgs, use_baseline: bool) -> Result<Scanned> {
+    let config = gate::load_config(&args.paths, &args.gate)?;
     let mut registry = builtin_registry()?;
+    // TODO(#7): users' policy folders (`policies = [...]` in the configuration)
+    // once `--policies DIR` has its library function.
+    let known = gate::restrict(&config, &mut registry)?;
     if !args.only.is_empty() {
         for key in &args.only {
             if registry.get(key).is_none() {
@@ -265,52 +292,99 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
             bail!("{}: no such file or directory", p.display());
         }
     }
+    let gate = gate::Gate::new(
+        config,
+        known,
+        &args.paths,
+        &args.gate,
+        args.show_inconclusive,
+        use_baseline,
+    )?;
     let options = ScanOptions {
-        paths: args.paths.clone(),
+        paths: gate.scan_paths(&args.paths, &args.gate),
         discover: DiscoverOptions {
-            exclude: args.exclude.clone(),
+            exclude: args.exclude.iter().chain(&gate.config.exclude).cloned().collect(),
+            include: gate.config.include.clone(),
             threads: 0,
             kind_override: None,
         },
         max_file_size: args.max_file_size,
         parse_budget: Duration::from_secs_f64(args.parse_timeout),
-        show_inconclusive: args.show_inconclusive,
+        // Suppressions may name inconclusive results: keep them until the
+        // gate has applied suppressions, which then drops them if not asked for.
+        show_inconclusive: true,
         terraform: TfOptions { vars },
         root: args.root.clone(),
     };
-    let report = scan::scan(&options, &registry)?;
+    let mut report = scan::scan(&options, &registry)?;
+    gate.finish(&mut report, &registry);
     if !args.quiet {
         let mut err = std::io::stderr().lock();
         for n in &report.notices {
             let _ = writeln!(err, "palisade: {n}");
         }
     }
-    let color = args.output.is_none()
-        && args.format == Format::Text
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let rendered = output::render(
-        args.format,
-        &OutputCx {
-            report: &report,
-            registry: &registry,
-            color,
-        },
-    );
-    match &args.output {
-        Some(path) => write_atomic(path, rendered.as_bytes())?,
-        None => print_out(&rendered)?,
+    Ok(Scanned { report, registry, gate })
+}
+
+fn scan_command(args: ScanArgs) -> Result<ExitCode> {
+    let destinations = gate::destinations(args.format, &args.output)?;
+    let Scanned { report, registry, gate } = run_scan(&args, true)?;
+    for (format, file) in &destinations {
+        let color = file.is_none()
+            && *format == Format::Text
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let rendered = output::render(
+            *format,
+            &OutputCx {
+                report: &report,
+                registry: &registry,
+                color,
+            },
+        );
+        match file {
+            Some(path) => write_atomic(path, rendered.as_bytes())?,
+            None => print_out(&rendered)?,
+        }
     }
     if report.had_errors() {
         return Ok(ExitCode::from(exit::ERROR));
     }
-    let failing = args.fail_on.threshold().is_some_and(|t| {
+    let failing = gate.threshold(args.fail_on).is_some_and(|t| {
         report
             .findings
             .iter()
             .any(|f| f.suppression.is_none() && f.status == Status::Fail && f.severity >= t)
     });
     Ok(ExitCode::from(if failing { exit::FINDINGS } else { exit::CLEAN }))
+}
+
+fn baseline_command(args: ScanArgs) -> Result<ExitCode> {
+    if args.output.len() > 1 {
+        bail!("palisade baseline writes one file: give at most one --output");
+    }
+    let Scanned { report, gate, .. } = run_scan(&args, false)?;
+    let path = match (args.output.first(), &gate.config.baseline) {
+        (Some(p), _) => PathBuf::from(p),
+        (None, Some(p)) => gate.config.dir().join(p),
+        (None, None) => PathBuf::from(crate::baseline::DEFAULT_FILE),
+    };
+    let baseline = crate::baseline::Baseline::of(&report);
+    write_atomic(&path, baseline.to_json().as_bytes())?;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "palisade: wrote {} finding{} to {}",
+        baseline.findings.len(),
+        if baseline.findings.len() == 1 { "" } else { "s" },
+        path.display()
+    );
+    Ok(ExitCode::from(if report.had_errors() {
+        exit::ERROR
+    } else {
+        exit::CLEAN
+    }))
 }
 
 fn bench_command(paths: Vec<PathBuf>, runs: usize) -> Result<ExitCode> {

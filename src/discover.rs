@@ -141,6 +141,9 @@ pub struct DiscoverOptions {
     /// Globs (gitignore-style, matched against the path relative to the scan
     /// root and against the file name) of files and folders to leave out.
     pub exclude: Vec<String>,
+    /// When not empty, only files matching one of these globs (as `exclude`)
+    /// are taken from a walk; files given explicitly are always taken.
+    pub include: Vec<String>,
     /// Threads for the walker; 0 lets `ignore` decide.
     pub threads: usize,
     /// Treat files given explicitly as this kind, whatever their name
@@ -179,6 +182,7 @@ fn build_excludes(globs: &[String]) -> Result<GlobSet, DiscoverError> {
 /// it is when its kind is known; an unknown file given explicitly is reported.
 pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<(Vec<Discovered>, Vec<Notice>), DiscoverError> {
     let excludes = build_excludes(&options.exclude)?;
+    let includes = build_excludes(&options.include)?;
     let found = Mutex::new(Vec::new());
     let notices = Mutex::new(Vec::new());
     for root in roots {
@@ -225,6 +229,7 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<(Vec<Dis
             });
         let root_clone = root.clone();
         let excludes = &excludes;
+        let includes = &includes;
         let found = &found;
         let notices = &notices;
         builder.build_parallel().run(|| {
@@ -252,6 +257,9 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<(Vec<Dis
                 }
                 let ft = entry.file_type();
                 if ft.is_some_and(|t| t.is_dir()) {
+                    return WalkState::Continue;
+                }
+                if !includes.is_empty() && !includes.is_match(rel) {
                     return WalkState::Continue;
                 }
                 if let Some(kind) = classify(path) {

@@ -7,7 +7,7 @@ use crate::checks::{self, CheckCx, Hit};
 use crate::finding::{Finding, Status};
 use crate::policy::condition::{EvalCx, Tri, eval};
 use crate::policy::{Policy, Registry, Rule};
-use crate::source::SourceMap;
+use crate::source::{SourceMap, Span};
 use crate::subject::SubjectSet;
 
 /// Evaluate every applicable policy of `registry` on `set`.
@@ -23,7 +23,45 @@ pub fn run(registry: &Registry, set: &SubjectSet, sources: &SourceMap) -> Vec<Fi
         let hits = hits_of(policy, set, sources);
         findings.extend(group(policy, hits));
     }
+    if !findings.is_empty() {
+        let blocks = Blocks::of(set);
+        for f in &mut findings {
+            f.enclosing = blocks.around(f.primary);
+        }
+    }
     findings
+}
+
+/// The spans of a scope's subjects (not the file-level ones), to tell which
+/// blocks hold a finding.
+struct Blocks {
+    spans: Vec<Span>,
+}
+
+impl Blocks {
+    fn of(set: &SubjectSet) -> Self {
+        let mut spans: Vec<Span> = set
+            .subjects
+            .iter()
+            .filter(|s| &*s.class != "file")
+            .map(|s| s.span)
+            .collect();
+        spans.sort();
+        spans.dedup();
+        Self { spans }
+    }
+
+    /// The spans holding `at`, innermost first.
+    fn around(&self, at: Span) -> Vec<Span> {
+        let mut out: Vec<Span> = self
+            .spans
+            .iter()
+            .filter(|s| s.file == at.file && s.start <= at.start && at.end <= s.end)
+            .copied()
+            .collect();
+        out.sort_by_key(|s| s.end - s.start);
+        out
+    }
 }
 
 /// The raw hits of one policy on one set.
@@ -139,6 +177,7 @@ fn group(policy: &Arc<Policy>, hits: Vec<Hit>) -> Vec<Finding> {
             address: base,
             path,
             primary: first.witness.span,
+            enclosing: Vec::new(),
             related,
             instances,
             suppression: None,

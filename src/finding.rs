@@ -44,6 +44,11 @@ pub struct Finding {
     /// Attribute or key path inside the subject (`ingress[0].cidr_blocks`).
     pub path: String,
     pub primary: Span,
+    /// The blocks holding the finding in its file, innermost first (a
+    /// Terraform resource, a CI step then its job, a Dockerfile instruction):
+    /// a suppression comment above one of them applies. Taken from the spans
+    /// of the scope's subjects, so a front end sets it by giving subjects spans.
+    pub enclosing: Vec<Span>,
     pub related: Vec<(Span, String)>,
     /// Instance keys of `count` / `for_each` instances grouped in this finding.
     pub instances: Vec<String>,

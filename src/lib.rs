@@ -4,10 +4,13 @@
 //! ([`terraform`]) into [`subject`]s, run the [`policy`] set over them
 //! ([`engine`]), and render the [`finding`]s ([`output`]).
 
+pub mod baseline;
 pub mod bench;
+pub mod changed;
 pub mod checks;
 pub mod ci;
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod docker;
 pub mod docs;
@@ -21,6 +24,7 @@ pub mod scan;
 pub mod secrets;
 pub mod source;
 pub mod subject;
+pub mod suppress;
 pub mod syntax;
 pub mod terraform;
 pub mod value;

@@ -1,7 +1,11 @@
 //! Output formats. Every format goes through the helpers here for locations
 //! and snippets, so that redaction of sensitive text happens in one place.
 
+pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
@@ -15,6 +19,35 @@ pub enum Format {
     Text,
     Json,
     Sarif,
+    /// JUnit XML: a test suite per file, a failing test case per finding.
+    Junit,
+    /// GitHub Actions workflow commands (`::error file=…::…`): annotations.
+    Github,
+    /// GitLab code quality report (Code Climate JSON).
+    Gitlab,
+    /// A Markdown summary for `$GITHUB_STEP_SUMMARY` or a pull request comment.
+    Markdown,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Github => "github",
+            Format::Gitlab => "gitlab",
+            Format::Markdown => "markdown",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        <Format as clap::ValueEnum>::value_variants()
+            .iter()
+            .copied()
+            .find(|f| f.name() == name)
+    }
 }
 
 /// Everything an output writer needs.
@@ -31,6 +64,10 @@ pub fn render(format: Format, cx: &OutputCx) -> String {
         Format::Text => text::render(cx),
         Format::Json => json::render(cx),
         Format::Sarif => sarif::render(cx),
+        Format::Junit => junit::render(cx),
+        Format::Github => github::render(cx),
+        Format::Gitlab => gitlab::render(cx),
+        Format::Markdown => markdown::render(cx),
     }
 }
 
@@ -116,4 +153,12 @@ pub fn primary_lines(report: &ScanReport, f: &Finding) -> (u32, String) {
     let b = file.line_start(start.line + 1) as usize;
     let text = masked(file, f, a..b);
     (start.line, text.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// The findings to act on: failing and not suppressed.
+pub fn active(report: &ScanReport) -> impl Iterator<Item = &Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.suppression.is_none() && f.status == crate::finding::Status::Fail)
 }

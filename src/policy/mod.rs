@@ -512,7 +512,7 @@ pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, Poli
 }
 
 /// The set of policies of a run.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Registry {
     pub policies: Vec<Arc<Policy>>,
     by_key: HashMap<String, usize>,

@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod docs;
+mod living;
 mod meta;
 mod policies;
 mod snapshots;

@@ -1,0 +1,510 @@
+//! Living in CI: suppressions (ours and peers'), `.palisade.toml`,
+//! baselines, only-changed files and the extra output formats, run as a
+//! user would on scratch repositories.
+
+use std::path::Path;
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+use palisade::policy::Registry;
+use palisade::suppress;
+
+use crate::common::*;
+
+fn palisade_in(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("palisade").unwrap();
+    c.current_dir(dir).env("NO_COLOR", "1");
+    c
+}
+
+const PUBLIC: &str = "resource \"aws_s3_bucket_acl\" \"site\" {\n  bucket = \"x\"\n  acl    = \"public-read\"\n}\n";
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// (address, suppression kind, justification) of every finding of a JSON report.
+fn findings(v: &serde_json::Value) -> Vec<(String, Option<String>, Option<String>)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = &f["suppression"];
+            (
+                f["address"].as_str().unwrap().to_string(),
+                s["kind"].as_str().map(str::to_string),
+                s["justification"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+/// A policy that fails on every file, at its first line, with an
+/// equivalent in every peer tool: one suppression syntax per file kind.
+const EVERYWHERE: &str = r#"id = "SC9999"
+name = "test-every-file"
+title = "Test policy"
+severity = "low"
+category = "hygiene"
+input = "any"
+message = "{resource} is a file"
+references = ["https://example.com"]
+
+[equivalents]
+checkov = ["CKV_TEST_1"]
+tfsec = ["test-every-file"]
+trivy = ["AVD-TEST-0001"]
+kics = ["00000000-0000-0000-0000-000000000001"]
+hadolint = ["DL9999"]
+zizmor = ["test-audit"]
+
+[docs]
+description = "d"
+rationale = "r"
+example = "e"
+fix = "f"
+fixed-example = "g"
+
+[match]
+subject = [{ class = "file" }]
+fail-if = { path = "never-set", exists = false }
+"#;
+
+#[test]
+fn every_peer_syntax_is_honoured_through_equivalents() {
+    let registry = Registry::from_sources([("test.toml".to_string(), EVERYWHERE)], false).unwrap();
+    // (file, first line, suppressed?)
+    let cases = [
+        ("a/main.tf", "# palisade:ignore[SC9999] accepted", true),
+        ("b/main.tf", "# palisade:ignore[test-every-file] by name", true),
+        ("c/main.tf", "#checkov:skip=CKV_TEST_1:accepted", true),
+        ("d/main.tf", "#tfsec:ignore:test-every-file", true),
+        ("e/main.tf", "#trivy:ignore:AVD-TEST-0001", true),
+        // Trivy reads tfsec's names too.
+        ("f/main.tf", "#trivy:ignore:test-every-file", true),
+        (
+            "g/main.tf",
+            "# kics-scan disable=00000000-0000-0000-0000-000000000001",
+            true,
+        ),
+        ("h/main.tf", "# kics-scan ignore", true),
+        ("i/Dockerfile", "FROM alpine:3 # hadolint ignore=DL9999", true),
+        ("j/Dockerfile", "# hadolint global ignore=DL9999", true),
+        (
+            ".github/workflows/k.yml",
+            "on: push # zizmor: ignore[test-audit] reviewed",
+            true,
+        ),
+        // Not this policy's ids.
+        ("l/main.tf", "#checkov:skip=CKV_AWS_20:other rule", false),
+        ("m/Dockerfile", "# hadolint ignore=DL3008", false),
+        ("n/main.tf", "#tfsec:ignore:test-every-file:exp:2000-01-01", false),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, line, _) in &cases {
+        write(dir.path(), rel, &format!("{line}\n"));
+    }
+    let options = palisade::scan::ScanOptions {
+        paths: vec![dir.path().to_path_buf()],
+        root: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut report = palisade::scan::scan(&options, &registry).unwrap();
+    suppress::apply(&mut report, &registry, &registry, &suppress::Options::default());
+    for (rel, line, suppressed) in &cases {
+        let f = report
+            .findings
+            .iter()
+            .find(|f| report.sources.get(f.primary.file).display == *rel)
+            .unwrap_or_else(|| panic!("no finding in {rel}"));
+        assert_eq!(f.suppression.is_some(), *suppressed, "{rel}: {line}");
+    }
+}
+
+#[test]
+fn inline_suppressions_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = PUBLIC.replace(
+        "\"public-read\"",
+        "\"public-read\" # palisade:ignore[TF0002] a public website",
+    ) + &PUBLIC.replace("site", "expired").replace(
+        "resource",
+        "# palisade:ignore[TF0002] exp:2001-02-03 until the move\nresource",
+    ) + &PUBLIC
+        .replace("site", "bare")
+        .replace("resource", "#tfsec:ignore:aws-s3-no-public-access-with-acl\nresource")
+        + "# palisade:ignore[TF0002] nothing to suppress\n# palisade:ignore[TF0999] typo\n";
+    write(dir.path(), "main.tf", &text);
+
+    let out = palisade_in(dir.path())
+        .args(["scan", ".", "-f", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let v = json(&out);
+    assert_eq!(
+        findings(&v),
+        vec![
+            (
+                "aws_s3_bucket_acl.site".into(),
+                Some("inSource".into()),
+                Some("a public website".into())
+            ),
+            ("aws_s3_bucket_acl.expired".into(), None, None),
+            ("aws_s3_bucket_acl.bare".into(), Some("inSource".into()), None),
+        ]
+    );
+    let expired = &v["findings"][1];
+    assert!(
+        expired["message"].as_str().unwrap().contains("expired on 2001-02-03"),
+        "{expired}"
+    );
+    let err = stderr(&out);
+    assert!(err.contains("main.tf:15: unused suppression"), "{err}");
+    assert!(err.contains("main.tf:16: palisade:ignore names `TF0999`"), "{err}");
+
+    // --require-reason: the tfsec comment has none.
+    let v = json(
+        &palisade_in(dir.path())
+            .args(["scan", ".", "-f", "json", "--require-reason"])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone(),
+    );
+    assert_eq!(findings(&v)[2], ("aws_s3_bucket_acl.bare".into(), None, None));
+
+    // --no-inline-ignores: everything is back.
+    let v = json(
+        &palisade_in(dir.path())
+            .args(["scan", ".", "-f", "json", "--no-inline-ignores"])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone(),
+    );
+    assert!(findings(&v).iter().all(|f| f.1.is_none()));
+
+    // SARIF keeps suppressed results, with their justification.
+    let out = palisade_in(dir.path())
+        .args(["scan", ".", "-f", "sarif"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let v = json(&out);
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(
+        results[0]["suppressions"],
+        serde_json::json!([{ "kind": "inSource", "justification": "a public website" }])
+    );
+}
+
+#[test]
+fn a_comment_above_the_block_reaches_findings_inside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!("# a comment about the bucket\n# palisade:ignore[TF0002] site\n{PUBLIC}");
+    write(dir.path(), "main.tf", &text);
+    palisade_in(dir.path()).args(["scan", "."]).assert().code(0);
+    // A blank line breaks the link.
+    write(dir.path(), "main.tf", &text.replace("site\n", "site\n\n"));
+    palisade_in(dir.path()).args(["scan", "."]).assert().code(1);
+}
+
+#[test]
+fn configuration_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "main.tf", PUBLIC);
+    write(dir.path(), "legacy/main.tf", PUBLIC);
+    write(dir.path(), "skipped/main.tf", PUBLIC);
+    write(
+        dir.path(),
+        ".palisade.toml",
+        "exclude = [\"skipped\"]\nfail-on = \"critical\"\n\n[rules]\nignore-paths = { TF0002 = [\"legacy/**\"] }\n",
+    );
+    let out = palisade_in(dir.path())
+        .args(["scan", ".", "-f", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let v = json(&out);
+    let files: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["legacy/main.tf", "main.tf"]);
+    assert_eq!(v["findings"][0]["suppression"]["kind"], "external");
+    // --fail-on wins over the file.
+    palisade_in(dir.path())
+        .args(["scan", ".", "--fail-on", "high"])
+        .assert()
+        .code(1);
+
+    // Severity overrides and disabled rules.
+    write(
+        dir.path(),
+        ".palisade.toml",
+        "fail-on = \"critical\"\n[rules]\nseverity = { s3-bucket-public-acl = \"critical\" }\n",
+    );
+    let v = json(
+        &palisade_in(dir.path())
+            .args(["scan", ".", "-f", "json"])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone(),
+    );
+    assert_eq!(v["findings"][0]["severity"], "critical");
+    write(dir.path(), ".palisade.toml", "[rules]\ndisable = [\"TF0002\"]\n");
+    palisade_in(dir.path()).args(["scan", "."]).assert().code(0);
+    palisade_in(dir.path())
+        .args(["scan", ".", "--no-config"])
+        .assert()
+        .code(1);
+
+    // Unknown keys and unknown rules: errors with file and line.
+    write(
+        dir.path(),
+        ".palisade.toml",
+        "fail-on = \"high\"\n\n[rules]\nsevrity = {}\n",
+    );
+    let err = stderr(
+        &palisade_in(dir.path())
+            .args(["scan", "."])
+            .assert()
+            .code(2)
+            .get_output()
+            .clone(),
+    );
+    assert!(err.contains(".palisade.toml:4:") && err.contains("sevrity"), "{err}");
+    write(
+        dir.path(),
+        "other.toml",
+        "\n[rules]\ndisable = [\"TF0002\", \"NOPE1234\"]\n",
+    );
+    let err = stderr(
+        &palisade_in(dir.path())
+            .args(["scan", ".", "--config", "other.toml"])
+            .assert()
+            .code(2)
+            .get_output()
+            .clone(),
+    );
+    assert!(err.contains("other.toml:3: `NOPE1234` is no policy"), "{err}");
+}
+
+#[test]
+fn configuration_schema_is_current() {
+    let on_disk = std::fs::read_to_string(repo().join(palisade::cli::SCHEMA_FILE)).unwrap_or_default();
+    assert!(
+        on_disk == palisade::config::json_schema(),
+        "run `cargo run -- docs` to regenerate {}",
+        palisade::cli::SCHEMA_FILE
+    );
+}
+
+#[test]
+fn baseline_reports_only_new_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "main.tf", PUBLIC);
+    palisade_in(dir.path()).args(["baseline", "."]).assert().code(0);
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(".palisade-baseline.json")).unwrap()).unwrap();
+    assert_eq!(b["findings"].as_array().unwrap().len(), 1);
+    palisade_in(dir.path())
+        .args(["scan", ".", "--baseline", ".palisade-baseline.json"])
+        .assert()
+        .code(0);
+    // Lines move: still in the baseline. A new problem: only it fails.
+    let moved = format!("\n\n# moved\n{PUBLIC}{}", PUBLIC.replace("site", "new"));
+    write(dir.path(), "main.tf", &moved);
+    let v = json(
+        &palisade_in(dir.path())
+            .args(["scan", ".", "-f", "json", "--baseline", ".palisade-baseline.json"])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone(),
+    );
+    assert_eq!(
+        findings(&v),
+        vec![
+            (
+                "aws_s3_bucket_acl.site".into(),
+                Some("external".into()),
+                Some("in the baseline .palisade-baseline.json".into())
+            ),
+            ("aws_s3_bucket_acl.new".into(), None, None),
+        ]
+    );
+    // Fixed findings drop out when the baseline is rewritten.
+    write(dir.path(), "main.tf", &PUBLIC.replace("site", "new"));
+    palisade_in(dir.path())
+        .args(["baseline", ".", "-o", "b.json"])
+        .assert()
+        .code(0);
+    let b = std::fs::read_to_string(dir.path().join("b.json")).unwrap();
+    assert!(
+        b.contains("aws_s3_bucket_acl.new") && !b.contains("aws_s3_bucket_acl.site"),
+        "{b}"
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Process::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
+#[test]
+fn changed_since_reports_changed_files_and_their_modules() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    write(d, "old/main.tf", PUBLIC);
+    write(
+        d,
+        "mod/main.tf",
+        "variable \"acl\" {\n  default = \"private\"\n}\nresource \"aws_s3_bucket_acl\" \"m\" {\n  bucket = \"x\"\n  acl    = var.acl\n}\n",
+    );
+    write(d, "mod/terraform.tfvars", "acl = \"private\"\n");
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "base"]);
+    git(d, &["checkout", "-q", "-b", "topic"]);
+    // A changed variable value makes a finding in an unchanged file.
+    write(d, "mod/terraform.tfvars", "acl = \"public-read\"\n");
+    write(d, "new/main.tf", PUBLIC);
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "change"]);
+    let v = json(
+        &palisade_in(d)
+            .args(["scan", ".", "-f", "json", "--changed-since", "main"])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone(),
+    );
+    let files: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["mod/main.tf", "new/main.tf"]);
+    palisade_in(d)
+        .args(["scan", ".", "--changed-since", "no-such-ref"])
+        .assert()
+        .code(2);
+
+    // --changed-files (pre-commit): the file's module is evaluated with it.
+    let v = json(
+        &palisade_in(d)
+            .args(["scan", "-f", "json", "--changed-files", "mod/terraform.tfvars"])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone(),
+    );
+    assert_eq!(v["findings"][0]["file"], "mod/main.tf");
+}
+
+#[test]
+fn several_outputs_from_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "main.tf", &format!("{PUBLIC}{}", PUBLIC.replace("site", "b|<x>")));
+    write(d, "ok.tf", "locals {}\n");
+    let out = palisade_in(d)
+        .args([
+            "scan",
+            ".",
+            "--output",
+            "sarif=out.sarif",
+            "--output",
+            "junit=out.xml",
+            "--output",
+            "gitlab=cq.json",
+            "--output",
+            "markdown=summary.md",
+            "--output",
+            "github",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let annotations = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        annotations.starts_with("::error file=main.tf,line=3,col=3,endLine=3,endColumn=25,title=TF0002 s3-bucket-public-acl (high)::aws_s3_bucket_acl.site sets"),
+        "{annotations}"
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("out.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 2);
+
+    let junit = std::fs::read_to_string(d.join("out.xml")).unwrap();
+    assert!(
+        junit.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"palisade\" tests=\"3\" failures=\"2\""
+        ),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("<testcase name=\"no findings\" classname=\"ok.tf\""),
+        "{junit}"
+    );
+    assert!(junit.contains("aws_s3_bucket_acl.b|&lt;x&gt;"), "{junit}");
+    assert_eq!(
+        junit.matches("<testsuite ").count(),
+        junit.matches("</testsuite>").count()
+    );
+
+    let cq: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.join("cq.json")).unwrap()).unwrap();
+    let issue = &cq[0];
+    assert_eq!(issue["check_name"], "TF0002");
+    assert_eq!(issue["severity"], "critical");
+    assert_eq!(issue["location"]["path"], "main.tf");
+    assert_eq!(issue["location"]["lines"]["begin"], 3);
+    assert_ne!(cq[0]["fingerprint"], cq[1]["fingerprint"]);
+
+    let md = std::fs::read_to_string(d.join("summary.md")).unwrap();
+    assert!(md.starts_with("## Palisade: 2 findings (2 high)"), "{md}");
+    assert!(md.contains("b\\|&lt;x>"), "{md}");
+
+    palisade_in(d)
+        .args(["scan", ".", "--output", "text", "--output", "json"])
+        .assert()
+        .code(2);
+}
