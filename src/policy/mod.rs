@@ -7,6 +7,7 @@ pub mod condition;
 pub mod def;
 pub mod path;
 pub mod predicates;
+pub mod predicates_aws;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -61,6 +61,8 @@ pub static PREDICATES: &[Predicate] = &[
         validate: validate_ports,
         eval: port_open,
     },
+    super::predicates_aws::BLANK,
+    super::predicates_aws::POLICY_ALLOWS_ANYONE,
 ];
 
 pub fn lookup(name: &str) -> Option<&'static Predicate> {
@@ -130,7 +132,7 @@ fn validate_ports(args: &toml::Table) -> Result<(), String> {
 
 /// IAM wildcard match: `*` matches any run of characters, `?` one character;
 /// case-insensitive, as IAM compares action names.
-fn iam_glob(pattern: &str, text: &str) -> bool {
+pub(super) fn iam_glob(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
     let t: Vec<char> = text.to_ascii_lowercase().chars().collect();
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
@@ -157,7 +159,7 @@ fn iam_glob(pattern: &str, text: &str) -> bool {
 }
 
 /// Values of a statement field that may be a string or a list of strings.
-fn strings_of(v: Option<&serde_json::Value>) -> Vec<String> {
+pub(super) fn strings_of(v: Option<&serde_json::Value>) -> Vec<String> {
     match v {
         Some(serde_json::Value::String(s)) => vec![s.clone()],
         Some(serde_json::Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
