@@ -141,7 +141,10 @@ pub fn document_allows_anyone(doc: &serde_json::Value, actions: &[String]) -> bo
 
 /// The policy documents at a path: parsed JSON text or objects, with the
 /// witness of the first unknown one.
-fn documents<'v>(p: &PredicateCx<'_, 'v>, reached: &'v [Reached<'v>]) -> (Vec<(serde_json::Value, &'v Reached<'v>)>, Option<Witness>) {
+fn documents<'v>(
+    p: &PredicateCx<'_, 'v>,
+    reached: &'v [Reached<'v>],
+) -> (Vec<(serde_json::Value, &'v Reached<'v>)>, Option<Witness>) {
     let mut docs = Vec::new();
     let mut unknown = None;
     for r in reached {
