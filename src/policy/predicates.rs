@@ -61,7 +61,7 @@ pub static PREDICATES: &[Predicate] = &[
         validate: validate_ports,
         eval: port_open,
     },
-    super::predicates_aws::BLANK,
+    super::predicates_aws::UNSET,
     super::predicates_aws::POLICY_ALLOWS_ANYONE,
 ];
 

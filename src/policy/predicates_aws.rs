@@ -1,20 +1,20 @@
 //! Predicates for AWS policies: resource policy documents open to everyone,
 //! and blank values that a provider treats as "not set".
 
-use super::condition::{Outcome, Tri, Witness, witness_for};
+use super::condition::{Outcome, Tri, Witness, join_path, witness_for};
 use super::path::{Reached, resolve};
 use super::predicates::{Predicate, PredicateCx, iam_glob, strings_of};
 use crate::value::{Unknown, Val, ValKind};
 
-/// The value at `path` is an empty (or all-whitespace) string, which AWS
-/// providers read as "not set".
-pub const BLANK: Predicate = Predicate {
-    name: "blank",
-    description: "The value at `path` is an empty or all-whitespace string. An attribute computed by a managed resource (`aws_kms_key.k.arn`) is never blank; other unknown values are inconclusive.",
+/// The attribute at `path` is not set: absent, null, or an empty string,
+/// which AWS providers read as "not set".
+pub const UNSET: Predicate = Predicate {
+    name: "unset",
+    description: "The attribute at `path` is absent, null, or an empty or all-whitespace string. An attribute computed by a managed resource (`aws_kms_key.k.arn`) is always set; other unknown values (a variable without a value, a data source) are inconclusive.",
     arguments: &[],
     needs_path: true,
     validate: no_arguments,
-    eval: blank,
+    eval: unset,
 };
 
 /// A resource policy (bucket, queue, topic, key, repository…) lets anyone in.
@@ -75,12 +75,27 @@ fn computed_by_resource(v: &Val) -> bool {
             .is_some_and(|r| !r.starts_with("data.") && !r.starts_with("module."))
 }
 
-fn blank(p: &PredicateCx) -> Outcome {
+fn unset(p: &PredicateCx) -> Outcome {
     let Some(path) = p.path else {
         return outcome(Tri::False, None);
     };
     let r = resolve(p.focus, path);
-    let mut unknown = unknown_witness(&r.unknown);
+    if r.found.is_empty() {
+        if let Some(w) = unknown_witness(&r.unknown) {
+            return outcome(Tri::Unknown, Some(w));
+        }
+        let span = r.absent_at.as_ref().map(|a| a.0).unwrap_or(p.focus.loc);
+        return outcome(
+            Tri::True,
+            Some(Witness {
+                span,
+                path: join_path(p.focus.path, &path.text),
+                value: None,
+                related: vec![],
+            }),
+        );
+    }
+    let mut unknown = None;
     for reached in &r.found {
         let v = reached.val;
         if computed_by_resource(v) {
