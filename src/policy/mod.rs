@@ -8,6 +8,7 @@ pub mod def;
 pub mod path;
 pub mod predicates;
 pub mod predicates_aws;
+pub mod predicates_cloud;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -63,6 +63,9 @@ pub static PREDICATES: &[Predicate] = &[
     },
     super::predicates_aws::UNSET,
     super::predicates_aws::POLICY_ALLOWS_ANYONE,
+    super::predicates_cloud::PORT_SPEC_INCLUDES,
+    super::predicates_cloud::DURATION_EXCEEDS,
+    super::predicates_cloud::RESOURCE_TYPE_IS,
 ];
 
 pub fn lookup(name: &str) -> Option<&'static Predicate> {
@@ -73,7 +76,7 @@ pub fn names() -> Vec<&'static str> {
     PREDICATES.iter().map(|p| p.name).collect()
 }
 
-fn only_keys(args: &toml::Table, allowed: &[&str]) -> Result<(), String> {
+pub(super) fn only_keys(args: &toml::Table, allowed: &[&str]) -> Result<(), String> {
     for k in args.keys() {
         if !allowed.contains(&k.as_str()) {
             return Err(format!(

@@ -1,0 +1,213 @@
+//! Predicates for Azure and Google Cloud policies: port specifications
+//! written as strings (`"22"`, `"1000-2000"`, `"*"`), durations written as
+//! seconds (`"7776000s"`), and the subject's resource type.
+
+use super::condition::{Outcome, Tri, Witness, witness_for};
+use super::path::{Resolution, resolve};
+use super::predicates::{Predicate, PredicateCx, only_keys};
+use crate::value::{Val, ValKind};
+
+pub const PORT_SPEC_INCLUDES: Predicate = Predicate {
+    name: "port-spec-includes",
+    description: "A port specification at `path` (`\"22\"`, `\"1000-2000\"`, `\"*\"`, a number, or a list of these, as Azure security rules and Google firewall rules write them) includes one of `ports`; without `ports`, whether it includes every port.",
+    arguments: &[(
+        "ports",
+        "port numbers, e.g. [22, 3389]; omit to ask for every port (`*` or `0-65535`)",
+    )],
+    needs_path: true,
+    validate: validate_port_spec,
+    eval: port_spec_includes,
+};
+
+pub const DURATION_EXCEEDS: Predicate = Predicate {
+    name: "duration-exceeds",
+    description: "The duration at `path`, written in seconds as Google APIs do (`\"7776000s\"`, `\"86400.5s\"`), is longer than `seconds`. An absent value is false.",
+    arguments: &[("seconds", "the longest acceptable duration, in seconds")],
+    needs_path: true,
+    validate: validate_duration,
+    eval: duration_exceeds,
+};
+
+pub const RESOURCE_TYPE_IS: Predicate = Predicate {
+    name: "resource-type-is",
+    description: "The subject is of one of `types` (for policies that match several resource types whose provider defaults differ).",
+    arguments: &[("types", "resource types, e.g. [\"azurerm_app_service\"]")],
+    needs_path: false,
+    validate: validate_types,
+    eval: resource_type_is,
+};
+
+fn validate_port_spec(args: &toml::Table) -> Result<(), String> {
+    only_keys(args, &["ports"])?;
+    if let Some(p) = args.get("ports") {
+        let ok = p.as_array().is_some_and(|a| {
+            !a.is_empty()
+                && a.iter()
+                    .all(|v| v.as_integer().is_some_and(|n| (0..=65535).contains(&n)))
+        });
+        if !ok {
+            return Err("`ports` must be a non-empty list of port numbers (0-65535)".into());
+        }
+    }
+    Ok(())
+}
+
+fn validate_duration(args: &toml::Table) -> Result<(), String> {
+    only_keys(args, &["seconds"])?;
+    match args.get("seconds").and_then(|v| v.as_integer()) {
+        Some(n) if n > 0 => Ok(()),
+        _ => Err("`seconds` is required: a positive whole number".into()),
+    }
+}
+
+fn validate_types(args: &toml::Table) -> Result<(), String> {
+    only_keys(args, &["types"])?;
+    let ok = args
+        .get("types")
+        .and_then(|v| v.as_array())
+        .is_some_and(|a| !a.is_empty() && a.iter().all(|t| t.as_str().is_some()));
+    if ok {
+        Ok(())
+    } else {
+        Err("`types` is required: a non-empty list of resource types".into())
+    }
+}
+
+/// An inclusive port range from one element of a port specification.
+/// `None` when the text is not a port specification.
+fn port_range(spec: &Val) -> Option<(u32, u32)> {
+    let text = match &spec.kind {
+        ValKind::String(s) => s.trim().to_string(),
+        ValKind::Number(n) if *n >= 0.0 && n.fract() == 0.0 => return Some((*n as u32, *n as u32)),
+        _ => return None,
+    };
+    if text == "*" {
+        return Some((0, 65535));
+    }
+    match text.split_once('-') {
+        Some((lo, hi)) => Some((lo.trim().parse().ok()?, hi.trim().parse().ok()?)),
+        None => text.parse().ok().map(|p| (p, p)),
+    }
+}
+
+/// Each value reached, with lists flattened into their elements.
+fn each_value<'v>(r: &Resolution<'v>) -> Vec<(&'v Val, crate::source::Span, String)> {
+    let mut out = Vec::new();
+    for reached in &r.found {
+        match &reached.val.kind {
+            ValKind::List(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    out.push((v, reached.loc, format!("{}[{i}]", reached.path)));
+                }
+            }
+            _ => out.push((reached.val, reached.loc, reached.path.clone())),
+        }
+    }
+    out
+}
+
+fn unresolved(r: &Resolution) -> Option<Witness> {
+    r.unknown.as_ref().map(|(span, path, why)| Witness {
+        span: *span,
+        path: path.clone(),
+        value: Some(format!("unknown ({why})")),
+        related: vec![],
+    })
+}
+
+/// Decide over every value at the predicate's path: true when one value
+/// satisfies `test`, unknown when none does but one is unknown.
+fn any_value(p: &PredicateCx, test: impl Fn(&Val) -> bool) -> Outcome {
+    let Some(path) = p.path else {
+        return Outcome {
+            truth: Tri::False,
+            witness: None,
+        };
+    };
+    let r = resolve(p.focus, path);
+    let mut unknown = unresolved(&r);
+    for (val, loc, at) in each_value(&r) {
+        if val.is_unknown() {
+            unknown.get_or_insert(witness_for(p.cx, loc, &at, Some(val)));
+        } else if test(val) {
+            return Outcome {
+                truth: Tri::True,
+                witness: Some(witness_for(p.cx, loc, &at, Some(val))),
+            };
+        }
+    }
+    Outcome {
+        truth: if unknown.is_some() { Tri::Unknown } else { Tri::False },
+        witness: unknown,
+    }
+}
+
+fn port_spec_includes(p: &PredicateCx) -> Outcome {
+    let ports: Vec<u32> = p
+        .args
+        .get("ports")
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|v| v.as_integer()).map(|n| n as u32).collect())
+        .unwrap_or_default();
+    any_value(p, |v| {
+        port_range(v).is_some_and(|(lo, hi)| {
+            if ports.is_empty() {
+                lo <= 1 && hi >= 65535
+            } else {
+                ports.iter().any(|port| (lo..=hi).contains(port))
+            }
+        })
+    })
+}
+
+/// Seconds in a Google duration string (`"3600s"`, `"1.5s"`).
+fn duration_seconds(v: &Val) -> Option<f64> {
+    match &v.kind {
+        ValKind::String(s) => s.trim().strip_suffix('s')?.parse().ok(),
+        _ => None,
+    }
+}
+
+fn duration_exceeds(p: &PredicateCx) -> Outcome {
+    let limit = p.args.get("seconds").and_then(|v| v.as_integer()).unwrap_or(i64::MAX) as f64;
+    any_value(p, |v| duration_seconds(v).is_some_and(|secs| secs > limit))
+}
+
+fn resource_type_is(p: &PredicateCx) -> Outcome {
+    let kind = &*p.cx.subject.kind;
+    let hit = p
+        .args
+        .get("types")
+        .and_then(|v| v.as_array())
+        .is_some_and(|a| a.iter().any(|t| t.as_str() == Some(kind)));
+    Outcome {
+        truth: Tri::from_bool(hit),
+        witness: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(text: &str) -> Val {
+        Val::string(text, None)
+    }
+
+    #[test]
+    fn port_specifications() {
+        assert_eq!(port_range(&s("22")), Some((22, 22)));
+        assert_eq!(port_range(&s("20-25")), Some((20, 25)));
+        assert_eq!(port_range(&s("*")), Some((0, 65535)));
+        assert_eq!(port_range(&Val::new(ValKind::Number(3389.0), None)), Some((3389, 3389)));
+        assert_eq!(port_range(&s("ssh")), None);
+        assert_eq!(port_range(&s("")), None);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_seconds(&s("7776000s")), Some(7_776_000.0));
+        assert_eq!(duration_seconds(&s("1.5s")), Some(1.5));
+        assert_eq!(duration_seconds(&s("90d")), None);
+    }
+}
