@@ -14,7 +14,11 @@ pub fn suppression_example(p: &Policy) -> String {
 /// The page of one policy.
 pub fn policy_markdown(p: &Policy) -> String {
     let mut s = String::new();
-    let lang = p.input.code_language();
+    let lang = match p.docs.example_file.as_deref().and_then(|f| f.rsplit_once('.')) {
+        Some((_, "tfstate" | "json")) => "json",
+        Some((_, "tf" | "tfvars")) => "hcl",
+        _ => p.input.code_language(),
+    };
     let _ = writeln!(s, "# {} `{}`: {}\n", p.id, p.name, p.title);
     let _ = writeln!(s, "| Severity | Category | Input | Confidence |");
     let _ = writeln!(s, "|---|---|---|---|");

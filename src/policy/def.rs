@@ -159,6 +159,10 @@ pub struct DocsDef {
     pub fix: String,
     /// The example fixed (code only). The docs test checks it passes.
     pub fixed_example: String,
+    /// The file name both examples are scanned as, when the input's usual
+    /// file does not fit (`input = "any"` policies on `terraform.tfstate`,
+    /// `*.tfvars`…).
+    pub example_file: Option<String>,
 }
 
 /// What a policy looks at and when it fails.

@@ -245,6 +245,8 @@ pub struct Docs {
     pub example: String,
     pub fix: String,
     pub fixed_example: String,
+    /// The file name the examples are scanned as, when not the input's usual one.
+    pub example_file: Option<String>,
 }
 
 /// A loaded, validated policy.
@@ -505,6 +507,7 @@ pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, Poli
             example: def.docs.example.trim_end().to_string(),
             fix: def.docs.fix.trim().to_string(),
             fixed_example: def.docs.fixed_example.trim_end().to_string(),
+            example_file: def.docs.example_file,
         },
         selectors,
         rule,

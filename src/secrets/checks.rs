@@ -112,7 +112,10 @@ fn secret_format(cx: &CheckCx, hits: &mut Vec<Hit>) {
 
 fn terraform_state_file(cx: &CheckCx, hits: &mut Vec<Hit>) {
     let Some((fs, subject)) = file_scope(cx) else { return };
-    if fs.kind != FileKind::TerraformState {
+    // A file named like state that holds state (not an empty placeholder).
+    if fs.kind != FileKind::TerraformState
+        || !(fs.text.contains("\"lineage\"") || fs.text.contains("\"terraform_version\""))
+    {
         return;
     }
     hits.push(Hit {

@@ -173,8 +173,9 @@ pub static RULES: &[Rule] = &[
     Rule {
         id: "docker-registry-auth",
         label: "Docker registry credentials",
-        keywords: &["\"auths\""],
-        pattern: r#""auth"\s*:\s*"([A-Za-z0-9+/=]{8,})""#,
+        keywords: &["auths"],
+        // JSON (`"auth": "…"`) or HCL (`auth = "…"`, as in `jsonencode({ auths = … })`).
+        pattern: r#""?\bauth"?\s*[:=]\s*"([A-Za-z0-9+/=]{8,})""#,
         validate: docker_auth,
     },
     Rule {

@@ -88,7 +88,8 @@ fn docs_examples_fire_and_fixed_examples_do_not() {
             ("fixed-example", &p.docs.fixed_example, false),
         ] {
             let dir = tempfile::tempdir().unwrap();
-            let file = dir.path().join(example_file_name(p));
+            let name = p.docs.example_file.as_deref().unwrap_or_else(|| example_file_name(p));
+            let file = dir.path().join(name);
             std::fs::create_dir_all(file.parent().unwrap()).unwrap();
             std::fs::write(&file, code).unwrap();
             let options = ScanOptions {
