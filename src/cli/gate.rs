@@ -133,11 +133,19 @@ impl Gate {
     }
 
     /// The paths to scan: with `--changed-files`, each Terraform file's module too.
+    /// pre-commit passes every staged file of the hook's types: those
+    /// Palisade does not scan (a YAML file that is no CI configuration) are
+    /// left out silently.
     pub fn scan_paths(&self, paths: &[PathBuf], args: &GateArgs) -> Vec<PathBuf> {
-        let mut out = paths.to_vec();
-        if args.changed_files {
-            out.extend(crate::changed::module_siblings(paths));
+        if !args.changed_files {
+            return paths.to_vec();
         }
+        let mut out: Vec<PathBuf> = paths
+            .iter()
+            .filter(|p| crate::discover::classify(p).is_some())
+            .cloned()
+            .collect();
+        out.extend(crate::changed::module_siblings(&out));
         out
     }
 
