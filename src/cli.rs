@@ -316,7 +316,10 @@ fn run_scan(args: &ScanArgs, use_baseline: bool) -> Result<Scanned> {
         terraform: TfOptions { vars },
         root: args.root.clone(),
     };
-    let mut report = scan::scan(&options, &registry)?;
+    let progress = Progress::start(args.quiet);
+    let report = scan::scan(&options, &registry);
+    progress.stop();
+    let mut report = report?;
     gate.finish(&mut report, &registry);
     if !args.quiet {
         let mut err = std::io::stderr().lock();
@@ -325,6 +328,29 @@ fn run_scan(args: &ScanArgs, use_baseline: bool) -> Result<Scanned> {
         }
     }
     Ok(Scanned { report, registry, gate })
+}
+
+/// A spinner on standard error while a scan runs, only on a terminal.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn start(quiet: bool) -> Progress {
+        if quiet || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} scanning… {elapsed}") {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Progress(Some(bar))
+    }
+
+    fn stop(self) {
+        if let Some(bar) = self.0 {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 fn scan_command(args: ScanArgs) -> Result<ExitCode> {
