@@ -114,6 +114,9 @@ pub struct ScanArgs {
     /// Give up parsing a file after this many seconds.
     #[arg(long, default_value_t = 10.0)]
     pub parse_timeout: f64,
+    /// Do not parse files whose brackets nest deeper than this.
+    #[arg(long, default_value_t = crate::limits::DEFAULT_MAX_NESTING)]
+    pub max_nesting: usize,
     /// Directory that paths in the report are relative to (default: the git
     /// repository root, else the first path).
     #[arg(long)]
@@ -310,6 +313,7 @@ fn run_scan(args: &ScanArgs, use_baseline: bool) -> Result<Scanned> {
         },
         max_file_size: args.max_file_size,
         parse_budget: Duration::from_secs_f64(args.parse_timeout),
+        max_nesting: args.max_nesting,
         // Suppressions may name inconclusive results: keep them until the
         // gate has applied suppressions, which then drops them if not asked for.
         show_inconclusive: true,

@@ -17,6 +17,7 @@ pub mod docs;
 pub mod engine;
 pub mod finding;
 pub mod hcl;
+pub mod limits;
 pub mod notice;
 pub mod output;
 pub mod policy;

@@ -27,6 +27,8 @@ pub struct ScanOptions {
     pub max_file_size: u64,
     /// Time allowed to parse one file.
     pub parse_budget: Duration,
+    /// Files nested deeper than this are not parsed (a notice says so).
+    pub max_nesting: usize,
     /// Keep inconclusive results (policies whose inputs are unknown).
     pub show_inconclusive: bool,
     pub terraform: TfOptions,
@@ -42,6 +44,7 @@ impl Default for ScanOptions {
             discover: DiscoverOptions::default(),
             max_file_size: 10 * 1024 * 1024,
             parse_budget: Duration::from_secs(10),
+            max_nesting: crate::limits::DEFAULT_MAX_NESTING,
             show_inconclusive: false,
             terraform: TfOptions::default(),
             root: None,
@@ -80,6 +83,8 @@ impl ScanReport {
 pub enum ScanError {
     #[error(transparent)]
     Discover(#[from] discover::DiscoverError),
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
 }
 
 /// The directory holding `.git`, walking up from `start`.
@@ -254,6 +259,18 @@ pub fn parse_only(options: &ScanOptions) -> Result<Stats, ScanError> {
 
 /// Run a scan with the given policies.
 pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<ScanReport, ScanError> {
+    // Everything runs on pool threads with large stacks, never on the
+    // caller's (the main thread's 8 MB would limit the nesting we can take).
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.discover.threads)
+        .stack_size(crate::limits::WORKER_STACK_SIZE)
+        .thread_name(|i| format!("palisade-{i}"))
+        .build()
+        .map_err(|e| ScanError::Threads(e.to_string()))?;
+    pool.install(|| scan_on_pool(options, registry))
+}
+
+fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport, ScanError> {
     let (files, mut notices) = discover::discover(&options.paths, &options.discover)?;
     let root = options
         .root
@@ -385,6 +402,18 @@ fn load(id: FileId, d: &Discovered, root: &Path, options: &ScanOptions) -> (Sour
             );
         }
     };
+    if let Some(offset) = crate::limits::nesting_exceeds(&text, options.max_nesting) {
+        let line = text[..offset].bytes().filter(|b| *b == b'\n').count() as u32 + 1;
+        let message = format!(
+            "not scanned: brackets nested deeper than {} levels (--max-nesting)",
+            options.max_nesting
+        );
+        return (
+            SourceFile::new(d.path.clone(), display.clone(), text),
+            Parsed::Failed,
+            vec![Notice::error(display, Some(line), message)],
+        );
+    }
     let source = SourceFile::new(d.path.clone(), display.clone(), text);
     let mut notices = Vec::new();
     let parsed = catch_unwind(AssertUnwindSafe(|| match d.kind {

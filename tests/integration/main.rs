@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod docs;
+mod hostile;
 mod living;
 mod meta;
 mod policies;
