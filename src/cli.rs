@@ -156,7 +156,23 @@ pub fn builtin_registry() -> Result<Registry> {
 }
 
 /// Write `content` to `path` atomically: a temporary file beside it, then a rename.
+///
+/// Only regular files are replaced that way. Renaming over `/dev/null`, a FIFO
+/// or a terminal would replace the device itself (as root, `/dev/null` becomes
+/// a regular file that every other process then reads back), so those are
+/// written in place. A symbolic link is followed, not replaced.
 pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
+    let resolved = std::fs::canonicalize(path).ok();
+    if let Some(target) = &resolved
+        && std::fs::metadata(target).is_ok_and(|m| !m.is_file())
+    {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(target)
+            .and_then(|mut f| f.write_all(content))
+            .with_context(|| format!("cannot write {}", path.display()));
+    }
+    let path = resolved.as_deref().unwrap_or(path);
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -118,3 +118,39 @@ fn output_is_deterministic() {
     };
     assert_eq!(run(), run());
 }
+
+/// `-o` onto a FIFO (like `/dev/null` or `/dev/stdout`) writes into it: an
+/// atomic rename would replace the special file with a regular one.
+#[cfg(unix)]
+#[test]
+fn output_to_a_special_file_writes_into_it_and_keeps_it() {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("out.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            std::fs::File::open(fifo).unwrap().read_to_string(&mut text).unwrap();
+            text
+        })
+    };
+    palisade()
+        .args(["scan", "fixtures/TF0002", "--format", "json", "--fail-on", "none", "-o"])
+        .arg(&fifo)
+        .assert()
+        .code(0);
+    // Checked before joining: had the FIFO been replaced, the reader would
+    // still be waiting for a writer.
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    let text = reader.join().unwrap();
+    assert!(text.contains("TF0002"), "{text}");
+}
