@@ -390,7 +390,7 @@ impl<'m> Evaluator<'m> {
                 let Some(name) = attr_name(0) else {
                     return Val::unknown(Unknown::Other("`var` used alone".into()), span);
                 };
-                let v = self.variable(name);
+                let v = self.variable_at(name, d);
                 self.apply_steps(v, &steps[1..], scope, d, span)
             }
             "local" => {
@@ -465,12 +465,19 @@ impl<'m> Evaluator<'m> {
 
     /// A variable's value: given (tfvars, `--var`), else its default, else unknown.
     pub fn variable(&self, name: &str) -> Val {
+        self.variable_at(name, 1)
+    }
+
+    /// `variable` reached at nesting `d`: a default that refers back to the
+    /// variable (invalid Terraform, but recovered syntax can say it) must run
+    /// out of depth instead of recursing forever.
+    fn variable_at(&self, name: &str, d: usize) -> Val {
         if let Some(v) = self.inputs.get(name) {
             return v.clone();
         }
         match self.variables.get(name) {
             Some(block) => match block.body.attribute("default") {
-                Some(def) => self.eval_depth(&def.value, &Scope::default(), 1),
+                Some(def) => self.eval_depth(&def.value, &Scope::default(), d),
                 None => Val::unknown(Unknown::UnsetVariable(name.into()), Some(block.header)),
             },
             None => Val::unknown(Unknown::UnsetVariable(name.into()), None),
