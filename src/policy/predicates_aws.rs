@@ -20,7 +20,7 @@ pub const UNSET: Predicate = Predicate {
 /// A resource policy (bucket, queue, topic, key, repository…) lets anyone in.
 pub const POLICY_ALLOWS_ANYONE: Predicate = Predicate {
     name: "policy-allows-anyone",
-    description: "The policy document at `path` (JSON text or an object) has an `Allow` statement whose principal is everyone (`\"*\"` or `{\"AWS\": \"*\"}`) and which has no `Condition` narrowing who may use it.",
+    description: "The policy document at `path` (JSON text or an object) has an `Allow` statement whose principal is everyone (`\"*\"` or `{\"AWS\": \"*\"}`) and whose `Condition`, if any, does not narrow who may use it (only `aws:SecureTransport`, `aws:Referer`, `aws:UserAgent`, or a source IP of the whole internet).",
     arguments: &[(
         "actions",
         "action patterns that count, e.g. [\"s3:GetObject\"]; omit to count any action",
@@ -29,6 +29,113 @@ pub const POLICY_ALLOWS_ANYONE: Predicate = Predicate {
     validate: validate_actions,
     eval: policy_allows_anyone,
 };
+
+/// A field inside a JSON document held as text (ECS container definitions,
+/// Batch container properties).
+pub const JSON_FIELD: Predicate = Predicate {
+    name: "json-field",
+    description: "The JSON document at `path` (text, as `jsonencode` or a heredoc writes it, or an object) has a field at `pointer` (dotted keys, `*` for every array element or object entry) that equals `equals` or matches the regex `matches`.",
+    arguments: &[
+        (
+            "pointer",
+            "where in the document, e.g. `privileged` or `*.environment.*.name`",
+        ),
+        ("equals", "the value that fails (JSON `true`, a number or a string)"),
+        ("matches", "a regular expression the field's text matches to fail"),
+    ],
+    needs_path: true,
+    validate: validate_json_field,
+    eval: json_field,
+};
+
+fn validate_json_field(args: &toml::Table) -> Result<(), String> {
+    for k in args.keys() {
+        if !["pointer", "equals", "matches"].contains(&k.as_str()) {
+            return Err(format!("unknown argument `{k}`; expected: pointer, equals, matches"));
+        }
+    }
+    if args.get("pointer").is_none_or(|p| p.as_str().is_none_or(str::is_empty)) {
+        return Err("`pointer` is required: a dotted path into the document".into());
+    }
+    match (args.get("equals"), args.get("matches")) {
+        (Some(_), None) => Ok(()),
+        (None, Some(m)) => {
+            let re = m.as_str().ok_or("`matches` must be a string")?;
+            regex::Regex::new(re)
+                .map(|_| ())
+                .map_err(|e| format!("invalid regular expression: {e}"))
+        }
+        _ => Err("give exactly one of `equals` or `matches`".into()),
+    }
+}
+
+/// Every value at a dotted pointer (`*` fans out over arrays and objects).
+fn json_at<'j>(doc: &'j serde_json::Value, pointer: &str) -> Vec<&'j serde_json::Value> {
+    let mut frontier = vec![doc];
+    for seg in pointer.split('.') {
+        frontier = frontier
+            .into_iter()
+            .flat_map(|v| -> Vec<&serde_json::Value> {
+                match (seg, v) {
+                    ("*", serde_json::Value::Array(a)) => a.iter().collect(),
+                    ("*", serde_json::Value::Object(o)) => o.values().collect(),
+                    (key, serde_json::Value::Object(o)) => o.get(key).into_iter().collect(),
+                    _ => Vec::new(),
+                }
+            })
+            .collect();
+    }
+    frontier
+}
+
+/// Terraform-style loose equality between a JSON field and a policy value:
+/// `"true"` equals `true`, `"1"` equals `1`.
+fn json_equals(field: &serde_json::Value, want: &toml::Value) -> bool {
+    let text = match field {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Bool(b) => b.to_string(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => return false,
+    };
+    match want {
+        toml::Value::Boolean(b) => text.eq_ignore_ascii_case(&b.to_string()),
+        toml::Value::Integer(i) => text.parse::<f64>().is_ok_and(|x| x == *i as f64),
+        toml::Value::Float(f) => text.parse::<f64>().is_ok_and(|x| x == *f),
+        toml::Value::String(s) => text == *s,
+        _ => false,
+    }
+}
+
+fn json_field(p: &PredicateCx) -> Outcome {
+    let pointer = p.args.get("pointer").and_then(|v| v.as_str()).unwrap_or_default();
+    let regex = p
+        .args
+        .get("matches")
+        .and_then(|v| v.as_str())
+        .and_then(|r| regex::Regex::new(r).ok());
+    let hit = |field: &serde_json::Value| match (&regex, p.args.get("equals")) {
+        (Some(re), _) => field.as_str().is_some_and(|s| re.is_match(s)),
+        (None, Some(want)) => json_equals(field, want),
+        (None, None) => false,
+    };
+    let Some(path) = p.path else {
+        return outcome(Tri::False, None);
+    };
+    let r = resolve(p.focus, path);
+    let (docs, unknown) = documents(p, &r.found);
+    for (doc, reached) in &docs {
+        if json_at(doc, pointer).into_iter().any(hit) {
+            return outcome(
+                Tri::True,
+                Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val))),
+            );
+        }
+    }
+    match unknown.or_else(|| unknown_witness(&r.unknown)) {
+        Some(w) => outcome(Tri::Unknown, Some(w)),
+        None => outcome(Tri::False, None),
+    }
+}
 
 fn no_arguments(args: &toml::Table) -> Result<(), String> {
     match args.keys().next() {
@@ -127,6 +234,28 @@ fn principal_is_anyone(principal: Option<&serde_json::Value>) -> bool {
     }
 }
 
+/// Condition keys that do not narrow who can use a statement: transport,
+/// and headers the caller chooses freely.
+const NON_NARROWING_KEYS: &[&str] = &["aws:securetransport", "aws:referer", "aws:useragent"];
+
+/// Whether a statement's `Condition` limits its principals, as S3's own
+/// definition of a public policy has it: any key but transport and
+/// caller-chosen headers, and a source IP range narrower than the internet.
+fn narrowed_by_condition(condition: Option<&serde_json::Value>) -> bool {
+    let Some(operators) = condition.and_then(|c| c.as_object()) else {
+        return false;
+    };
+    operators.values().filter_map(|o| o.as_object()).any(|keys| {
+        keys.iter().any(|(key, value)| {
+            let key = key.to_ascii_lowercase();
+            if key == "aws:sourceip" {
+                return strings_of(Some(value)).iter().any(|c| c != "0.0.0.0/0" && c != "::/0");
+            }
+            !NON_NARROWING_KEYS.contains(&key.as_str())
+        })
+    })
+}
+
 /// Whether a policy document has an unconditional `Allow` for everyone that
 /// grants one of `actions` (any action when `actions` is empty).
 pub fn document_allows_anyone(doc: &serde_json::Value, actions: &[String]) -> bool {
@@ -140,10 +269,7 @@ pub fn document_allows_anyone(doc: &serde_json::Value, actions: &[String]) -> bo
             .get("Effect")
             .and_then(|e| e.as_str())
             .is_some_and(|e| e.eq_ignore_ascii_case("allow"));
-        let conditioned = st
-            .get("Condition")
-            .is_some_and(|c| c.as_object().is_some_and(|m| !m.is_empty()));
-        if !allow || conditioned || !principal_is_anyone(st.get("Principal")) {
+        if !allow || narrowed_by_condition(st.get("Condition")) || !principal_is_anyone(st.get("Principal")) {
             return false;
         }
         if actions.is_empty() {
@@ -219,6 +345,16 @@ mod tests {
     }
 
     #[test]
+    fn json_pointers() {
+        let d = doc(r#"[{"name":"app","privileged":true,"environment":[{"name":"DB_PASSWORD","value":"x"}]}]"#);
+        assert_eq!(json_at(&d, "*.privileged"), vec![&serde_json::Value::Bool(true)]);
+        assert_eq!(json_at(&d, "*.environment.*.name").len(), 1);
+        assert!(json_at(&d, "privileged").is_empty());
+        assert!(json_equals(&serde_json::json!("true"), &toml::Value::Boolean(true)));
+        assert!(!json_equals(&serde_json::json!(false), &toml::Value::Boolean(true)));
+    }
+
+    #[test]
     fn anyone_principals() {
         let open = doc(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage"}]}"#);
         assert!(document_allows_anyone(&open, &[]));
@@ -234,6 +370,10 @@ mod tests {
             r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:s3:::b"}}}]}"#,
         );
         assert!(!document_allows_anyone(&conditioned, &[]));
+        let any_ip = doc(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:*","Condition":{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"},"Bool":{"aws:SecureTransport":"true"}}}]}"#,
+        );
+        assert!(document_allows_anyone(&any_ip, &[]));
         let service = doc(r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"*"},"Action":"*"}]}"#);
         assert!(!document_allows_anyone(&service, &[]));
         let deny = doc(r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"*"}]}"#);
