@@ -117,6 +117,9 @@ pub struct ScanArgs {
     /// Do not parse files whose brackets nest deeper than this.
     #[arg(long, default_value_t = crate::limits::DEFAULT_MAX_NESTING)]
     pub max_nesting: usize,
+    /// Worker threads (0: one per core). The output is the same whatever the count.
+    #[arg(short = 'j', long, default_value_t = 0)]
+    pub threads: usize,
     /// Directory that paths in the report are relative to (default: the git
     /// repository root, else the first path).
     #[arg(long)]
@@ -324,7 +327,7 @@ fn run_scan(args: &ScanArgs, use_baseline: bool) -> Result<Scanned> {
         discover: DiscoverOptions {
             exclude: args.exclude.iter().chain(&gate.config.exclude).cloned().collect(),
             include: gate.config.include.clone(),
-            threads: 0,
+            threads: args.threads,
             kind_override: None,
         },
         max_file_size: args.max_file_size,

@@ -106,17 +106,34 @@ fn output_file_is_written_and_formats_parse() {
     }
 }
 
+/// Same input, byte-identical output, whatever the number of threads and
+/// however the work was scheduled.
 #[test]
 fn output_is_deterministic() {
-    let run = || {
-        palisade()
-            .args(["scan", "fixtures", "--format", "sarif", "--fail-on", "none"])
-            .assert()
-            .get_output()
-            .stdout
-            .clone()
-    };
-    assert_eq!(run(), run());
+    for format in ["sarif", "json"] {
+        let run = |threads: &str| {
+            palisade()
+                .args([
+                    "scan",
+                    "fixtures",
+                    "--format",
+                    format,
+                    "--fail-on",
+                    "none",
+                    "-j",
+                    threads,
+                ])
+                .assert()
+                .get_output()
+                .stdout
+                .clone()
+        };
+        let first = run("1");
+        assert!(!first.is_empty());
+        for threads in ["8", "8"] {
+            assert!(first == run(threads), "{format} output differs with {threads} threads");
+        }
+    }
 }
 
 /// `-o` onto a FIFO (like `/dev/null` or `/dev/stdout`) writes into it: an
