@@ -508,3 +508,24 @@ fn several_outputs_from_one_run() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn this_repository_ci_configuration_is_clean() {
+    let out = palisade_in(&repo())
+        .args([
+            "scan",
+            ".github",
+            "action.yml",
+            "--no-config",
+            "--fail-on",
+            "info",
+            "-f",
+            "json",
+        ])
+        .assert()
+        .get_output()
+        .clone();
+    let v = json(&out);
+    assert_eq!(v["findings"], serde_json::json!([]), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
