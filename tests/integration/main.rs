@@ -7,4 +7,5 @@ mod hostile;
 mod living;
 mod meta;
 mod policies;
+mod safety;
 mod snapshots;
