@@ -59,7 +59,9 @@ pub fn scan_with(registry: &Registry, path: &Path, kind: Option<FileKind>) -> Sc
 
 /// What a fixture says must be found: `expect: ID[, ID…]` marks a line where
 /// the policy must fail, `expect-inconclusive: ID` one where it must be
-/// inconclusive (its inputs unknown).
+/// inconclusive (its inputs unknown). Where a comment cannot share the line
+/// (Dockerfile comments must start a line), `expect-next-line: ID` and
+/// `expect-inconclusive-next-line: ID` on a comment line mark the line after.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Expected {
     /// (file, line, id)
@@ -68,8 +70,10 @@ pub struct Expected {
 }
 
 pub fn expectations(path: &Path) -> Expected {
-    let marker =
-        regex::Regex::new(r"\bexpect(-inconclusive)?:\s*([A-Z]{2,4}[0-9]{4}(?:\s*,\s*[A-Z]{2,4}[0-9]{4})*)").unwrap();
+    let marker = regex::Regex::new(
+        r"\bexpect(-inconclusive)?(-next-line)?:\s*([A-Z]{2,4}[0-9]{4}(?:\s*,\s*[A-Z]{2,4}[0-9]{4})*)",
+    )
+    .unwrap();
     let mut out = Expected::default();
     let files: Vec<PathBuf> = if path.is_dir() {
         walk(path)
@@ -88,8 +92,9 @@ pub fn expectations(path: &Path) -> Expected {
                 } else {
                     &mut out.fail
                 };
-                for id in cap[2].split(',') {
-                    set.insert((display.clone(), i as u32 + 1, id.trim().to_string()));
+                let line = i as u32 + if cap.get(2).is_some() { 2 } else { 1 };
+                for id in cap[3].split(',') {
+                    set.insert((display.clone(), line, id.trim().to_string()));
                 }
             }
         }
