@@ -108,6 +108,10 @@ pub struct ScanArgs {
     /// Set a Terraform input variable (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+    /// Read Terraform input variables from this file (repeatable; after the
+    /// directory's own terraform.tfvars and *.auto.tfvars).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
     /// Skip files larger than this many bytes.
     #[arg(long, default_value_t = 10 * 1024 * 1024)]
     pub max_file_size: u64,
@@ -309,7 +313,7 @@ fn run_scan(args: &ScanArgs, use_baseline: bool) -> Result<Scanned> {
     if !(args.parse_timeout > 0.0 && args.parse_timeout.is_finite()) {
         bail!("--parse-timeout must be a positive number of seconds");
     }
-    for p in &args.paths {
+    for p in args.paths.iter().chain(&args.var_files) {
         if !p.exists() {
             bail!("{}: no such file or directory", p.display());
         }
@@ -336,7 +340,10 @@ fn run_scan(args: &ScanArgs, use_baseline: bool) -> Result<Scanned> {
         // Suppressions may name inconclusive results: keep them until the
         // gate has applied suppressions, which then drops them if not asked for.
         show_inconclusive: true,
-        terraform: TfOptions { vars },
+        terraform: TfOptions {
+            vars,
+            var_files: args.var_files.clone(),
+        },
         root: args.root.clone(),
     };
     let progress = Progress::start(args.quiet);

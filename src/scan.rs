@@ -305,6 +305,7 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
 
     // Terraform: one module per directory.
     let mut modules: BTreeMap<PathBuf, Module> = BTreeMap::new();
+    let mut var_files = Vec::new();
     for (p, d) in parsed.into_iter().zip(&files) {
         let dir = d.path.parent().map(Path::to_path_buf).unwrap_or_default();
         match p {
@@ -314,57 +315,78 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
                 m.files.push(f);
             }
             Parsed::TerraformVars(f) => {
-                let name = d.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                if name == "terraform.tfvars" || name.ends_with(".auto.tfvars") {
-                    let m = modules.entry(dir.clone()).or_default();
-                    m.dir = dir;
-                    m.var_files.push(f);
+                if let Some(rank) = terraform::var_file_rank(&d.path) {
+                    var_files.push((dir, rank, f));
                 }
             }
             Parsed::Scope(set) => scopes.push(*set),
             Parsed::Other | Parsed::Failed => {}
         }
     }
-    let modules: Vec<Module> = modules.into_values().filter(|m| !m.files.is_empty()).collect();
-    // Every unit of work: a Terraform module to evaluate, or a ready scope.
+    // Load order decides which value wins: see `terraform::var_file_rank`.
+    var_files.sort_by(|a, b| a.1.cmp(&b.1));
+    for (dir, _, f) in var_files {
+        if let Some(m) = modules.get_mut(&dir) {
+            m.var_files.push(f);
+        }
+    }
+    let mut cli_var_files = Vec::new();
+    for path in &options.terraform.var_files {
+        let d = Discovered {
+            path: path.clone(),
+            kind: FileKind::TerraformVars,
+        };
+        let (src, p, mut n) = load(FileId(sources.len() as u32), &d, &root, options);
+        sources.add(src);
+        notices.append(&mut n);
+        if let Parsed::TerraformVars(f) = p {
+            cli_var_files.push(f);
+        }
+    }
+    let project = terraform::Project::new(
+        modules.into_values().filter(|m| !m.files.is_empty()).collect(),
+        cli_var_files,
+    );
+    // Every unit of work: a Terraform root module to evaluate, or a ready scope.
     enum Work<'a> {
-        Module(&'a Module),
+        Module(usize),
         Scope(&'a SubjectSet),
     }
-    let work: Vec<Work> = modules
-        .iter()
+    let work: Vec<Work> = project
+        .roots()
+        .into_iter()
         .map(Work::Module)
         .chain(scopes.iter().map(Work::Scope))
         .collect();
-    let results: Vec<(Vec<Finding>, Option<Notice>)> = work
+    let results: Vec<(Vec<Finding>, Vec<Notice>)> = work
         .par_iter()
         .map(|w| {
             let run = catch_unwind(AssertUnwindSafe(|| match w {
                 Work::Module(m) => {
-                    let set = terraform::subjects(m, &sources, &options.terraform);
-                    engine::run(registry, &set, &sources)
+                    let (set, notices) = terraform::root_subjects(&project, *m, &sources, &options.terraform);
+                    (engine::run(registry, &set, &sources), notices)
                 }
-                Work::Scope(set) => engine::run(registry, set, &sources),
+                Work::Scope(set) => (engine::run(registry, set, &sources), Vec::new()),
             }));
             match run {
-                Ok(f) => (f, None),
+                Ok(r) => r,
                 Err(p) => {
                     let file = match w {
-                        Work::Module(m) => m.files.first().map(|f| f.file),
+                        Work::Module(m) => project.modules[*m].files.first().map(|f| f.file),
                         Work::Scope(set) => set.subjects.first().map(|s| s.file),
                     }
                     .map(|f| sources.get(f).display.clone())
                     .unwrap_or_default();
                     (
                         Vec::new(),
-                        Some(Notice::error(
+                        vec![Notice::error(
                             file,
                             None,
                             format!(
                                 "internal error while checking this file (please report it): {}",
                                 panic_message(&*p)
                             ),
-                        )),
+                        )],
                     )
                 }
             }
@@ -417,7 +439,11 @@ fn load(id: FileId, d: &Discovered, root: &Path, options: &ScanOptions) -> (Sour
     let source = SourceFile::new(d.path.clone(), display.clone(), text);
     let mut notices = Vec::new();
     let parsed = catch_unwind(AssertUnwindSafe(|| match d.kind {
-        FileKind::Terraform | FileKind::TerraformVars => match hcl::parse_hcl(id, &source.text, options.parse_budget) {
+        FileKind::Terraform | FileKind::TerraformVars => match if d.path.extension().is_some_and(|e| e == "json") {
+            hcl::parse_json_vars(id, &source.text, options.parse_budget)
+        } else {
+            hcl::parse_hcl(id, &source.text, options.parse_budget)
+        } {
             Ok(p) => {
                 if let Some((offset, what)) = p.error {
                     let pos = source.position(offset as u32);

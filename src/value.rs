@@ -55,6 +55,10 @@ pub enum Unknown {
     Unsupported(Str),
     /// Anything else, with a short explanation.
     Other(Str),
+    /// The expression is invalid (Terraform would stop with an error): a
+    /// missing attribute, a bad argument to a function. `try` and `can`
+    /// tell it apart from a value that is merely not known yet.
+    Error(Str),
 }
 
 impl std::fmt::Display for Unknown {
@@ -65,6 +69,7 @@ impl std::fmt::Display for Unknown {
             Unknown::DataSource => f.write_str("read from a data source"),
             Unknown::Unsupported(what) => write!(f, "{what} is not evaluated"),
             Unknown::Other(why) => f.write_str(why),
+            Unknown::Error(why) => write!(f, "not evaluated: {why}"),
         }
     }
 }
@@ -88,6 +93,49 @@ impl Val {
 
     pub fn string(s: impl Into<Str>, span: Option<Span>) -> Self {
         Self::new(ValKind::String(s.into()), span)
+    }
+
+    pub fn bool(b: bool, span: Option<Span>) -> Self {
+        Self::new(ValKind::Bool(b), span)
+    }
+
+    pub fn number(n: f64, span: Option<Span>) -> Self {
+        Self::new(ValKind::Number(n), span)
+    }
+
+    pub fn list(items: Vec<Val>, span: Option<Span>) -> Self {
+        Self::new(ValKind::List(items), span)
+    }
+
+    /// A map from `(key, value)` pairs, without key spans.
+    pub fn map(pairs: impl IntoIterator<Item = (Str, Val)>, span: Option<Span>) -> Self {
+        let entries = pairs
+            .into_iter()
+            .map(|(key, value)| Entry {
+                key,
+                key_span: None,
+                value,
+            })
+            .collect();
+        Self::new(ValKind::Map(entries), span)
+    }
+
+    /// The reason, when the value itself is unknown.
+    pub fn unknown_reason(&self) -> Option<&Unknown> {
+        match &self.kind {
+            ValKind::Unknown(why) => Some(why),
+            _ => None,
+        }
+    }
+
+    /// The first unknown found here or inside, depth first.
+    pub fn first_unknown(&self) -> Option<&Unknown> {
+        match &self.kind {
+            ValKind::Unknown(why) => Some(why),
+            ValKind::List(items) => items.iter().find_map(Val::first_unknown),
+            ValKind::Map(entries) => entries.iter().find_map(|e| e.value.first_unknown()),
+            _ => None,
+        }
     }
 
     pub fn with_reference(mut self, address: Option<Str>) -> Self {
@@ -183,6 +231,8 @@ impl Val {
         match &self.kind {
             ValKind::Null | ValKind::Unknown(_) => serde_json::Value::Null,
             ValKind::Bool(b) => (*b).into(),
+            // Whole numbers print without a fraction, as Terraform's `jsonencode` does.
+            ValKind::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => (*n as i64).into(),
             ValKind::Number(n) => serde_json::Number::from_f64(*n)
                 .map(serde_json::Value::Number)
                 .unwrap_or(serde_json::Value::Null),

@@ -3,12 +3,14 @@
 //! The AST keeps every expression, not just literals, so that the Terraform
 //! evaluator can compute values and every value can point back to its source.
 
+mod json;
 mod parse;
 
 use std::sync::Arc;
 
 use crate::source::Span;
 
+pub use json::parse_json_vars;
 pub use parse::{ParsedHcl, parse_hcl};
 
 /// Interned-ish string shared between AST and values.

@@ -194,6 +194,9 @@ impl<'s> Cx<'s> {
                 span,
             };
         }
+        if nodes.iter().any(|n| n.kind() == "operation") {
+            return self.operations(&nodes, span);
+        }
         // `( expression )` as the primary.
         let (mut current, rest) = if nodes[0].kind() == "(" {
             let close = nodes.iter().position(|n| n.kind() == ")").unwrap_or(nodes.len());
@@ -217,59 +220,64 @@ impl<'s> Cx<'s> {
             (self.primary(first), nodes.split_off(1))
         };
         for post in rest {
-            let whole = Span::new(self.file, current.span.start as usize, post.end_byte());
-            current = match post.kind() {
-                "get_attr" => {
-                    let name = children(post)
-                        .into_iter()
-                        .find(|n| n.kind() == "identifier")
-                        .map(|n| self.text(n))
-                        .unwrap_or("");
-                    Expr {
-                        kind: ExprKind::GetAttr(Box::new(current), name.into()),
-                        span: whole,
-                    }
-                }
-                "index" => {
-                    let key = self.index_key(post);
-                    Expr {
-                        kind: ExprKind::Index(Box::new(current), Box::new(key)),
-                        span: whole,
-                    }
-                }
-                "splat" => {
-                    let mut each = Vec::new();
-                    for s in children(post) {
-                        for t in children(s) {
-                            match t.kind() {
-                                "get_attr" => {
-                                    let name = children(t)
-                                        .into_iter()
-                                        .find(|n| n.kind() == "identifier")
-                                        .map(|n| self.text(n))
-                                        .unwrap_or("");
-                                    each.push(Traverser::Attr(name.into()));
-                                }
-                                "index" => each.push(Traverser::Index(self.index_key(t))),
-                                _ => {}
-                            }
-                        }
-                    }
-                    Expr {
-                        kind: ExprKind::Splat {
-                            target: Box::new(current),
-                            each,
-                        },
-                        span: whole,
-                    }
-                }
-                _ => Expr {
-                    kind: ExprKind::Invalid,
-                    span: whole,
-                },
-            };
+            current = self.postfix(current, post);
         }
         current
+    }
+
+    /// `current` followed by one `get_attr`, `index` or `splat` node.
+    fn postfix(&mut self, current: Expr, post: Node) -> Expr {
+        let whole = Span::new(self.file, current.span.start as usize, post.end_byte());
+        match post.kind() {
+            "get_attr" => {
+                let name = children(post)
+                    .into_iter()
+                    .find(|n| n.kind() == "identifier")
+                    .map(|n| self.text(n))
+                    .unwrap_or("");
+                Expr {
+                    kind: ExprKind::GetAttr(Box::new(current), name.into()),
+                    span: whole,
+                }
+            }
+            "index" => {
+                let key = self.index_key(post);
+                Expr {
+                    kind: ExprKind::Index(Box::new(current), Box::new(key)),
+                    span: whole,
+                }
+            }
+            "splat" => {
+                let mut each = Vec::new();
+                for s in children(post) {
+                    for t in children(s) {
+                        match t.kind() {
+                            "get_attr" => {
+                                let name = children(t)
+                                    .into_iter()
+                                    .find(|n| n.kind() == "identifier")
+                                    .map(|n| self.text(n))
+                                    .unwrap_or("");
+                                each.push(Traverser::Attr(name.into()));
+                            }
+                            "index" => each.push(Traverser::Index(self.index_key(t))),
+                            _ => {}
+                        }
+                    }
+                }
+                Expr {
+                    kind: ExprKind::Splat {
+                        target: Box::new(current),
+                        each,
+                    },
+                    span: whole,
+                }
+            }
+            _ => Expr {
+                kind: ExprKind::Invalid,
+                span: whole,
+            },
+        }
     }
 
     fn index_key(&mut self, index: Node) -> Expr {
@@ -403,10 +411,7 @@ impl<'s> Cx<'s> {
                     ExprKind::Conditional(Box::new(c), Box::new(t), Box::new(f))
                 }
             }
-            "operation" => match node.named_child(0) {
-                Some(op) => return self.operation(op),
-                None => ExprKind::Invalid,
-            },
+            "operation" => return self.operations(&[node], span),
             "for_expr" => match node.named_child(0) {
                 Some(f) => self.for_expr(f),
                 None => ExprKind::Invalid,
@@ -433,56 +438,104 @@ impl<'s> Cx<'s> {
         self.expr(key)
     }
 
-    fn operation(&mut self, op: Node) -> Expr {
-        let span = self.span(op);
-        let kids = children(op);
-        match op.kind() {
-            "unary_operation" => {
-                let Some(sym) = kids.first() else {
-                    return self.invalid(op);
-                };
-                let uop = if sym.kind() == "!" { UnaryOp::Not } else { UnaryOp::Neg };
-                let operand = self.expr_seq(&kids[1..], span);
-                Expr {
-                    kind: ExprKind::Unary(uop, Box::new(operand)),
-                    span,
-                }
-            }
-            "binary_operation" => {
-                // The operator is the first anonymous token outside parentheses.
-                let mut depth = 0;
-                let mut at = None;
-                for (i, k) in kids.iter().enumerate() {
-                    match k.kind() {
-                        "(" => depth += 1,
-                        ")" => depth -= 1,
-                        _ if depth == 0 && !k.is_named() && i > 0 => {
-                            if let Some(b) = binary_op(k.kind()) {
-                                at = Some((i, b));
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                let Some((i, bop)) = at else {
-                    return self.invalid(op);
-                };
-                let lspan = Span::new(self.file, kids[0].start_byte(), kids[i - 1].end_byte());
-                let rspan = Span::new(
-                    self.file,
-                    kids.get(i + 1).map(|n| n.start_byte()).unwrap_or(op.end_byte()),
-                    op.end_byte(),
-                );
-                let left = self.expr_seq(&kids[..i], lspan);
-                let right = self.expr_seq(&kids[i + 1..], rspan);
-                Expr {
-                    kind: ExprKind::Binary(bop, Box::new(left), Box::new(right)),
-                    span,
-                }
-            }
-            _ => self.invalid(op),
+    /// Operators and their operands, parsed again by precedence.
+    ///
+    /// tree-sitter-hcl gets precedence wrong when an operand has a
+    /// traversal: `1 + var.m * 2` comes as `((1 + var).m) * 2`, and
+    /// `a || b.c` as `(a || b).c`. So operation nodes are flattened back
+    /// into source order and parsed here: unary `!` `-`, then `* / %`,
+    /// `+ -`, comparisons, `== !=`, `&&`, `||`, all left-associative.
+    fn operations<'t>(&mut self, nodes: &[Node<'t>], span: Span) -> Expr {
+        let mut flat: Vec<Node<'t>> = Vec::new();
+        for n in nodes {
+            self.flatten_operation(*n, &mut flat);
         }
+        let mut pos = 0;
+        let e = self.binary_level(&flat, &mut pos, 0);
+        if pos < flat.len() {
+            return Expr {
+                kind: ExprKind::Invalid,
+                span,
+            };
+        }
+        e
+    }
+
+    fn flatten_operation<'t>(&mut self, n: Node<'t>, out: &mut Vec<Node<'t>>) {
+        match n.kind() {
+            "operation" | "binary_operation" | "unary_operation" => {
+                for c in children(n) {
+                    self.flatten_operation(c, out);
+                }
+            }
+            "comment" => self.comment(n),
+            _ => out.push(n),
+        }
+    }
+
+    fn binary_level(&mut self, flat: &[Node], pos: &mut usize, min: u8) -> Expr {
+        let mut lhs = self.unary_level(flat, pos);
+        while let Some(op) = flat
+            .get(*pos)
+            .filter(|n| !n.is_named())
+            .and_then(|n| binary_op(n.kind()))
+        {
+            let prec = precedence(op);
+            if prec < min {
+                break;
+            }
+            *pos += 1;
+            let rhs = self.binary_level(flat, pos, prec + 1);
+            let span = lhs.span.to(rhs.span);
+            lhs = Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                span,
+            };
+        }
+        lhs
+    }
+
+    fn unary_level(&mut self, flat: &[Node], pos: &mut usize) -> Expr {
+        let Some(first) = flat.get(*pos) else {
+            let span = flat
+                .last()
+                .map(|n| Span::new(self.file, n.end_byte(), n.end_byte()))
+                .unwrap_or(Span::new(self.file, 0, 0));
+            return Expr {
+                kind: ExprKind::Invalid,
+                span,
+            };
+        };
+        if !first.is_named() && matches!(first.kind(), "!" | "-") {
+            let op = if first.kind() == "!" {
+                UnaryOp::Not
+            } else {
+                UnaryOp::Neg
+            };
+            let start = first.start_byte();
+            *pos += 1;
+            let operand = self.unary_level(flat, pos);
+            let span = Span::new(self.file, start, operand.span.end as usize);
+            return Expr {
+                kind: ExprKind::Unary(op, Box::new(operand)),
+                span,
+            };
+        }
+        // An operand: a primary (or a parenthesised group) and its traversals.
+        let start = *pos;
+        while let Some(n) = flat.get(*pos) {
+            if *pos > start && !n.is_named() && binary_op(n.kind()).is_some() {
+                break;
+            }
+            *pos += 1;
+        }
+        let run = &flat[start..*pos];
+        let span = Span::new(
+            self.file,
+            run[0].start_byte(),
+            run.last().map(|n| n.end_byte()).unwrap_or(run[0].end_byte()),
+        );
+        self.expr_seq(run, span)
     }
 
     fn for_expr(&mut self, f: Node) -> ExprKind {
@@ -565,9 +618,22 @@ impl<'s> Cx<'s> {
     /// directive body lying in `start..end`; literal text is sliced from the
     /// source gaps between interpolations and directives.
     fn template(&mut self, nodes: &[Node], start: usize, end: usize, mode: TemplateMode) -> Template {
+        self.template_stripped(nodes, start, end, mode, (false, false))
+    }
+
+    /// [`Self::template`] for a directive body: `strip.0` when the opening
+    /// tag ends with `~}`, `strip.1` when the closing one starts with `%{~`.
+    fn template_stripped(
+        &mut self,
+        nodes: &[Node],
+        start: usize,
+        end: usize,
+        mode: TemplateMode,
+        strip: (bool, bool),
+    ) -> Template {
         let mut parts: Vec<TemplatePart> = Vec::new();
         let mut pos = start;
-        let mut strip_next = false;
+        let mut strip_next = strip.0;
         for n in nodes {
             if n.start_byte() < start || n.end_byte() > end {
                 continue;
@@ -596,7 +662,7 @@ impl<'s> Cx<'s> {
                 }
             }
         }
-        self.push_literal(&mut parts, pos, end, mode, strip_next, false);
+        self.push_literal(&mut parts, pos, end, mode, strip_next, strip.1);
         Template { parts }
     }
 
@@ -654,8 +720,12 @@ impl<'s> Cx<'s> {
                 let end_node = kids.iter().find(|n| n.kind() == "template_if_end");
                 let end = end_node.map(|n| n.start_byte()).unwrap_or(d.end_byte());
                 let then_end = else_intro.map(|n| n.start_byte()).unwrap_or(end);
-                let then = self.template(&kids, intro.end_byte(), then_end, mode);
-                let otherwise = else_intro.map(|e| self.template(&kids, e.end_byte(), end, mode));
+                let opens = |n: Option<&Node>| n.is_some_and(|n| self.text(*n).starts_with("%{~"));
+                let closes = |n: &Node| self.text(*n).ends_with("~}");
+                let then_strip = (closes(intro), opens(else_intro.or(end_node)));
+                let else_strip = (else_intro.is_some_and(closes), opens(end_node));
+                let then = self.template_stripped(&kids, intro.end_byte(), then_end, mode, then_strip);
+                let otherwise = else_intro.map(|e| self.template_stripped(&kids, e.end_byte(), end, mode, else_strip));
                 Some(TemplatePart::If {
                     condition,
                     then,
@@ -676,12 +746,13 @@ impl<'s> Cx<'s> {
                     [k, v] => (Some(k.clone()), v.clone()),
                     _ => return None,
                 };
-                let end = kids
-                    .iter()
-                    .find(|n| n.kind() == "template_for_end")
-                    .map(|n| n.start_byte())
-                    .unwrap_or(d.end_byte());
-                let body = self.template(&kids, start.end_byte(), end, mode);
+                let end_node = kids.iter().find(|n| n.kind() == "template_for_end");
+                let end = end_node.map(|n| n.start_byte()).unwrap_or(d.end_byte());
+                let strip = (
+                    self.text(*start).ends_with("~}"),
+                    end_node.is_some_and(|n| self.text(*n).starts_with("%{~")),
+                );
+                let body = self.template_stripped(&kids, start.end_byte(), end, mode, strip);
                 Some(TemplatePart::For {
                     key_var,
                     value_var,
@@ -698,6 +769,18 @@ impl<'s> Cx<'s> {
 enum TemplateMode {
     Quoted,
     Heredoc { indent: usize },
+}
+
+/// Binding strength of a binary operator: higher binds tighter.
+fn precedence(op: BinaryOp) -> u8 {
+    match op {
+        BinaryOp::Or => 1,
+        BinaryOp::And => 2,
+        BinaryOp::Eq | BinaryOp::Ne => 3,
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => 4,
+        BinaryOp::Add | BinaryOp::Sub => 5,
+        BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => 6,
+    }
 }
 
 fn binary_op(token: &str) -> Option<BinaryOp> {
@@ -906,6 +989,85 @@ mod tests {
             panic!()
         };
         assert!(matches!(k.kind, ExprKind::Number(n) if n == 0.0));
+    }
+
+    #[test]
+    fn traversals_after_an_operator_bind_to_the_operand() {
+        let p = parse("a = true || var.x\nb = !var.enabled\nc = 1 + var.m[\"k\"].n * 2\nd = -local.n\n");
+        let shape = |i: usize| format!("{:?}", p.body.attributes[i].value.kind);
+        let a = &p.body.attributes[0].value;
+        let ExprKind::Binary(BinaryOp::Or, _, r) = &a.kind else {
+            panic!("{}", shape(0))
+        };
+        assert!(matches!(&r.kind, ExprKind::GetAttr(v, n) if &**n == "x" && matches!(&v.kind, ExprKind::Variable(_))));
+        assert!(
+            matches!(&p.body.attributes[1].value.kind, ExprKind::Unary(UnaryOp::Not, x) if matches!(x.kind, ExprKind::GetAttr(..))),
+            "{}",
+            shape(1)
+        );
+        let ExprKind::Binary(BinaryOp::Add, _, r) = &p.body.attributes[2].value.kind else {
+            panic!("{}", shape(2))
+        };
+        assert!(
+            matches!(&r.kind, ExprKind::Binary(BinaryOp::Mul, l, _) if matches!(l.kind, ExprKind::GetAttr(..))),
+            "{}",
+            shape(2)
+        );
+        assert!(
+            matches!(&p.body.attributes[3].value.kind, ExprKind::Unary(UnaryOp::Neg, x) if matches!(x.kind, ExprKind::GetAttr(..))),
+            "{}",
+            shape(3)
+        );
+    }
+
+    #[test]
+    fn precedence_is_right_whatever_the_operands() {
+        let shape = |src: &str| {
+            let p = parse(&format!("a = {src}\n"));
+            assert!(p.error.is_none(), "{src}");
+            sexp(&p.body.attributes[0].value)
+        };
+        assert_eq!(shape("a.b || c.d && e.f"), "(|| a.b (&& c.d e.f))");
+        assert_eq!(shape("x.y * 2 + 1"), "(+ (* x.y 2) 1)");
+        assert_eq!(shape("1 - 2 - x[0]"), "(- (- 1 2) x[])");
+        assert_eq!(shape("!a.b && -c.d < 3"), "(&& (! a.b) (< (- c.d) 3))");
+        assert_eq!(shape("(a + b).c * 2"), "(* (+ a b).c 2)");
+        assert_eq!(shape("f(x) == y.z ? 1 : 2"), "(?: (== f() y.z) 1 2)");
+        assert_eq!(shape("a.b[*].c != []"), "(!= a.b[*] [])");
+    }
+
+    /// A compact form of an expression's structure.
+    fn sexp(e: &Expr) -> String {
+        match &e.kind {
+            ExprKind::Binary(op, l, r) => {
+                let op = match op {
+                    BinaryOp::Mul => "*",
+                    BinaryOp::Div => "/",
+                    BinaryOp::Mod => "%",
+                    BinaryOp::Add => "+",
+                    BinaryOp::Sub => "-",
+                    BinaryOp::Lt => "<",
+                    BinaryOp::Le => "<=",
+                    BinaryOp::Gt => ">",
+                    BinaryOp::Ge => ">=",
+                    BinaryOp::Eq => "==",
+                    BinaryOp::Ne => "!=",
+                    BinaryOp::And => "&&",
+                    BinaryOp::Or => "||",
+                };
+                format!("({op} {} {})", sexp(l), sexp(r))
+            }
+            ExprKind::Unary(op, x) => format!("({} {})", if *op == UnaryOp::Not { "!" } else { "-" }, sexp(x)),
+            ExprKind::Variable(v) => v.to_string(),
+            ExprKind::GetAttr(x, n) => format!("{}.{n}", sexp(x)),
+            ExprKind::Index(x, _) => format!("{}[]", sexp(x)),
+            ExprKind::Splat { target, .. } => format!("{}[*]", sexp(target)),
+            ExprKind::Number(n) => n.to_string(),
+            ExprKind::Call { .. } => "f()".into(),
+            ExprKind::Tuple(_) => "[]".into(),
+            ExprKind::Conditional(c, t, f) => format!("(?: {} {} {})", sexp(c), sexp(t), sexp(f)),
+            other => format!("{other:?}"),
+        }
     }
 
     #[test]

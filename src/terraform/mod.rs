@@ -1,19 +1,26 @@
 //! Terraform: modules (the `.tf` files of one directory), their evaluation,
 //! and the subjects policies see (resources, data sources, providers,
 //! variables, outputs, module calls).
+//!
+//! A scan's Terraform files form a [`Project`]: every directory is a
+//! module. A module that another one calls through a local `source` is
+//! evaluated through its callers, with their arguments; the others are root
+//! modules, each one scope of subjects holding its own resources and those
+//! of every module it calls (addresses `module.name.…`).
 
 pub mod eval;
 
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
 
 use crate::hcl::{Block, Body, Comment};
+use crate::notice::Notice;
 use crate::policy::InputKind;
 use crate::source::{FileId, SourceMap, Span};
 use crate::subject::{Native, Subject, SubjectSet};
-use crate::value::{Entry, Str, Unknown, Val, ValKind};
+use crate::value::{Str, Val};
 
-use eval::{Evaluator, Scope};
+use eval::{Evaluator, Instances, Scope};
 
 /// Rust checks for Terraform policies (see [`crate::checks`]).
 pub static CHECKS: &[crate::checks::Check] = &[];
@@ -31,7 +38,8 @@ pub struct TfFile {
 pub struct Module {
     pub dir: PathBuf,
     pub files: Vec<TfFile>,
-    /// `terraform.tfvars` and `*.auto.tfvars` of the directory, in load order.
+    /// `terraform.tfvars` and `*.auto.tfvars` (and their `.json` forms) of
+    /// the directory, in load order.
     pub var_files: Vec<TfFile>,
 }
 
@@ -40,6 +48,8 @@ pub struct Module {
 pub struct TfOptions {
     /// `NAME=VALUE` pairs given on the command line (strings, as Terraform's `-var`).
     pub vars: Vec<(String, String)>,
+    /// `--var-file` paths, applied after the directory's own tfvars files.
+    pub var_files: Vec<PathBuf>,
 }
 
 impl Module {
@@ -50,11 +60,189 @@ impl Module {
     }
 }
 
-/// Evaluate a module and present its blocks as subjects.
-pub fn subjects(module: &Module, _sources: &SourceMap, options: &TfOptions) -> SubjectSet {
-    let ev = Evaluator::new(module, options);
+/// Every Terraform module of a scan, and what applies to all root modules.
+#[derive(Debug, Default)]
+pub struct Project {
+    pub modules: Vec<Module>,
+    /// Parsed `--var-file` files.
+    pub cli_var_files: Vec<TfFile>,
+    by_dir: HashMap<PathBuf, usize>,
+    /// Modules installed by `terraform init`, from `.terraform/modules/modules.json`:
+    /// (root directory, module key such as `vpc` or `vpc.subnets`) → module.
+    installed: HashMap<(PathBuf, String), usize>,
+}
+
+impl Project {
+    pub fn new(modules: Vec<Module>, cli_var_files: Vec<TfFile>) -> Project {
+        let by_dir = modules
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (normalize(&m.dir), i))
+            .collect();
+        Project {
+            modules,
+            cli_var_files,
+            by_dir,
+            installed: HashMap::new(),
+        }
+    }
+
+    /// Record a module that `terraform init` installed for the root module
+    /// in `root` under `key` (`vpc`, `vpc.subnets`), already in `modules`.
+    pub fn add_installed(&mut self, root: &Path, key: String, dir: &Path) {
+        if let Some(&i) = self.by_dir.get(&normalize(dir)) {
+            self.installed.insert((normalize(root), key), i);
+        }
+    }
+
+    /// The module in `dir`, if it is part of the scan.
+    pub fn module_at(&self, dir: &Path) -> Option<&Module> {
+        self.by_dir.get(&normalize(dir)).map(|&i| &self.modules[i])
+    }
+
+    /// The module a `module` block calls: a local directory of the scan, or
+    /// an installed module of the root. `None` when its source is not here.
+    pub fn called_module(
+        &self,
+        root: &Path,
+        caller: &Module,
+        name: &str,
+        call: &Block,
+        prefix: &str,
+    ) -> Option<&Module> {
+        let source = call.body.attribute("source")?;
+        let crate::hcl::ExprKind::Template(t) = &source.value.kind else {
+            return None;
+        };
+        let source = t.as_literal()?;
+        if is_local(source) {
+            return self.module_at(&caller.dir.join(source));
+        }
+        let key = module_key(prefix, name);
+        self.installed.get(&(normalize(root), key)).map(|&i| &self.modules[i])
+    }
+
+    /// Modules evaluated on their own: those no other module of the scan
+    /// calls through a local source (and any left unreachable by a cycle).
+    pub fn roots(&self) -> Vec<usize> {
+        let mut called: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut is_child: HashSet<usize> = self.installed.values().copied().collect();
+        for (i, m) in self.modules.iter().enumerate() {
+            for (_, b) in m.blocks() {
+                if &*b.ty != "module" {
+                    continue;
+                }
+                if let Some(source) = b.body.attribute("source").and_then(|s| match &s.value.kind {
+                    crate::hcl::ExprKind::Template(t) => t.as_literal(),
+                    _ => None,
+                }) && is_local(source)
+                    && let Some(&j) = self.by_dir.get(&normalize(&m.dir.join(source)))
+                    && j != i
+                {
+                    called.entry(i).or_default().push(j);
+                    is_child.insert(j);
+                }
+            }
+        }
+        let mut roots: Vec<usize> = (0..self.modules.len())
+            .filter(|i| !is_child.contains(i) && !self.modules[*i].files.is_empty())
+            .collect();
+        // Modules that only call each other: start from the first of each cycle.
+        let mut reached: HashSet<usize> = HashSet::new();
+        let mut stack = roots.clone();
+        while let Some(i) = stack.pop() {
+            if reached.insert(i) {
+                stack.extend(called.get(&i).into_iter().flatten().copied());
+            }
+        }
+        for i in 0..self.modules.len() {
+            if !reached.contains(&i) && !self.installed.values().any(|&x| x == i) && !self.modules[i].files.is_empty() {
+                roots.push(i);
+                let mut stack = vec![i];
+                while let Some(k) = stack.pop() {
+                    if reached.insert(k) {
+                        stack.extend(called.get(&k).into_iter().flatten().copied());
+                    }
+                }
+            }
+        }
+        roots
+    }
+}
+
+/// `./x`, `../x`: a directory next to the caller.
+fn is_local(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
+}
+
+/// The `modules.json` key of a call: `module.a["x"].module.b.` + `c` → `a.b.c`.
+fn module_key(prefix: &str, name: &str) -> String {
+    let mut parts: Vec<&str> = prefix
+        .split("module.")
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let p = p.trim_end_matches('.');
+            p.split('[').next().unwrap_or(p)
+        })
+        .collect();
+    parts.push(name);
+    parts.join(".")
+}
+
+/// A path with `.` and `..` resolved lexically (no file system access).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Evaluate a root module (and every module it calls) into one scope of
+/// subjects, with notices about what could not be evaluated.
+pub fn root_subjects(
+    project: &Project,
+    root: usize,
+    sources: &SourceMap,
+    options: &TfOptions,
+) -> (SubjectSet, Vec<Notice>) {
+    let module = &project.modules[root];
+    let ev = Evaluator::new(project, module, options);
     let mut subjects = Vec::new();
-    for (file, block) in module.blocks() {
+    collect(&ev, &[], &mut subjects);
+    let notices = ev
+        .notices()
+        .into_iter()
+        .map(|n| match n.span {
+            Some(span) if (span.file.0 as usize) < sources.len() => {
+                let file = sources.get(span.file);
+                Notice::note(file.display.clone(), Some(file.position(span.start).line), n.message)
+            }
+            _ => {
+                let file = module
+                    .files
+                    .first()
+                    .map(|f| sources.get(f.file).display.clone())
+                    .unwrap_or_default();
+                Notice::note(file, None, n.message)
+            }
+        })
+        .collect();
+    (SubjectSet::new(InputKind::Terraform, subjects, Native::None), notices)
+}
+
+/// The subjects of one module instance, then those of the modules it calls.
+fn collect(ev: &Evaluator, context: &[(Span, Str)], out: &mut Vec<Subject>) {
+    let prefix = ev.prefix().to_string();
+    for (file, block) in ev.module().blocks() {
         let labels: Vec<&str> = block.labels.iter().map(|l| &**l).collect();
         let (class, kind, address): (&str, &str, String) = match (&*block.ty, labels.as_slice()) {
             ("resource", [ty, name]) => ("resource", ty, format!("{ty}.{name}")),
@@ -76,81 +264,51 @@ pub fn subjects(module: &Module, _sources: &SourceMap, options: &TfOptions) -> S
             ("terraform", []) => ("terraform", "terraform", "terraform".to_string()),
             _ => continue,
         };
-        // `count = 0` or an empty `for_each` creates nothing.
-        if class == "resource" || class == "data" || class == "module" {
-            if let Some(count) = block.body.attribute("count") {
-                let v = ev.eval(&count.value, &Scope::default());
-                if v.as_number() == Some(0.0) {
-                    continue;
-                }
-            }
-            if let Some(fe) = block.body.attribute("for_each") {
-                let v = ev.eval(&fe.value, &Scope::default());
-                let empty = match &v.kind {
-                    ValKind::List(items) => items.is_empty(),
-                    ValKind::Map(entries) => entries.is_empty(),
-                    _ => false,
-                };
-                if empty {
-                    continue;
-                }
+        let expands = matches!(class, "resource" | "data" | "module");
+        let instances = if expands {
+            ev.instances_of(block, &address)
+        } else {
+            std::rc::Rc::new(Instances::Single)
+        };
+        for instance in instances.list() {
+            let expanded = !matches!(&*instances, Instances::Single | Instances::Unknown(_));
+            let scope = ev.instance_scope(block, &address, expanded.then_some(&instance));
+            let value: Val = ev.body_value(&block.body, &scope, block.header, 0);
+            out.push(Subject {
+                class: class.into(),
+                kind: kind.into(),
+                address: format!("{prefix}{address}{}", instance.suffix).into(),
+                instance: (!instance.suffix.is_empty()).then(|| instance.suffix.clone()),
+                file: file.file,
+                header: block.header,
+                span: block.span,
+                value,
+                context: context.to_vec(),
+            });
+            if class == "module"
+                && let Some(child) = ev.child(kind, block, expanded.then_some(&instance))
+            {
+                let mut inner = context.to_vec();
+                inner.push((
+                    block.header,
+                    format!("in {prefix}{address}{}, called here", instance.suffix).into(),
+                ));
+                collect(&child, &inner, out);
             }
         }
-        let scope = Scope::for_block(block);
-        subjects.push(Subject {
-            class: class.into(),
-            kind: kind.into(),
-            address: address.into(),
-            instance: None,
-            file: file.file,
-            header: block.header,
-            span: block.span,
-            value: body_value(&ev, &block.body, &scope, block.header),
-            context: Vec::new(),
-        });
     }
-    SubjectSet::new(InputKind::Terraform, subjects, Native::None)
 }
 
-/// A block body as a map: attributes (evaluated) and nested blocks (a list of
-/// maps per block type, each map's span being the block header).
-pub fn body_value(ev: &Evaluator, body: &Body, scope: &Scope, header: Span) -> Val {
-    let mut entries: Vec<Entry> = Vec::with_capacity(body.attributes.len() + body.blocks.len());
-    for a in &body.attributes {
-        let mut v = ev.eval(&a.value, scope);
-        if v.span.is_none() {
-            v.span = Some(a.value.span);
-        }
-        entries.push(Entry {
-            key: a.name.clone(),
-            key_span: Some(a.span),
-            value: v,
-        });
-    }
-    for b in &body.blocks {
-        let (key, value): (Str, Val) = if &*b.ty == "dynamic" {
-            // Expanded by the evaluator of the Terraform-evaluation work; until
-            // then its content is not known.
-            let Some(name) = b.labels.first() else { continue };
-            (
-                name.clone(),
-                Val::unknown(Unknown::Unsupported(Arc::from("a dynamic block")), Some(b.header)),
-            )
-        } else {
-            (b.ty.clone(), body_value(ev, &b.body, scope, b.header))
-        };
-        match entries.iter_mut().find(|e| e.key == key) {
-            Some(e) => {
-                if let ValKind::List(items) = &mut e.value.kind {
-                    items.push(value);
-                }
-            }
-            None => entries.push(Entry {
-                key,
-                key_span: Some(b.header),
-                value: Val::new(ValKind::List(vec![value]), Some(b.header)),
-            }),
-        }
-    }
-    Val::new(ValKind::Map(entries), Some(header))
+/// Where a variables file stands in Terraform's load order (later wins), or
+/// `None` for a file Terraform does not load by itself (`prod.tfvars` is
+/// only read through `--var-file`).
+pub fn var_file_rank(path: &Path) -> Option<(u8, String)> {
+    let name = path.file_name()?.to_str()?;
+    let rank = match name {
+        "terraform.tfvars" => 0,
+        "terraform.tfvars.json" => 1,
+        _ if name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json") => 2,
+        _ => return None,
+    };
+    Some((rank, name.to_string()))
 }

@@ -1,0 +1,135 @@
+//! Encoding functions.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use super::strings::json_text;
+use super::{Args, FnResult, fail};
+use crate::value::{Str, Val};
+
+pub(super) const NAMES: &[&str] = &[
+    "base64decode",
+    "base64encode",
+    "csvdecode",
+    "jsondecode",
+    "jsonencode",
+    "textdecodebase64",
+    "textencodebase64",
+    "urlencode",
+];
+
+pub(super) fn call(a: &Args) -> Option<FnResult> {
+    Some(match a.name {
+        "base64encode" => a.arity(1, 1).and_then(|_| a.str_val(STANDARD.encode(a.string(0)?))),
+        "base64decode" => a.arity(1, 1).and_then(|_| {
+            let bytes = STANDARD
+                .decode(a.string(0)?.trim())
+                .or_else(|e| fail(format!("`base64decode`: {e}")))?;
+            match String::from_utf8(bytes) {
+                Ok(s) => a.str_val(s),
+                Err(_) => fail("`base64decode`: the result is not UTF-8"),
+            }
+        }),
+        // Only UTF-8 is supported; other encodings are unknown, not guessed.
+        "textencodebase64" | "textdecodebase64" => a.arity(2, 2).and_then(|_| {
+            let encoding = a.string(1)?;
+            if !matches!(encoding.to_ascii_uppercase().as_str(), "UTF-8" | "UTF8") {
+                return Err(crate::value::Unknown::Unsupported(
+                    format!("the {encoding} encoding").into(),
+                ));
+            }
+            let name = if a.name == "textencodebase64" {
+                "base64encode"
+            } else {
+                "base64decode"
+            };
+            let single = Args {
+                name,
+                vals: &a.vals[..1],
+                span: a.span,
+                files: a.files,
+            };
+            call(&single).unwrap_or_else(|| fail("unreachable"))
+        }),
+        "jsonencode" => a.arity(1, 1).and_then(|_| a.str_val(json_text(a.value(0)?)?)),
+        "jsondecode" => a.arity(1, 1).and_then(|_| {
+            let text = a.string(0)?;
+            match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(json) => Ok(Val::from_json(&json, a.span)),
+                Err(e) => fail(format!("`jsondecode`: {e}")),
+            }
+        }),
+        "urlencode" => a.arity(1, 1).and_then(|_| {
+            let mut out = String::new();
+            for b in a.string(0)?.bytes() {
+                match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+                    _ => out.push_str(&format!("%{b:02X}")),
+                }
+            }
+            a.str_val(out)
+        }),
+        "csvdecode" => a.arity(1, 1).and_then(|_| {
+            let rows = parse_csv(&a.string(0)?)?;
+            let Some((header, records)) = rows.split_first() else {
+                return fail("`csvdecode`: no header row");
+            };
+            let mut out = Vec::with_capacity(records.len());
+            for r in records {
+                if r.len() != header.len() {
+                    return fail("`csvdecode`: a row has the wrong number of fields");
+                }
+                let pairs = header
+                    .iter()
+                    .zip(r)
+                    .map(|(k, v)| (Str::from(k.as_str()), Val::string(v.as_str(), a.span)));
+                out.push(Val::map(pairs, a.span));
+            }
+            a.list_val(out)
+        }),
+        _ => return None,
+    })
+}
+
+/// RFC 4180 CSV: quoted fields with `""` escapes; blank lines skipped.
+fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, crate::value::Unknown> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                _ => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' if field.is_empty() => quoted = true,
+            ',' => row.push(std::mem::take(&mut field)),
+            '\r' => {}
+            '\n' => {
+                row.push(std::mem::take(&mut field));
+                if !(row.len() == 1 && row[0].is_empty()) {
+                    rows.push(std::mem::take(&mut row));
+                }
+                row.clear();
+            }
+            _ => field.push(c),
+        }
+    }
+    if quoted {
+        return fail("`csvdecode`: an unterminated quote");
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    Ok(rows)
+}

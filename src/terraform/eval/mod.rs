@@ -1,0 +1,1063 @@
+//! Expression evaluation for Terraform.
+//!
+//! Values are known, unknown (with the reason), or partly known (collections
+//! holding unknowns). Nothing is guessed: what Palisade cannot compute is
+//! [`ValKind::Unknown`], and policies treat it as inconclusive.
+//!
+//! Evaluation is demand-driven: a reference (`local.x`, `var.y`,
+//! `aws_s3_bucket.b.bucket`, `module.m.out`) evaluates what it names when it
+//! is first needed and remembers the result, so the order of files and
+//! blocks never matters: this walks the dependency graph depth first. A
+//! reference back to something still being evaluated is a cycle: its value
+//! is unknown and a notice names it, instead of looping.
+
+pub mod functions;
+mod inputs;
+mod instances;
+mod ops;
+
+#[cfg(test)]
+mod tests;
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::rc::{Rc, Weak};
+
+use crate::hcl::{Block, Body, Expr, ExprKind, ForExpr, Template, TemplatePart, Traverser};
+use crate::source::Span;
+use crate::value::{Entry, Str, Unknown, Val, ValKind};
+
+use super::{Module, Project, TfOptions};
+pub use functions::FileAccess;
+pub use instances::{Instance, Instances, MAX_INSTANCES};
+use ops::{error, get_attr, index, iteration_pairs, scalar_text};
+
+/// Names bound inside an expression: `each`, `count`, `for` variables,
+/// dynamic-block iterators.
+#[derive(Debug, Default, Clone)]
+pub struct Scope {
+    vars: Vec<(Str, Val)>,
+}
+
+impl Scope {
+    /// The scope of a resource or module block before instances are
+    /// expanded: `each` and `count` are unknown there.
+    pub fn for_block(_block: &Block) -> Scope {
+        Scope::default()
+    }
+
+    pub fn with(&self, name: Str, value: Val) -> Scope {
+        let mut s = self.clone();
+        s.vars.push((name, value));
+        s
+    }
+
+    fn get(&self, name: &str) -> Option<&Val> {
+        self.vars.iter().rev().find(|(n, _)| &**n == name).map(|(_, v)| v)
+    }
+}
+
+/// Deepest expression nesting evaluated; deeper is unknown.
+const MAX_DEPTH: usize = 96;
+/// Deepest chain of module calls followed.
+pub const MAX_MODULE_DEPTH: usize = 8;
+
+/// A problem found while evaluating, reported as a notice: a cycle, too many
+/// instances, a module that could not be found.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EvalNotice {
+    pub span: Option<Span>,
+    pub message: String,
+}
+
+/// Where a called module's inputs come from.
+struct Caller<'m> {
+    parent: Weak<Evaluator<'m>>,
+    call: &'m Block,
+    instance: Option<Instance>,
+}
+
+/// State shared by the evaluators of one root module and its calls.
+#[derive(Debug, Default)]
+struct Shared {
+    notices: RefCell<Vec<EvalNotice>>,
+}
+
+/// Evaluates the expressions of one module instance: the root module, or a
+/// module called from it (then its inputs are the caller's arguments).
+pub struct Evaluator<'m> {
+    project: &'m Project,
+    module: &'m Module,
+    /// Address prefix of this module instance: `""` for the root,
+    /// `module.net.` or `module.net["a"].module.sub.` for calls.
+    prefix: Str,
+    /// How many module calls deep this is.
+    depth: usize,
+    variables: HashMap<Str, &'m Block>,
+    /// Values given from outside the root module: tfvars, `--var`.
+    inputs: RefCell<HashMap<Str, Val>>,
+    /// The module call this instance comes from; its arguments are
+    /// evaluated in the caller when a variable is first read (eagerly, two
+    /// modules reading each other's outputs would never finish).
+    caller: Option<Caller<'m>>,
+    /// This evaluator, for the children that point back to it.
+    me: Weak<Evaluator<'m>>,
+    locals: HashMap<Str, &'m Expr>,
+    outputs: HashMap<Str, &'m Block>,
+    resources: HashMap<(Str, Str), &'m Block>,
+    data: HashMap<(Str, Str), &'m Block>,
+    calls: HashMap<Str, &'m Block>,
+    /// Computed values by key (`local.x`, `aws_s3_bucket.b[0].acl`, …).
+    cache: RefCell<HashMap<Str, Val>>,
+    /// Keys being computed: meeting one again is a cycle.
+    evaluating: RefCell<HashSet<Str>>,
+    instances: RefCell<HashMap<Str, Rc<Instances>>>,
+    children: RefCell<HashMap<Str, Rc<Evaluator<'m>>>>,
+    shared: Rc<Shared>,
+    /// Base and limit of file functions.
+    base_dir: PathBuf,
+    within: PathBuf,
+    /// `path.module`.
+    path_module: Str,
+    /// The root module's directory (installed modules are found from it).
+    root_dir: PathBuf,
+}
+
+impl<'m> Evaluator<'m> {
+    /// The evaluator of a root module: inputs from its tfvars files and the
+    /// command line.
+    pub fn new(project: &'m Project, module: &'m Module, options: &TfOptions) -> Rc<Self> {
+        let within = crate::scan::git_root(&module.dir).unwrap_or_else(|| module.dir.clone());
+        let ev = Self::bare(
+            project,
+            module,
+            Str::from(""),
+            0,
+            Rc::default(),
+            (module.dir.clone(), within),
+            None,
+        );
+        let given = inputs::root_inputs(&ev, project, module, options);
+        *ev.inputs.borrow_mut() = given;
+        ev
+    }
+
+    fn bare(
+        project: &'m Project,
+        module: &'m Module,
+        prefix: Str,
+        depth: usize,
+        shared: Rc<Shared>,
+        (base_dir, within): (PathBuf, PathBuf),
+        caller: Option<Caller<'m>>,
+    ) -> Rc<Self> {
+        let mut variables = HashMap::new();
+        let mut locals = HashMap::new();
+        let mut outputs = HashMap::new();
+        let mut resources = HashMap::new();
+        let mut data = HashMap::new();
+        let mut calls = HashMap::new();
+        for (_, block) in module.blocks() {
+            match (&*block.ty, block.labels.as_slice()) {
+                ("variable", [name]) => {
+                    variables.insert(name.clone(), block);
+                }
+                ("locals", []) => {
+                    for a in &block.body.attributes {
+                        locals.insert(a.name.clone(), &a.value);
+                    }
+                }
+                ("output", [name]) => {
+                    outputs.insert(name.clone(), block);
+                }
+                ("resource", [ty, name]) => {
+                    resources.insert((ty.clone(), name.clone()), block);
+                }
+                ("data", [ty, name]) => {
+                    data.insert((ty.clone(), name.clone()), block);
+                }
+                ("module", [name]) => {
+                    calls.insert(name.clone(), block);
+                }
+                _ => {}
+            }
+        }
+        let path_module = relative_dir(&module.dir, &base_dir);
+        let root_dir = base_dir.clone();
+        Rc::new_cyclic(|me| Evaluator {
+            project,
+            module,
+            prefix,
+            depth,
+            variables,
+            inputs: RefCell::default(),
+            caller,
+            me: me.clone(),
+            locals,
+            outputs,
+            resources,
+            data,
+            calls,
+            cache: RefCell::default(),
+            evaluating: RefCell::default(),
+            instances: RefCell::default(),
+            children: RefCell::default(),
+            shared,
+            base_dir,
+            within,
+            path_module: path_module.into(),
+            root_dir,
+        })
+    }
+
+    pub fn module(&self) -> &'m Module {
+        self.module
+    }
+
+    pub fn project(&self) -> &'m Project {
+        self.project
+    }
+
+    /// The address prefix of this module instance (`""` at the root).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// Problems met so far, in this evaluator and every module it called.
+    pub fn notices(&self) -> Vec<EvalNotice> {
+        let mut n = self.shared.notices.borrow().clone();
+        n.sort();
+        n.dedup();
+        n
+    }
+
+    pub(crate) fn notice(&self, span: Option<Span>, message: String) {
+        self.shared.notices.borrow_mut().push(EvalNotice { span, message });
+    }
+
+    pub fn eval(&self, e: &Expr, scope: &Scope) -> Val {
+        self.eval_depth(e, scope, 0)
+    }
+
+    fn file_access(&self) -> FileAccess<'_> {
+        FileAccess {
+            base: &self.base_dir,
+            within: &self.within,
+        }
+    }
+
+    /// Compute `key` once: later requests get the remembered value, and a
+    /// request while it is being computed is a cycle.
+    fn memo(&self, key: &str, span: Option<Span>, compute: impl FnOnce() -> Val) -> Val {
+        if let Some(v) = self.cache.borrow().get(key) {
+            return v.clone();
+        }
+        if !self.evaluating.borrow_mut().insert(key.into()) {
+            self.notice(
+                span,
+                format!(
+                    "`{}{key}` depends on itself; its value is treated as unknown",
+                    self.prefix
+                ),
+            );
+            return Val::unknown(Unknown::Other(format!("`{key}` depends on itself").into()), span);
+        }
+        let v = compute();
+        self.evaluating.borrow_mut().remove(key);
+        self.cache.borrow_mut().insert(key.into(), v.clone());
+        v
+    }
+
+    fn eval_depth(&self, e: &Expr, scope: &Scope, depth: usize) -> Val {
+        if depth > MAX_DEPTH {
+            return Val::unknown(Unknown::Other("expression nested too deeply".into()), Some(e.span));
+        }
+        let d = depth + 1;
+        let span = Some(e.span);
+        match &e.kind {
+            ExprKind::Null => Val::new(ValKind::Null, span),
+            ExprKind::Bool(b) => Val::bool(*b, span),
+            ExprKind::Number(n) => Val::number(*n, span),
+            ExprKind::Template(t) => self.template(t, scope, d, e),
+            ExprKind::Tuple(items) => Val::list(items.iter().map(|i| self.eval_depth(i, scope, d)).collect(), span),
+            ExprKind::Object(items) => {
+                let mut entries: Vec<Entry> = Vec::with_capacity(items.len());
+                for (k, v) in items {
+                    let key = self.eval_depth(k, scope, d);
+                    let Some(key) = scalar_text(&key) else {
+                        return match key.unknown_reason() {
+                            Some(why) => Val::unknown(why.clone(), span),
+                            None => error("an object key is not a string", span),
+                        };
+                    };
+                    let key: Str = key.into();
+                    entries.retain(|e| e.key != key);
+                    entries.push(Entry {
+                        key,
+                        key_span: Some(k.span.to(v.span)),
+                        value: self.eval_depth(v, scope, d),
+                    });
+                }
+                Val::new(ValKind::Map(entries), span)
+            }
+            ExprKind::Variable(_) | ExprKind::GetAttr(..) | ExprKind::Index(..) => self.traversal(e, scope, d),
+            ExprKind::Splat { target, each } => {
+                let t = self.eval_depth(target, scope, d);
+                let apply = |item: &Val| {
+                    each.iter().fold(item.clone(), |v, tr| match tr {
+                        Traverser::Attr(name) => get_attr(&v, name, span),
+                        Traverser::Index(k) => index(&v, &self.eval_depth(k, scope, d), span),
+                    })
+                };
+                match &t.kind {
+                    ValKind::List(items) => Val::list(items.iter().map(apply).collect(), span).with_reference_kept(&t),
+                    ValKind::Null => Val::list(vec![], span),
+                    ValKind::Unknown(_) => t.clone(),
+                    _ => Val::list(vec![apply(&t)], span),
+                }
+            }
+            ExprKind::Conditional(c, t, f) => {
+                let cond = self.eval_depth(c, scope, d);
+                match cond.as_bool() {
+                    Some(true) => self.eval_depth(t, scope, d),
+                    Some(false) => self.eval_depth(f, scope, d),
+                    None => {
+                        // Both branches giving the same known value decide it anyway.
+                        let (a, b) = (self.eval_depth(t, scope, d), self.eval_depth(f, scope, d));
+                        if !a.contains_unknown() && ops::equal(&a, &b) == Some(true) {
+                            return a;
+                        }
+                        match cond.unknown_reason() {
+                            Some(why) => Val::unknown(why.clone(), span),
+                            None => error("a condition is not a bool", span),
+                        }
+                    }
+                }
+            }
+            ExprKind::Unary(op, x) => ops::unary(*op, &self.eval_depth(x, scope, d), span),
+            ExprKind::Binary(op, l, r) => {
+                ops::binary(*op, &self.eval_depth(l, scope, d), &self.eval_depth(r, scope, d), span)
+            }
+            ExprKind::For(f) => self.for_expr(f, scope, d, span),
+            ExprKind::Call {
+                name,
+                args,
+                expand_final,
+            } => {
+                let mut values: Vec<Val> = args.iter().map(|a| self.eval_depth(a, scope, d)).collect();
+                if *expand_final && let Some(last) = values.pop() {
+                    match last.kind {
+                        ValKind::List(items) => values.extend(items),
+                        ValKind::Unknown(_) => return last,
+                        _ => return error("`...` after a non-list", span),
+                    }
+                }
+                if &**name == "templatefile" {
+                    return self.templatefile(&values, span, d);
+                }
+                functions::call(name, &values, span, Some(self.file_access()))
+            }
+            ExprKind::Invalid => error("an expression that did not parse", span),
+        }
+    }
+
+    /// `templatefile(path, vars)`: the file parsed as a template (as if a
+    /// heredoc) and rendered with `vars` as its only names.
+    fn templatefile(&self, args: &[Val], span: Option<Span>, d: usize) -> Val {
+        let (text, vars) = match functions::template_source(args, span, Some(self.file_access())) {
+            Ok(t) => t,
+            Err(why) => return Val::unknown(why, span),
+        };
+        let marker = "PALISADE_TEMPLATE_END";
+        if text.lines().any(|l| l.trim() == marker) {
+            return Val::unknown(Unknown::Unsupported("this template".into()), span);
+        }
+        let newline = if text.ends_with('\n') { "" } else { "\n" };
+        let source = format!("t = <<{marker}\n{text}{newline}{marker}\n");
+        let parsed = match crate::hcl::parse_hcl(
+            crate::source::FileId(u32::MAX),
+            &source,
+            std::time::Duration::from_secs(2),
+        ) {
+            Ok(p) if p.error.is_none() => p,
+            _ => return error("`templatefile`: the template does not parse", span),
+        };
+        let Some(t) = parsed.body.attribute("t") else {
+            return error("`templatefile`: the template does not parse", span);
+        };
+        let mut scope = Scope::default();
+        for e in vars.entries().unwrap_or_default() {
+            scope = scope.with(e.key.clone(), e.value.clone());
+        }
+        let v = self.eval_depth(&t.value, &scope, d);
+        match v.kind {
+            ValKind::String(s) => {
+                let s = if newline.is_empty() {
+                    s.to_string()
+                } else {
+                    s.trim_end_matches('\n').to_string()
+                };
+                Val::string(s, span)
+            }
+            ValKind::Unknown(why) => Val::unknown(why, span),
+            other => Val::new(other, span),
+        }
+    }
+
+    fn for_expr(&self, f: &ForExpr, scope: &Scope, d: usize, span: Option<Span>) -> Val {
+        let coll = self.eval_depth(&f.collection, scope, d);
+        let pairs = match iteration_pairs(&coll, span) {
+            Ok(p) => p,
+            Err(stop) => return stop,
+        };
+        let mut list = Vec::new();
+        let mut map: Vec<Entry> = Vec::new();
+        for (k, v) in pairs {
+            let mut inner = scope.with(f.value_var.clone(), v);
+            if let Some(kv) = &f.key_var {
+                inner = inner.with(kv.clone(), k);
+            }
+            if let Some(c) = &f.condition {
+                let keep = self.eval_depth(c, &inner, d);
+                match keep.as_bool() {
+                    Some(true) => {}
+                    Some(false) => continue,
+                    None => {
+                        return match keep.unknown_reason() {
+                            Some(why) => Val::unknown(why.clone(), span),
+                            None => error("a `for` condition is not a bool", span),
+                        };
+                    }
+                }
+            }
+            let value = self.eval_depth(&f.value, &inner, d);
+            let Some(ke) = &f.key else {
+                list.push(value);
+                continue;
+            };
+            let key = self.eval_depth(ke, &inner, d);
+            let Some(key) = scalar_text(&key) else {
+                return match key.unknown_reason() {
+                    Some(why) => Val::unknown(why.clone(), span),
+                    None => error("a `for` key is not a string", span),
+                };
+            };
+            match map.iter_mut().find(|e| *e.key == *key) {
+                Some(e) if f.grouping => {
+                    if let ValKind::List(items) = &mut e.value.kind {
+                        items.push(value);
+                    }
+                }
+                Some(_) => return error(format!("duplicate key {key:?} in a `for` expression"), span),
+                None => map.push(Entry {
+                    key: key.into(),
+                    key_span: None,
+                    value: if f.grouping {
+                        Val::list(vec![value], None)
+                    } else {
+                        value
+                    },
+                }),
+            }
+        }
+        if f.key.is_some() {
+            Val::new(ValKind::Map(map), span)
+        } else {
+            Val::list(list, span)
+        }
+    }
+
+    fn template(&self, t: &Template, scope: &Scope, d: usize, e: &Expr) -> Val {
+        if let Some(lit) = t.as_literal() {
+            return Val::string(lit, Some(e.span));
+        }
+        // A template that is exactly one interpolation yields the value itself.
+        if let [TemplatePart::Interpolation(x)] = t.parts.as_slice() {
+            let mut v = self.eval_depth(x, scope, d);
+            if v.span.is_none() {
+                v.span = Some(e.span);
+            }
+            return v;
+        }
+        let mut out = String::new();
+        if let Some(why) = self.render(t, scope, d, &mut out) {
+            return Val::unknown(why, Some(e.span));
+        }
+        Val::string(out, Some(e.span))
+    }
+
+    /// Render a template into `out`; `Some(reason)` when a part is unknown.
+    fn render(&self, t: &Template, scope: &Scope, d: usize, out: &mut String) -> Option<Unknown> {
+        for part in &t.parts {
+            match part {
+                TemplatePart::Literal(s, _) => out.push_str(s),
+                TemplatePart::Interpolation(x) => {
+                    let v = self.eval_depth(x, scope, d);
+                    match &v.kind {
+                        ValKind::Unknown(why) => return Some(why.clone()),
+                        ValKind::Null => return Some(Unknown::Error("null inside a string".into())),
+                        _ => match scalar_text(&v) {
+                            Some(s) => out.push_str(&s),
+                            None => return Some(Unknown::Error("a collection inside a string".into())),
+                        },
+                    }
+                }
+                TemplatePart::If {
+                    condition,
+                    then,
+                    otherwise,
+                } => {
+                    let c = self.eval_depth(condition, scope, d);
+                    let branch = match c.as_bool() {
+                        Some(true) => Some(then),
+                        Some(false) => otherwise.as_ref(),
+                        None => {
+                            return Some(
+                                c.unknown_reason()
+                                    .cloned()
+                                    .unwrap_or(Unknown::Error("a template condition is not a bool".into())),
+                            );
+                        }
+                    };
+                    if let Some(b) = branch
+                        && let Some(w) = self.render(b, scope, d, out)
+                    {
+                        return Some(w);
+                    }
+                }
+                TemplatePart::For {
+                    key_var,
+                    value_var,
+                    collection,
+                    body,
+                } => {
+                    let coll = self.eval_depth(collection, scope, d);
+                    let pairs = match iteration_pairs(&coll, None) {
+                        Ok(p) => p,
+                        Err(stop) => return stop.unknown_reason().cloned(),
+                    };
+                    for (k, v) in pairs {
+                        let mut inner = scope.with(value_var.clone(), v);
+                        if let Some(kv) = key_var {
+                            inner = inner.with(kv.clone(), k);
+                        }
+                        if let Some(w) = self.render(body, &inner, d, out) {
+                            return Some(w);
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// A root name followed by attribute and index steps.
+    fn traversal(&self, e: &Expr, scope: &Scope, d: usize) -> Val {
+        // Flatten `a.b[c].d` into root + steps.
+        let mut steps: Vec<&Expr> = Vec::new();
+        let mut cur = e;
+        while let ExprKind::GetAttr(inner, _) | ExprKind::Index(inner, _) = &cur.kind {
+            steps.push(cur);
+            cur = inner;
+        }
+        steps.reverse();
+        let span = Some(e.span);
+        let root = match &cur.kind {
+            ExprKind::Variable(name) => name.clone(),
+            _ => {
+                let base = self.eval_depth(cur, scope, d);
+                return self.apply_steps(base, &steps, scope, d, span);
+            }
+        };
+        if let Some(v) = scope.get(&root) {
+            return self.apply_steps(v.clone(), &steps, scope, d, span);
+        }
+        let attr_name = |i: usize| -> Option<&Str> {
+            match steps.get(i).map(|s| &s.kind) {
+                Some(ExprKind::GetAttr(_, n)) => Some(n),
+                _ => None,
+            }
+        };
+        match &*root {
+            "var" => {
+                let Some(name) = attr_name(0) else {
+                    return error("`var` used alone", span);
+                };
+                let v = self.variable(name);
+                self.apply_steps(v, &steps[1..], scope, d, span)
+            }
+            "local" => {
+                let Some(name) = attr_name(0) else {
+                    return error("`local` used alone", span);
+                };
+                let v = self.local(name, d, span);
+                self.apply_steps(v, &steps[1..], scope, d, span)
+            }
+            "path" => match attr_name(0).map(|s| &**s) {
+                Some("module") => Val::string(self.path_module.clone(), span),
+                Some("root") | Some("cwd") => Val::string(".", span),
+                _ => error("an unknown `path` attribute", span),
+            },
+            "terraform" => match attr_name(0).map(|s| &**s) {
+                Some("workspace") => Val::string("default", span),
+                _ => Val::unknown(Unknown::Other("a `terraform` attribute".into()), span),
+            },
+            "each" | "count" => Val::unknown(
+                Unknown::Other(format!("`{root}` outside an expanded block").into()),
+                span,
+            ),
+            "self" => Val::unknown(Unknown::Computed, span),
+            "data" => {
+                let (Some(ty), Some(name)) = (attr_name(0), attr_name(1)) else {
+                    return Val::unknown(Unknown::DataSource, span);
+                };
+                match self.data.get(&(ty.clone(), name.clone())) {
+                    Some(block) => {
+                        let address = format!("data.{ty}.{name}");
+                        self.object_ref(block, &address, Unknown::DataSource, &steps[2..], scope, d, span)
+                    }
+                    None => Val::unknown(Unknown::DataSource, span)
+                        .with_reference(Some(format!("{}data.{ty}.{name}", self.prefix).into())),
+                }
+            }
+            "module" => {
+                let Some(name) = attr_name(0) else {
+                    return error("`module` used alone", span);
+                };
+                self.module_ref(name, &steps[1..], scope, d, span)
+            }
+            ty => {
+                // A managed resource: `type.name…`.
+                let Some(name) = attr_name(0) else {
+                    return Val::unknown(Unknown::Other(format!("unknown name `{ty}`").into()), span);
+                };
+                match self.resources.get(&(Str::from(ty), name.clone())) {
+                    Some(block) => {
+                        let address = format!("{ty}.{name}");
+                        self.object_ref(block, &address, Unknown::Computed, &steps[1..], scope, d, span)
+                    }
+                    None => Val::unknown(Unknown::Computed, span)
+                        .with_reference(Some(format!("{}{ty}.{name}", self.prefix).into())),
+                }
+            }
+        }
+    }
+
+    /// A reference into a resource or data source: choose the instance,
+    /// then read the attribute from its arguments; what the configuration
+    /// does not set is computed by the provider (`unset`).
+    #[allow(clippy::too_many_arguments)]
+    fn object_ref(
+        &self,
+        block: &'m Block,
+        address: &str,
+        unset: Unknown,
+        steps: &[&Expr],
+        scope: &Scope,
+        d: usize,
+        span: Option<Span>,
+    ) -> Val {
+        let full: Str = format!("{}{address}", self.prefix).into();
+        let instances = self.instances_of(block, address);
+        let (instance, rest): (Option<Instance>, &[&Expr]) = match &*instances {
+            Instances::Single => (None, steps),
+            Instances::Unknown(why) => {
+                return Val::unknown(why.clone(), span).with_reference(Some(full));
+            }
+            Instances::Count(_) | Instances::Keys(_) => match steps.first().map(|s| &s.kind) {
+                Some(ExprKind::Index(_, k)) => {
+                    let key = self.eval_depth(k, scope, d);
+                    if let Some(why) = key.unknown_reason() {
+                        return Val::unknown(why.clone(), span).with_reference(Some(full));
+                    }
+                    match instances.find(&key) {
+                        Some(i) => (Some(i), &steps[1..]),
+                        None => return error(format!("`{address}` has no instance {}", key.describe()), span),
+                    }
+                }
+                // The whole collection of instances (`aws_instance.web[*].id`).
+                _ => {
+                    let all = self.all_instances(block, address, &instances, &unset, d);
+                    return self.apply_steps(all, steps, scope, d, span);
+                }
+            },
+        };
+        let inst_scope = self.instance_scope(block, address, instance.as_ref());
+        let inst_addr = match &instance {
+            Some(i) => format!("{address}{}", i.suffix),
+            None => address.to_string(),
+        };
+        let reference = Some(Str::from(format!("{}{inst_addr}", self.prefix)));
+        let Some(ExprKind::GetAttr(_, attr)) = rest.first().map(|s| &s.kind) else {
+            let whole = self.memo(&inst_addr, span, || {
+                self.body_value(&block.body, &inst_scope, block.header, d)
+                    .with_reference(reference.clone())
+            });
+            return self.apply_steps(whole, rest, scope, d, span);
+        };
+        let key = format!("{inst_addr}.{attr}");
+        let value = self.memo(&key, span, || {
+            if let Some(a) = block.body.attribute(attr) {
+                let mut v = self.eval_depth(&a.value, &inst_scope, d);
+                if v.span.is_none() {
+                    v.span = Some(a.value.span);
+                }
+                return v.with_reference_kept(&Val::null().with_reference(reference.clone()));
+            }
+            if block.body.blocks.iter().any(|b| block_type(b) == Some(&**attr)) {
+                let whole = self.body_value(&block.body, &inst_scope, block.header, d);
+                return whole
+                    .get(attr)
+                    .cloned()
+                    .unwrap_or_else(|| Val::unknown(unset.clone(), span))
+                    .with_reference(reference.clone());
+            }
+            Val::unknown(unset.clone(), span).with_reference(reference.clone())
+        });
+        self.apply_steps(value, &rest[1..], scope, d, span)
+    }
+
+    /// Every instance of a counted or `for_each` resource, as a list (count)
+    /// or a map (for_each) of objects.
+    fn all_instances(&self, block: &'m Block, address: &str, instances: &Instances, unset: &Unknown, d: usize) -> Val {
+        let object = |i: &Instance| {
+            let scope = self.instance_scope(block, address, Some(i));
+            let inst_addr = format!("{address}{}", i.suffix);
+            let reference = Some(Str::from(format!("{}{inst_addr}", self.prefix)));
+            self.memo(&inst_addr, Some(block.header), || {
+                self.body_value(&block.body, &scope, block.header, d)
+                    .with_reference(reference.clone())
+            })
+        };
+        let full = Some(Str::from(format!("{}{address}", self.prefix)));
+        match instances {
+            Instances::Count(n) => Val::list(
+                (0..*n).map(|i| object(&Instance::count(i))).collect(),
+                Some(block.header),
+            )
+            .with_reference(full),
+            Instances::Keys(keys) => Val::map(
+                keys.iter()
+                    .map(|(k, v)| (k.clone(), object(&Instance::key(k.clone(), v.clone())))),
+                Some(block.header),
+            )
+            .with_reference(full),
+            Instances::Single => object(&Instance::single()),
+            Instances::Unknown(_) => Val::unknown(unset.clone(), Some(block.header)).with_reference(full),
+        }
+    }
+
+    fn apply_steps(&self, mut v: Val, steps: &[&Expr], scope: &Scope, d: usize, span: Option<Span>) -> Val {
+        for s in steps {
+            v = match &s.kind {
+                ExprKind::GetAttr(_, name) => get_attr(&v, name, span),
+                ExprKind::Index(_, k) => index(&v, &self.eval_depth(k, scope, d), span),
+                _ => v,
+            };
+        }
+        v
+    }
+
+    /// A variable's value: given (tfvars, `--var`, caller), else its
+    /// default, else unknown. A declared `type` converts given strings.
+    pub fn variable(&self, name: &str) -> Val {
+        let block = self.variables.get(name);
+        let given = self.inputs.borrow().get(name).cloned().or_else(|| self.argument(name));
+        if let Some(v) = &given {
+            // `null` from a caller means "use the default" unless nullable = false says otherwise.
+            if !(v.is_null() && block.is_some_and(|b| b.body.attribute("default").is_some())) {
+                return match block {
+                    Some(b) => inputs::convert_to_declared(self, b, v.clone()),
+                    None => v.clone(),
+                };
+            }
+        }
+        match block {
+            Some(block) => match block.body.attribute("default") {
+                Some(def) => self.memo(&format!("var.{name}"), Some(def.value.span), || {
+                    let v = self.eval_depth(&def.value, &Scope::default(), 1);
+                    inputs::convert_to_declared(self, block, v)
+                }),
+                None => Val::unknown(Unknown::UnsetVariable(name.into()), Some(block.header)),
+            },
+            None => Val::unknown(Unknown::UnsetVariable(name.into()), None),
+        }
+    }
+
+    /// The caller's argument for variable `name`, evaluated in the caller.
+    fn argument(&self, name: &str) -> Option<Val> {
+        let caller = self.caller.as_ref()?;
+        if matches!(
+            name,
+            "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+        ) {
+            return None;
+        }
+        let a = caller.call.body.attribute(name)?;
+        let parent = caller.parent.upgrade()?;
+        Some(self.memo(&format!("input.{name}"), Some(a.value.span), || {
+            let scope = parent.instance_scope(caller.call, "", caller.instance.as_ref());
+            let mut v = parent.eval(&a.value, &scope);
+            if v.span.is_none() {
+                v.span = Some(a.value.span);
+            }
+            v
+        }))
+    }
+
+    fn local(&self, name: &str, d: usize, span: Option<Span>) -> Val {
+        let Some(expr) = self.locals.get(name) else {
+            return error(format!("local `{name}` is not defined"), span);
+        };
+        self.memo(&format!("local.{name}"), span, || {
+            self.eval_depth(expr, &Scope::default(), d)
+        })
+    }
+
+    /// A block body as a map: attributes (evaluated) and nested blocks (a
+    /// list of maps per block type, each map's span being the block header).
+    /// `dynamic` blocks are expanded into the blocks they generate.
+    pub fn body_value(&self, body: &Body, scope: &Scope, header: Span, d: usize) -> Val {
+        let mut entries: Vec<Entry> = Vec::with_capacity(body.attributes.len() + body.blocks.len());
+        for a in &body.attributes {
+            let mut v = self.eval_depth(&a.value, scope, d);
+            if v.span.is_none() {
+                v.span = Some(a.value.span);
+            }
+            entries.push(Entry {
+                key: a.name.clone(),
+                key_span: Some(a.span),
+                value: v,
+            });
+        }
+        for b in &body.blocks {
+            if &*b.ty == "dynamic" {
+                self.dynamic_block(b, scope, d, &mut entries);
+            } else {
+                let value = self.body_value(&b.body, scope, b.header, d + 1);
+                push_block(&mut entries, b.ty.clone(), b.header, value);
+            }
+        }
+        Val::new(ValKind::Map(entries), Some(header))
+    }
+
+    /// `dynamic "name" { for_each = …; iterator = it; content { … } }`: one
+    /// `name` block per element, the iterator bound to `{ key, value }`.
+    fn dynamic_block(&self, b: &Block, scope: &Scope, d: usize, entries: &mut Vec<Entry>) {
+        let Some(name) = b.labels.first().cloned() else { return };
+        let Some(content) = b.body.blocks_of("content").next() else {
+            return;
+        };
+        let iterator: Str = match b.body.attribute("iterator").map(|a| &a.value.kind) {
+            Some(ExprKind::Variable(it)) => it.clone(),
+            _ => name.clone(),
+        };
+        let coll = match b.body.attribute("for_each") {
+            Some(fe) => self.eval_depth(&fe.value, scope, d),
+            None => error("a dynamic block without for_each", Some(b.header)),
+        };
+        let pairs = match iteration_pairs(&coll, Some(b.header)) {
+            Ok(p) if p.len() <= MAX_INSTANCES => p,
+            Ok(_) => {
+                self.notice(
+                    Some(b.header),
+                    format!("dynamic \"{name}\" has more than {MAX_INSTANCES} elements; its blocks are not expanded"),
+                );
+                let why = Unknown::Other("too many dynamic blocks".into());
+                push_unknown_block(entries, name, b.header, why);
+                return;
+            }
+            Err(stop) => {
+                let why = stop
+                    .unknown_reason()
+                    .cloned()
+                    .unwrap_or(Unknown::Other("dynamic blocks".into()));
+                push_unknown_block(entries, name, b.header, why);
+                return;
+            }
+        };
+        for (k, v) in pairs {
+            let it = Val::map([(Str::from("key"), k), (Str::from("value"), v)], Some(b.header));
+            let inner = scope.with(iterator.clone(), it);
+            let value = self.body_value(&content.body, &inner, content.header, d + 1);
+            push_block(entries, name.clone(), content.header, value);
+        }
+    }
+
+    /// The instances of a resource, data source or module call (cached).
+    pub fn instances_of(&self, block: &Block, address: &str) -> Rc<Instances> {
+        if let Some(i) = self.instances.borrow().get(address) {
+            return i.clone();
+        }
+        let computed = Rc::new(instances::expand(self, block, address));
+        self.instances.borrow_mut().insert(address.into(), computed.clone());
+        computed
+    }
+
+    /// The scope inside one instance: `count.index`, or `each.key` and `each.value`.
+    pub fn instance_scope(&self, block: &Block, _address: &str, instance: Option<&Instance>) -> Scope {
+        let scope = Scope::for_block(block);
+        match instance {
+            Some(i) => i.bind(scope, block.header),
+            None => {
+                // Not expanded (single, or instances unknown): each/count unknown.
+                if block.body.attribute("count").is_some() || block.body.attribute("for_each").is_some() {
+                    let why = Val::unknown(Unknown::Other("the instance is not known".into()), Some(block.header));
+                    scope.with("count".into(), why.clone()).with("each".into(), why)
+                } else {
+                    scope
+                }
+            }
+        }
+    }
+
+    /// `module.name…`: an output of a called module.
+    fn module_ref(&self, name: &Str, steps: &[&Expr], scope: &Scope, d: usize, span: Option<Span>) -> Val {
+        let reference = Some(Str::from(format!("{}module.{name}", self.prefix)));
+        let Some(call) = self.calls.get(name) else {
+            return Val::unknown(Unknown::Other(format!("module `{name}` is not declared").into()), span)
+                .with_reference(reference);
+        };
+        let address = format!("module.{name}");
+        let instances = self.instances_of(call, &address);
+        let (instance, rest): (Option<Instance>, &[&Expr]) = match &*instances {
+            Instances::Single => (None, steps),
+            Instances::Unknown(why) => return Val::unknown(why.clone(), span).with_reference(reference),
+            Instances::Count(_) | Instances::Keys(_) => match steps.first().map(|s| &s.kind) {
+                Some(ExprKind::Index(_, k)) => {
+                    let key = self.eval_depth(k, scope, d);
+                    if let Some(why) = key.unknown_reason() {
+                        return Val::unknown(why.clone(), span).with_reference(reference);
+                    }
+                    match instances.find(&key) {
+                        Some(i) => (Some(i), &steps[1..]),
+                        None => return error(format!("`{address}` has no instance {}", key.describe()), span),
+                    }
+                }
+                _ => return Val::unknown(Unknown::Computed, span).with_reference(reference),
+            },
+        };
+        let Some(child) = self.child(name, call, instance.as_ref()) else {
+            return Val::unknown(
+                Unknown::Other(format!("the source of module `{name}` is not available").into()),
+                span,
+            )
+            .with_reference(reference);
+        };
+        let Some(ExprKind::GetAttr(_, output)) = rest.first().map(|s| &s.kind) else {
+            return Val::unknown(Unknown::Unsupported("a whole module object".into()), span).with_reference(reference);
+        };
+        let v = child.output(output, span);
+        self.apply_steps(v, &rest[1..], scope, d, span)
+    }
+
+    /// The value of an output of this module.
+    pub fn output(&self, name: &str, span: Option<Span>) -> Val {
+        let Some(block) = self.outputs.get(name) else {
+            return error(format!("no output `{name}`"), span);
+        };
+        let Some(value) = block.body.attribute("value") else {
+            return error(format!("output `{name}` has no value"), span);
+        };
+        self.memo(&format!("output.{name}"), span, || {
+            self.eval_depth(&value.value, &Scope::default(), 1)
+        })
+    }
+
+    /// The evaluator of one instance of a module call, if its source is
+    /// available (a local directory in the scan, or an installed module).
+    pub fn child(&self, name: &str, call: &'m Block, instance: Option<&Instance>) -> Option<Rc<Evaluator<'m>>> {
+        let suffix = instance.map(|i| i.suffix.clone()).unwrap_or_default();
+        let key: Str = format!("{name}{suffix}").into();
+        if let Some(c) = self.children.borrow().get(&key) {
+            return Some(c.clone());
+        }
+        if self.depth >= MAX_MODULE_DEPTH {
+            self.notice(
+                Some(call.header),
+                format!("module calls nested more than {MAX_MODULE_DEPTH} deep are not followed"),
+            );
+            return None;
+        }
+        let module = self
+            .project
+            .called_module(&self.root_dir, self.module, name, call, &self.prefix)?;
+        let prefix: Str = format!("{}module.{key}.", self.prefix).into();
+        let child = Evaluator::bare(
+            self.project,
+            module,
+            prefix,
+            self.depth + 1,
+            self.shared.clone(),
+            (self.base_dir.clone(), self.within.clone()),
+            Some(Caller {
+                parent: self.me.clone(),
+                call,
+                instance: instance.cloned(),
+            }),
+        );
+        self.children.borrow_mut().insert(key, child.clone());
+        Some(child)
+    }
+}
+
+/// The block type a nested block contributes: its own, or a dynamic block's label.
+fn block_type(b: &Block) -> Option<&str> {
+    if &*b.ty == "dynamic" {
+        b.labels.first().map(|l| &**l)
+    } else {
+        Some(&b.ty)
+    }
+}
+
+/// Add one nested block's value under its type.
+fn push_block(entries: &mut Vec<Entry>, key: Str, header: Span, value: Val) {
+    match entries.iter_mut().find(|e| e.key == key) {
+        Some(e) => match &mut e.value.kind {
+            ValKind::List(items) => items.push(value),
+            ValKind::Unknown(_) => {
+                let unknown = e.value.clone();
+                e.value = Val::list(vec![unknown, value], Some(header));
+            }
+            _ => {}
+        },
+        None => entries.push(Entry {
+            key,
+            key_span: Some(header),
+            value: Val::list(vec![value], Some(header)),
+        }),
+    }
+}
+
+/// Dynamic blocks whose number is not known: the block type is unknown if
+/// nothing else defines it, else one more unknown element.
+fn push_unknown_block(entries: &mut Vec<Entry>, key: Str, header: Span, why: Unknown) {
+    let unknown = Val::unknown(why, Some(header));
+    match entries.iter_mut().find(|e| e.key == key) {
+        Some(e) => {
+            if let ValKind::List(items) = &mut e.value.kind {
+                items.push(unknown);
+            }
+        }
+        None => entries.push(Entry {
+            key,
+            key_span: Some(header),
+            value: unknown,
+        }),
+    }
+}
+
+/// `dir` relative to `base` as Terraform's `path.module` shows it: `.` for
+/// the root, `modules/net` for a module below it.
+fn relative_dir(dir: &Path, base: &Path) -> String {
+    match dir.strip_prefix(base) {
+        Ok(rel) if rel.as_os_str().is_empty() => ".".into(),
+        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+        Err(_) => dir.to_string_lossy().replace('\\', "/"),
+    }
+}

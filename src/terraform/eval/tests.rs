@@ -1,0 +1,294 @@
+//! Evaluation tests: expressions, references, variables, instances,
+//! dynamic blocks, cycles.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::source::FileId;
+use crate::terraform::{Project, TfFile, TfOptions};
+
+/// A project with one module made of `files` (`(name, text)`); names ending
+/// in `.tfvars` are variables files.
+pub(crate) fn project(files: &[(&str, &str)]) -> Project {
+    let mut module = Module {
+        dir: PathBuf::from("/nonexistent/root"),
+        ..Default::default()
+    };
+    for (i, (name, text)) in files.iter().enumerate() {
+        let parsed = crate::hcl::parse_hcl(FileId(i as u32), text, Duration::from_secs(5)).unwrap();
+        assert!(parsed.error.is_none(), "{name} does not parse");
+        let f = TfFile {
+            file: FileId(i as u32),
+            body: parsed.body,
+            comments: parsed.comments,
+        };
+        if name.ends_with(".tfvars") {
+            module.var_files.push(f);
+        } else {
+            module.files.push(f);
+        }
+    }
+    Project::new(vec![module], Vec::new())
+}
+
+/// Evaluate `expr` inside a module whose other files are `files`; the value
+/// as JSON with unknowns spelled `"<unknown>"` and errors `"<error>"`.
+pub(crate) fn eval_in(files: &[(&str, &str)], options: &TfOptions, expr: &str) -> Value {
+    let mut all: Vec<(&str, &str)> = files.to_vec();
+    let probe = format!("locals {{\n  probe__ = {expr}\n}}\n");
+    all.push(("probe.tf", &probe));
+    let p = project(&all);
+    let ev = Evaluator::new(&p, &p.modules[0], options);
+    shown(&ev.local("probe__", 0, None))
+}
+
+pub(crate) fn eval(expr: &str) -> Value {
+    eval_in(&[], &TfOptions::default(), expr)
+}
+
+pub(crate) fn shown(v: &Val) -> Value {
+    match &v.kind {
+        ValKind::Unknown(Unknown::Error(_)) => json!("<error>"),
+        ValKind::Unknown(_) => json!("<unknown>"),
+        ValKind::List(items) => Value::Array(items.iter().map(shown).collect()),
+        ValKind::Map(entries) => Value::Object(entries.iter().map(|e| (e.key.to_string(), shown(&e.value))).collect()),
+        _ => v.to_json(),
+    }
+}
+
+#[test]
+fn operator_precedence_follows_hcl() {
+    assert_eq!(eval("1 + 2 * 3"), json!(7));
+    assert_eq!(eval("(1 + 2) * 3"), json!(9));
+    assert_eq!(eval("10 - 4 - 3"), json!(3));
+    assert_eq!(eval("12 / 3 / 2"), json!(2));
+    assert_eq!(eval("7 % 4 * 2"), json!(6));
+    assert_eq!(eval("-2 * 3 + 1"), json!(-5));
+    assert_eq!(eval("1 + 2 > 2 && 3 < 4"), json!(true));
+    assert_eq!(eval("true || false && false"), json!(true));
+    assert_eq!(eval("!false == true"), json!(true));
+    assert_eq!(eval("1 == 1 ? \"a\" : \"b\""), json!("a"));
+    assert_eq!(eval("false ? 1 : true ? 2 : 3"), json!(2));
+    assert_eq!(eval("2 + 3 == 5"), json!(true));
+    assert_eq!(eval("1 < 2 == true"), json!(true));
+}
+
+#[test]
+fn equality_does_not_convert_types() {
+    assert_eq!(eval("\"1\" == 1"), json!(false));
+    assert_eq!(eval("1.0 == 1"), json!(true));
+    assert_eq!(eval("[1, \"a\"] == [1, \"a\"]"), json!(true));
+    assert_eq!(eval("{a = 1} != {a = 2}"), json!(true));
+    assert_eq!(eval("null == null"), json!(true));
+}
+
+#[test]
+fn arithmetic_errors_are_errors() {
+    assert_eq!(eval("1 / 0"), json!("<error>"));
+    assert_eq!(eval("\"x\" + 1"), json!("<error>"));
+    assert_eq!(eval("\"2\" + 1"), json!(3));
+}
+
+#[test]
+fn logic_with_unknowns_is_kleene() {
+    let files = [("v.tf", "variable \"x\" {}\n")];
+    let o = TfOptions::default();
+    assert_eq!(eval_in(&files, &o, "var.x && false"), json!(false));
+    assert_eq!(eval_in(&files, &o, "true || var.x"), json!(true));
+    assert_eq!(eval_in(&files, &o, "var.x && true"), json!("<unknown>"));
+    assert_eq!(eval_in(&files, &o, "var.x ? \"same\" : \"same\""), json!("same"));
+    assert_eq!(eval_in(&files, &o, "var.x ? 1 : 2"), json!("<unknown>"));
+    assert_eq!(eval_in(&files, &o, "var.x == 1"), json!("<unknown>"));
+}
+
+#[test]
+fn templates_and_directives() {
+    assert_eq!(eval("\"a-${1 + 1}-b\""), json!("a-2-b"));
+    assert_eq!(eval("\"${true}\""), json!(true));
+    assert_eq!(eval("\"%{ if 1 < 2 }yes%{ else }no%{ endif }\""), json!("yes"));
+    assert_eq!(eval("\"%{ for x in [1, 2, 3] }${x},%{ endfor }\""), json!("1,2,3,"));
+    assert_eq!(
+        eval("\"%{ for k, v in {a = 1, b = 2} }${k}=${v};%{ endfor }\""),
+        json!("a=1;b=2;")
+    );
+    assert_eq!(eval("\"$${literal} %%{x}\""), json!("${literal} %{x}"));
+    assert_eq!(eval("<<-EOT\n    a ${1}\n      b\n    EOT\n"), json!("a 1\n  b\n"));
+    assert_eq!(
+        eval("<<EOT\n%{ for s in [\"x\", \"y\"] ~}\n${s}\n%{ endfor ~}\nEOT\n"),
+        json!("x\ny\n")
+    );
+    assert_eq!(eval("\"a ${null}\""), json!("<error>"));
+}
+
+#[test]
+fn for_expressions() {
+    assert_eq!(eval("[for x in [1, 2, 3] : x * 2 if x != 2]"), json!([2, 6]));
+    assert_eq!(
+        eval("{for k, v in {b = 1, a = 2} : v => k}"),
+        json!({"2": "a", "1": "b"})
+    );
+    assert_eq!(
+        eval("{for x in [\"a\", \"b\", \"a\"] : x => x...}"),
+        json!({"a": ["a", "a"], "b": ["b"]})
+    );
+    assert_eq!(eval("{for x in [\"a\", \"a\"] : x => x}"), json!("<error>"));
+    assert_eq!(eval("[for i, x in [\"p\", \"q\"] : \"${i}${x}\"]"), json!(["0p", "1q"]));
+}
+
+#[test]
+fn splats() {
+    assert_eq!(eval("[{a = 1}, {a = 2}][*].a"), json!([1, 2]));
+    assert_eq!(eval("[{a = {b = 1}}][*].a.b"), json!([1]));
+    assert_eq!(eval("null[*]"), json!([]));
+    assert_eq!(eval("{a = 1}[*].a"), json!([1]));
+    assert_eq!(eval("[[1, 2]].*[0]"), json!([1]));
+}
+
+#[test]
+fn indexes_and_attributes() {
+    assert_eq!(eval("[1, 2][1]"), json!(2));
+    assert_eq!(eval("{a = {b = 3}}.a.b"), json!(3));
+    assert_eq!(eval("{a = {b = 3}}[\"a\"][\"b\"]"), json!(3));
+    assert_eq!(eval("[1][5]"), json!("<error>"));
+    assert_eq!(eval("{a = 1}.b"), json!("<error>"));
+}
+
+#[test]
+fn variables_defaults_tfvars_and_command_line() {
+    let files = [
+        (
+            "v.tf",
+            "variable \"a\" { default = \"d\" }\nvariable \"b\" { default = \"d\" }\nvariable \"c\" { default = \"d\" }\nvariable \"n\" {\n  type = number\n}\nvariable \"l\" {\n  type = list(string)\n}\n",
+        ),
+        ("terraform.tfvars", "b = \"file\"\nc = \"file\"\n"),
+    ];
+    let o = TfOptions {
+        vars: vec![
+            ("c".into(), "flag".into()),
+            ("n".into(), "8080".into()),
+            ("l".into(), "[\"x\", \"y\"]".into()),
+        ],
+        var_files: vec![],
+    };
+    assert_eq!(
+        eval_in(&files, &o, "[var.a, var.b, var.c]"),
+        json!(["d", "file", "flag"])
+    );
+    assert_eq!(eval_in(&files, &o, "var.n + 1"), json!(8081));
+    assert_eq!(eval_in(&files, &o, "var.l"), json!(["x", "y"]));
+    assert_eq!(eval_in(&files, &TfOptions::default(), "var.n"), json!("<unknown>"));
+}
+
+#[test]
+fn declared_types_convert_and_fill_optional_attributes() {
+    let files = [(
+        "v.tf",
+        "variable \"o\" {\n  type = object({\n    name = string\n    encrypted = optional(bool, true)\n    port = optional(number)\n  })\n  default = { name = 5 }\n}\nvariable \"s\" {\n  type = set(string)\n  default = [\"b\", \"a\", \"b\"]\n}\nvariable \"flag\" {\n  type = bool\n  default = \"true\"\n}\n",
+    )];
+    let o = TfOptions::default();
+    assert_eq!(
+        eval_in(&files, &o, "var.o"),
+        json!({"name": "5", "encrypted": true, "port": null})
+    );
+    assert_eq!(eval_in(&files, &o, "var.s"), json!(["a", "b"]));
+    assert_eq!(eval_in(&files, &o, "var.flag"), json!(true));
+}
+
+#[test]
+fn locals_are_evaluated_in_dependency_order() {
+    let files = [
+        ("b.tf", "locals {\n  full = \"${local.base}-logs\"\n}\n"),
+        (
+            "a.tf",
+            "locals {\n  base = lower(var.env)\n}\nvariable \"env\" { default = \"PROD\" }\n",
+        ),
+    ];
+    assert_eq!(eval_in(&files, &TfOptions::default(), "local.full"), json!("prod-logs"));
+}
+
+#[test]
+fn cycles_are_unknown_with_a_notice() {
+    let files = [("a.tf", "locals {\n  a = local.b\n  b = local.a\n  c = 1\n}\n")];
+    let p = project(&files);
+    let ev = Evaluator::new(&p, &p.modules[0], &TfOptions::default());
+    assert_eq!(shown(&ev.local("a", 0, None)), json!("<unknown>"));
+    assert_eq!(shown(&ev.local("c", 0, None)), json!(1));
+    let notices = ev.notices();
+    assert!(
+        notices.iter().any(|n| n.message.contains("depends on itself")),
+        "{notices:?}"
+    );
+}
+
+#[test]
+fn resource_references_read_arguments_and_leave_the_rest_computed() {
+    let files = [(
+        "main.tf",
+        "resource \"aws_kms_key\" \"k\" {\n  description = \"key\"\n}\nresource \"aws_s3_bucket\" \"b\" {\n  count = 2\n  bucket = \"b-${count.index}\"\n}\nresource \"aws_sqs_queue\" \"q\" {\n  for_each = { a = \"x\", b = \"y\" }\n  name = \"q-${each.key}-${each.value}\"\n}\ndata \"aws_caller_identity\" \"me\" {}\n",
+    )];
+    let o = TfOptions::default();
+    assert_eq!(eval_in(&files, &o, "aws_kms_key.k.description"), json!("key"));
+    assert_eq!(eval_in(&files, &o, "aws_kms_key.k.arn"), json!("<unknown>"));
+    assert_eq!(eval_in(&files, &o, "aws_s3_bucket.b[1].bucket"), json!("b-1"));
+    assert_eq!(eval_in(&files, &o, "aws_s3_bucket.b[*].bucket"), json!(["b-0", "b-1"]));
+    assert_eq!(eval_in(&files, &o, "aws_sqs_queue.q[\"b\"].name"), json!("q-b-y"));
+    assert_eq!(eval_in(&files, &o, "length(aws_sqs_queue.q)"), json!(2));
+    assert_eq!(
+        eval_in(&files, &o, "data.aws_caller_identity.me.account_id"),
+        json!("<unknown>")
+    );
+    assert_eq!(eval_in(&files, &o, "aws_s3_bucket.b[5].bucket"), json!("<error>"));
+}
+
+#[test]
+fn references_remember_their_resource() {
+    let files = [("main.tf", "resource \"aws_kms_key\" \"k\" {}\n")];
+    let p = project(&[files[0], ("x.tf", "locals {\n  arn = aws_kms_key.k.arn\n}\n")]);
+    let ev = Evaluator::new(&p, &p.modules[0], &TfOptions::default());
+    let v = ev.local("arn", 0, None);
+    assert_eq!(v.reference.as_deref(), Some("aws_kms_key.k"));
+    assert_eq!(v.unknown_reason(), Some(&Unknown::Computed));
+}
+
+#[test]
+fn dynamic_blocks_expand_into_nested_blocks() {
+    let files = [(
+        "main.tf",
+        "variable \"ports\" { default = [22, 443] }\nvariable \"unset\" {}\nresource \"aws_security_group\" \"g\" {\n  dynamic \"ingress\" {\n    for_each = var.ports\n    iterator = p\n    content {\n      from_port = p.value\n      cidr_blocks = [\"0.0.0.0/0\"]\n    }\n  }\n  egress {\n    from_port = 0\n  }\n  dynamic \"egress\" {\n    for_each = var.unset\n    content {\n      from_port = egress.value\n    }\n  }\n}\n",
+    )];
+    let o = TfOptions::default();
+    assert_eq!(
+        eval_in(&files, &o, "aws_security_group.g.ingress[*].from_port"),
+        json!([22, 443])
+    );
+    assert_eq!(eval_in(&files, &o, "length(aws_security_group.g.egress)"), json!(2));
+    assert_eq!(
+        eval_in(&files, &o, "aws_security_group.g.egress[1]"),
+        json!("<unknown>")
+    );
+}
+
+#[test]
+fn too_many_instances_are_not_expanded() {
+    let files = [(
+        "main.tf",
+        "resource \"aws_s3_bucket\" \"b\" {\n  count = 100000\n  bucket = \"b-${count.index}\"\n}\n",
+    )];
+    let p = project(&files);
+    let ev = Evaluator::new(&p, &p.modules[0], &TfOptions::default());
+    let block = p.modules[0].blocks().next().unwrap().1;
+    assert!(matches!(
+        &*ev.instances_of(block, "aws_s3_bucket.b"),
+        Instances::Unknown(_)
+    ));
+    assert!(ev.notices().iter().any(|n| n.message.contains("100000 instances")));
+}
+
+#[test]
+fn path_and_workspace() {
+    assert_eq!(eval("path.module"), json!("."));
+    assert_eq!(eval("terraform.workspace"), json!("default"));
+}
