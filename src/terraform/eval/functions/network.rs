@@ -1,6 +1,7 @@
 //! IP network functions, for IPv4 and IPv6.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+// Address types only, from `core`: nothing here can open a connection.
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::{Args, FnResult, fail};
 use crate::value::{Unknown, Val};
