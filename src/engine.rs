@@ -32,8 +32,11 @@ pub fn run(registry: &Registry, set: &SubjectSet, sources: &SourceMap) -> Vec<Fi
     findings
 }
 
-/// The spans of a scope's subjects (not the file-level ones), to tell which
-/// blocks hold a finding.
+/// The spans of a scope's subjects, to tell which blocks hold a finding. A
+/// block runs from its header (a job's key) or its span, whichever is first.
+/// Whole-document subjects (the file, a Dockerfile, a workflow: one that
+/// holds every other subject of its file) are left out: a comment at the top
+/// of a file must not reach everything in it.
 struct Blocks {
     spans: Vec<Span>,
 }
@@ -44,10 +47,20 @@ impl Blocks {
             .subjects
             .iter()
             .filter(|s| &*s.class != "file")
-            .map(|s| s.span)
+            .map(|s| s.header.to(s.span))
             .collect();
         spans.sort();
         spans.dedup();
+        // Per file: how many blocks, and the extent of all of them.
+        let mut extent: BTreeMap<u32, (usize, u32, u32)> = BTreeMap::new();
+        for s in &spans {
+            let e = extent.entry(s.file.0).or_insert((0, u32::MAX, 0));
+            *e = (e.0 + 1, e.1.min(s.start), e.2.max(s.end));
+        }
+        spans.retain(|s| {
+            let (count, start, end) = extent[&s.file.0];
+            count < 2 || !(s.start <= start && s.end >= end)
+        });
         Self { spans }
     }
 
@@ -185,4 +198,54 @@ fn group(policy: &Arc<Policy>, hits: Vec<Hit>) -> Vec<Finding> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+    use crate::subject::{Native, Subject};
+    use crate::value::{Val, ValKind};
+
+    fn subject(class: &str, start: usize, end: usize) -> Subject {
+        let span = Span::new(FileId(0), start, end);
+        Subject {
+            class: class.into(),
+            kind: class.into(),
+            address: class.into(),
+            instance: None,
+            file: FileId(0),
+            header: span,
+            span,
+            value: Val::new(ValKind::Map(Vec::new()), Some(span)),
+            context: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn enclosing_blocks_leave_out_whole_documents() {
+        let set = SubjectSet::new(
+            crate::policy::InputKind::Dockerfile,
+            vec![
+                subject("dockerfile", 0, 100),
+                subject("stage", 10, 100),
+                subject("instruction", 10, 20),
+                subject("instruction", 30, 60),
+            ],
+            Native::None,
+        );
+        let blocks = Blocks::of(&set);
+        let at = Span::new(FileId(0), 40, 45);
+        assert_eq!(
+            blocks.around(at),
+            vec![Span::new(FileId(0), 30, 60), Span::new(FileId(0), 10, 100)]
+        );
+        // A lone subject is a block.
+        let set = SubjectSet::new(
+            crate::policy::InputKind::Terraform,
+            vec![subject("resource", 0, 50)],
+            Native::None,
+        );
+        assert_eq!(Blocks::of(&set).around(at), vec![Span::new(FileId(0), 0, 50)]);
+    }
 }

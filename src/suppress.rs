@@ -354,16 +354,28 @@ impl FileDirectives {
 
     /// Whether `line` lies in the run of comment lines right above `below`.
     fn in_comments_above(&self, line: u32, below: u32) -> bool {
-        line < below && (line..below).all(|l| self.comment_only.get(l as usize - 1).copied().unwrap_or(false))
+        line < below && (line..below).all(|l| self.is_comment_only(l))
     }
 
+    fn is_comment_only(&self, line: u32) -> bool {
+        self.comment_only.get(line as usize - 1).copied().unwrap_or(false)
+    }
+
+    /// `blocks`: the lines of the blocks holding the finding, innermost
+    /// first. Palisade's comments reach any of them (above a job reaches its
+    /// steps); other tools' only the innermost, as those tools do.
     fn reaches(&self, d: &Directive, at: u32, blocks: &[(u32, u32)]) -> bool {
+        let blocks = if d.syntax == Syntax::Palisade {
+            blocks
+        } else {
+            &blocks[..blocks.len().min(1)]
+        };
         let standard = || {
             d.line == at
                 || self.in_comments_above(d.line, at)
-                || blocks
-                    .iter()
-                    .any(|&(start, _)| d.line == start || self.in_comments_above(d.line, start))
+                || blocks.iter().any(|&(start, _)| {
+                    (d.line == start && !self.is_comment_only(start)) || self.in_comments_above(d.line, start)
+                })
         };
         match d.reach {
             Reach::Standard => standard(),
@@ -617,5 +629,13 @@ mod tests {
         // checkov: anywhere in the block.
         assert!(fd.reaches(find(Syntax::Checkov), 4, &block));
         assert!(!fd.reaches(find(Syntax::Checkov), 4, &[]));
+        // Ours reach every enclosing block, others' only the innermost.
+        let nested = [(4, 4), (2, 7)];
+        assert!(fd.reaches(find(Syntax::Palisade), 4, &nested));
+        let mut tfsec = find(Syntax::Palisade).clone();
+        tfsec.syntax = Syntax::Tfsec;
+        assert!(!fd.reaches(&tfsec, 4, &nested));
+        // A block starting on a comment line is not reached from that line.
+        assert!(!fd.reaches(find(Syntax::Palisade), 6, &[(1, 7)]));
     }
 }
