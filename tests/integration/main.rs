@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod docs;
+mod evaluation;
 mod hostile;
 mod living;
 mod meta;
