@@ -342,7 +342,12 @@ fn run_scan(args: &ScanArgs, use_baseline: bool) -> Result<Scanned> {
         show_inconclusive: true,
         terraform: TfOptions {
             vars,
-            var_files: args.var_files.clone(),
+            var_files: gate
+                .config
+                .var_file_paths()
+                .into_iter()
+                .chain(args.var_files.clone())
+                .collect(),
         },
         root: args.root.clone(),
     };

@@ -69,12 +69,15 @@ pub struct Config {
     /// Honour a suppression comment only when it gives a reason.
     #[serde(default)]
     pub require_reason: bool,
-    /// Terraform variable files loaded into every module, relative to this file.
+    /// Terraform variable files applied to every module (as `--var-file`,
+    /// before those given on the command line), relative to this file.
     #[serde(default)]
-    pub var_files: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub var_files: Vec<Spanned<String>>,
     /// Folders of your own policies, relative to this file.
     #[serde(default)]
-    pub policies: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub policies: Vec<Spanned<String>>,
     /// A baseline file (`palisade baseline`): findings in it are not reported.
     pub baseline: Option<String>,
     /// Which policies run, their severities, and paths where they are ignored.
@@ -187,6 +190,11 @@ impl Config {
                 ));
             }
         }
+        for f in &self.var_files {
+            if !self.dir().join(f.get_ref()).is_file() {
+                return Err(self.error_at(f.span().start, format!("var-files: `{}` is no file", f.get_ref())));
+            }
+        }
         for glob in r.ignore_paths.values().flatten() {
             if let Err(e) = Glob::new(glob.get_ref()) {
                 return Err(self.error_at(glob.span().start, format!("invalid glob `{}`: {e}", glob.get_ref())));
@@ -202,6 +210,11 @@ impl Config {
             .and_then(|s| s.path.parent().map(Path::to_path_buf))
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// The `var-files`, as paths.
+    pub fn var_file_paths(&self) -> Vec<PathBuf> {
+        self.var_files.iter().map(|f| self.dir().join(f.get_ref())).collect()
     }
 
     /// Whether the policy `id` runs under `rules.enable` / `rules.disable`.

@@ -529,3 +529,32 @@ fn this_repository_ci_configuration_is_clean() {
     assert_eq!(v["findings"], serde_json::json!([]), "{}", stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn configuration_var_files_apply_to_every_module() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "infra/main.tf",
+        "variable \"acl\" {}\nresource \"aws_s3_bucket_acl\" \"b\" {\n  bucket = \"x\"\n  acl    = var.acl\n}\n",
+    );
+    write(d, "env/prod.tfvars", "acl = \"public-read\"\n");
+    palisade_in(d).args(["scan", ".", "--no-config"]).assert().code(0);
+    write(d, ".palisade.toml", "var-files = [\"env/prod.tfvars\"]\n");
+    let v = json(
+        &palisade_in(d)
+            .args(["scan", ".", "-f", "json", "--policy", "TF0002"])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone(),
+    );
+    assert_eq!(v["findings"][0]["file"], "infra/main.tf");
+    write(d, ".palisade.toml", "\nvar-files = [\"env/missing.tfvars\"]\n");
+    let err = stderr(&palisade_in(d).args(["scan", "."]).assert().code(2).get_output().clone());
+    assert!(
+        err.contains(".palisade.toml:2: var-files: `env/missing.tfvars` is no file"),
+        "{err}"
+    );
+}
