@@ -178,6 +178,12 @@ fn group(policy: &Arc<Policy>, hits: Vec<Hit>) -> Vec<Finding> {
         }
         let mut related = first.witness.related.clone();
         related.extend(first.context.iter().map(|(s, m)| (*s, m.to_string())));
+        // Messages are free text built from values: never let a credential
+        // through, whichever policy built it.
+        let message = crate::secrets::redact_text(&message);
+        for (_, m) in &mut related {
+            *m = crate::secrets::redact_text(m);
+        }
         out.push(Finding {
             policy: policy.clone(),
             severity: policy.severity,

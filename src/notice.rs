@@ -40,7 +40,7 @@ impl Notice {
             file,
             line,
             level: NoticeLevel::Error,
-            message,
+            message: crate::secrets::redact_text(&message),
         }
     }
 
@@ -49,7 +49,7 @@ impl Notice {
             file,
             line,
             level: NoticeLevel::Warning,
-            message,
+            message: crate::secrets::redact_text(&message),
         }
     }
 
@@ -58,7 +58,7 @@ impl Notice {
             file,
             line,
             level: NoticeLevel::Note,
-            message,
+            message: crate::secrets::redact_text(&message),
         }
     }
 }

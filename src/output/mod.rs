@@ -105,24 +105,34 @@ pub fn redact(secret: &str) -> String {
 }
 
 /// The source text of `range` (byte offsets) in `file` with every sensitive
-/// span of `finding` inside it redacted.
+/// span of `finding` inside it redacted, and any other credential the text
+/// shows (one that another finding reports, or no enabled policy does).
 pub fn masked(file: &SourceFile, finding: &Finding, range: std::ops::Range<usize>) -> String {
     let text = &file.text;
+    let range = range.start.min(text.len())..range.end.min(text.len());
     let mut out = String::new();
     let mut pos = range.start;
-    let mut spans: Vec<&Span> = finding
+    let mut spans: Vec<(usize, usize)> = finding
         .sensitive
         .iter()
         .filter(|s| s.file == finding.primary.file && (s.start as usize) < range.end && (s.end as usize) > range.start)
+        .map(|s| (s.start as usize, s.end as usize))
         .collect();
-    spans.sort_by_key(|s| s.start);
-    for s in spans {
-        let (a, b) = ((s.start as usize).max(pos), (s.end as usize).min(range.end));
+    let shown = safe_slice(text, range.start, range.end);
+    let base = shown.as_ptr() as usize - text.as_ptr() as usize;
+    spans.extend(
+        crate::secrets::sensitive_ranges(shown)
+            .into_iter()
+            .map(|r| (base + r.start, base + r.end)),
+    );
+    spans.sort();
+    for (start, end) in spans {
+        let (a, b) = (start.max(pos), end.min(range.end));
         if a > pos {
             out.push_str(safe_slice(text, pos, a));
         }
         if b > a {
-            out.push_str(&redact(safe_slice(text, s.start as usize, s.end as usize)));
+            out.push_str(&redact(safe_slice(text, start, end)));
         }
         pos = pos.max(b);
     }

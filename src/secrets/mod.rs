@@ -14,6 +14,10 @@ pub mod checks;
 pub mod detect;
 mod rules;
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 pub use crate::policy::Confidence;
 pub use checks::CHECKS;
 
@@ -44,23 +48,38 @@ fn words(name: &str) -> Vec<String> {
 }
 
 /// Whether a variable or attribute name suggests it holds a credential.
+///
+/// The credential word must be the head of the name (its last word, after
+/// suffixes such as `value`, `b64` or a number): `db_password` and
+/// `admin_password_2` hold a password, `password_length`,
+/// `password_rotation_schedule` and `secret_arn` only talk about one.
 pub fn credential_name(name: &str) -> bool {
-    let w = words(name);
-    let Some(last) = w.last() else { return false };
-    // A word that alone names a credential.
-    const SINGLE: &[&str] = &[
-        "password",
-        "passwd",
-        "pwd",
-        "passphrase",
-        "secret",
-        "token",
-        "apikey",
-        "credential",
-        "credentials",
-        "pat",
+    let mut w = words(name);
+    // Words that make the name about a credential rather than one: where it
+    // is stored, whether to create it, its encrypted form.
+    const ABOUT: &[&str] = &[
+        "public",
+        "ssm",
+        "kms",
+        "arn",
+        "arns",
+        "encrypted",
+        "ciphertext",
+        "hashed",
+        "generate",
+        "rotate",
+        "rotation",
+        "automount",
+        "enable",
+        "enabled",
+        "disable",
+        "require",
+        "placeholder",
     ];
-    // Two words that together do (`api key`, `client secret`…).
+    if w.iter().any(|x| ABOUT.contains(&x.as_str())) {
+        return false;
+    }
+    // Two words that together name a credential (`api key`, `client secret`).
     const PAIRS: &[(&str, &str)] = &[
         ("api", "key"),
         ("access", "key"),
@@ -74,134 +93,69 @@ pub fn credential_name(name: &str) -> bool {
         ("sas", "key"),
         ("storage", "key"),
         ("encryption", "key"),
-        ("client", "secret"),
-        ("auth", "token"),
-        ("access", "token"),
         ("connection", "string"),
     ];
-    // Names that mention a credential without holding one: its length, its
-    // policy, where it is stored, whether to create it…
-    const NOT_LAST: &[&str] = &[
-        "length",
-        "policy",
-        "arn",
-        "arns",
-        "id",
-        "ids",
-        "name",
-        "names",
-        "path",
-        "paths",
-        "file",
-        "files",
-        "version",
-        "ttl",
-        "enabled",
-        "enable",
-        "type",
-        "url",
-        "uri",
-        "endpoint",
-        "rotation",
-        "expiry",
-        "expiration",
-        "expires",
-        "count",
-        "min",
-        "max",
-        "required",
-        "prompt",
-        "hash",
-        "format",
-        "algorithm",
-        "size",
-        "bits",
-        "mode",
-        "template",
-        "ref",
-        "reference",
-        "location",
-        "header",
-        "field",
-        "param",
-        "parameter",
-        "vault",
-        "store",
-        "manager",
-        "provider",
-        "prefix",
-        "suffix",
-        "description",
-        "label",
-        "pattern",
-        "regex",
-        "env",
-        "var",
-        "variable",
-        "source",
-        "method",
-        "hint",
-        "reset",
-        "rule",
-        "rules",
-        "days",
-        "seconds",
-        "age",
-        "strength",
-        "complexity",
-        "validation",
-        "flag",
-        "exists",
-        "specified",
-        "set",
-        "key_id",
-        "kms",
-        "placeholder",
-        "lifetime",
-        "duration",
-        "period",
-        "owner",
-        "user",
-        "username",
-        "users",
-        "digest",
-        "sha",
-        "md5",
-        "fingerprint",
-        "checksum",
-        "salt",
-        "type",
-        "secrets",
-        "mount",
-        "store",
-        "storage",
-        "scope",
-        "scopes",
-        "audience",
-        "issuer",
-        "role",
-        "roles",
-        "group",
-        "arg",
-    ];
-    const NOT_FIRST: &[&str] = &[
-        "enable", "enabled", "use", "is", "has", "create", "manage", "generate", "random", "rotate", "require",
-        "allow", "disable", "should", "include", "no", "skip", "min", "max", "reset", "show", "store", "save", "keep",
-        "public", "get", "set", "new", "num", "auto",
-    ];
-    if NOT_LAST.contains(&last.as_str()) || w.first().is_some_and(|f| NOT_FIRST.contains(&f.as_str())) {
-        return false;
-    }
-    if w.iter().any(|x| x == "public") {
-        return false;
-    }
-    // `db_pass`, `smtp_pass`: `pass` only as the last word, after another.
-    if last == "pass" && w.len() > 1 {
+    let pair_at_end =
+        |w: &[String]| w.len() >= 2 && PAIRS.contains(&(w[w.len() - 2].as_str(), w[w.len() - 1].as_str()));
+    if pair_at_end(&w) {
         return true;
     }
-    w.iter().any(|x| SINGLE.contains(&x.as_str()))
-        || w.windows(2).any(|p| PAIRS.contains(&(p[0].as_str(), p[1].as_str())))
-        || PAIRS.iter().any(|(a, b)| w.iter().any(|x| *x == format!("{a}{b}")))
+    // Suffixes that keep the meaning: `secret_value`, `token_b64`, `key_1`.
+    const SUFFIXES: &[&str] = &[
+        "value",
+        "plaintext",
+        "plain",
+        "raw",
+        "b64",
+        "base64",
+        "pem",
+        "hex",
+        "override",
+        "base",
+        "string",
+        "str",
+    ];
+    while w.len() > 1
+        && w.last()
+            .is_some_and(|l| SUFFIXES.contains(&l.as_str()) || l.bytes().all(|b| b.is_ascii_digit()))
+    {
+        w.pop();
+    }
+    if pair_at_end(&w) {
+        return true;
+    }
+    let Some(head) = w.last() else { return false };
+    // Tokens that are not credentials: paging, idempotency, EFS creation.
+    const HARMLESS_TOKENS: &[&str] = &[
+        "creation",
+        "idempotency",
+        "next",
+        "page",
+        "continuation",
+        "pagination",
+        "csrf",
+    ];
+    if head == "token" {
+        return !(w.len() >= 2 && HARMLESS_TOKENS.contains(&w[w.len() - 2].as_str()));
+    }
+    const HEADS: &[&str] = &[
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "secret",
+        "apikey",
+        "credential",
+        "credentials",
+        "pat",
+    ];
+    HEADS.contains(&head.as_str())
+        // Compounds: `pgpassword`, `rootpassword`, `jwtsecret`.
+        || ["password", "passwd", "passphrase", "secret", "apikey"]
+            .iter()
+            .any(|h| head.ends_with(h) && head.len() > h.len() + 1)
+        // `db_pass`, `smtp_pass`: `pass` only after another word.
+        || (head == "pass" && w.len() > 1)
 }
 
 /// Whether a value is a placeholder or a reference rather than a secret:
@@ -224,7 +178,20 @@ pub fn placeholder(value: &str) -> bool {
     {
         return true;
     }
+    // `P@ssw0rd`, `s3cr3t`: leetspeak spellings of the dummies below.
     let lower = v.to_ascii_lowercase();
+    let leet: String = lower
+        .chars()
+        .map(|c| match c {
+            '@' | '4' => 'a',
+            '0' => 'o',
+            '$' | '5' => 's',
+            '1' | '!' => 'i',
+            '3' => 'e',
+            '7' => 't',
+            c => c,
+        })
+        .collect();
     // References to a secret store, and encrypted values (SOPS, Ansible Vault).
     const REFERENCES: &[&str] = &[
         "arn:aws",
@@ -254,7 +221,7 @@ pub fn placeholder(value: &str) -> bool {
         "example",
         "placeholder",
         "password",
-        "passw0rd",
+        "passw",
         "secret",
         "xxxx",
         "****",
@@ -276,8 +243,8 @@ pub fn placeholder(value: &str) -> bool {
         "not_real",
         "not-real",
         "abc123",
-        "123456",
-        "qwerty",
+        "1234",
+        "qwer",
         "undefined",
         "null",
         "none",
@@ -286,7 +253,6 @@ pub fn placeholder(value: &str) -> bool {
         "my_token",
         "my-token",
         "token_here",
-        "here",
         "sensitive",
         "masked",
         "hidden",
@@ -295,7 +261,7 @@ pub fn placeholder(value: &str) -> bool {
         "required",
         "supersecret",
     ];
-    if DUMMIES.iter().any(|d| lower.contains(d)) {
+    if DUMMIES.iter().any(|d| lower.contains(d) || leet.contains(d)) {
         return true;
     }
     let bytes = v.as_bytes();
@@ -375,12 +341,14 @@ pub fn hardcoded_credential(name: &str, value: &str) -> Option<Confidence> {
     .filter(|x| **x)
     .count();
     let h = entropy(v);
-    // An identifier-like value (`db-admin`, `prod_reader`): lower case words
-    // joined by separators, which names something more often than it guards it.
-    let identifier_like = v
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || matches!(b, b'-' | b'_' | b'.'))
-        && v.bytes().any(|b| matches!(b, b'-' | b'_' | b'.'));
+    // An identifier-like value (`db-admin`, `bootdiag_region1`, `HF_TOKEN`):
+    // words of one case, each maybe numbered, joined by separators. It names
+    // something (a map key, an environment variable) more often than it
+    // guards it.
+    static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?:[a-z]+[0-9]*(?:[-_.][a-z]+[0-9]*)*|[A-Z]+[0-9]*(?:_[A-Z]+[0-9]*)+)$").expect("valid regex")
+    });
+    let identifier_like = IDENTIFIER.is_match(v);
     if identifier_like {
         return Some(Confidence::Low);
     }
@@ -391,6 +359,48 @@ pub fn hardcoded_credential(name: &str, value: &str) -> Option<Confidence> {
     } else {
         Some(Confidence::Low)
     }
+}
+
+/// `name = value`, `name: value`, `NAME=value` on one line, for masking.
+static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*(?:=|:)\s*["']?([^\s"',;]{6,})"#).expect("valid regex")
+});
+
+/// Byte ranges of `text` to hide before printing it: credentials of a
+/// provider format, and literal values assigned to credential-like names.
+/// Output formats apply this to every snippet, so a secret on a line that
+/// another policy flags is hidden too.
+pub fn sensitive_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out: Vec<std::ops::Range<usize>> = detect::scan(text).into_iter().map(|d| d.secret).collect();
+    for caps in ASSIGNMENT.captures_iter(text) {
+        let (Some(name), Some(value)) = (caps.get(1), caps.get(2)) else {
+            continue;
+        };
+        if hardcoded_credential(name.as_str(), value.as_str()).is_some_and(|c| c >= Confidence::Medium)
+            && !out.iter().any(|r| r.start < value.end() && value.start() < r.end)
+        {
+            out.push(value.range());
+        }
+    }
+    out.sort_by_key(|r| r.start);
+    out
+}
+
+/// `text` with every credential of a provider format replaced by its
+/// redacted form: for messages and notices, which are free text.
+pub fn redact_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for d in detect::scan(text) {
+        if d.secret.start < pos {
+            continue;
+        }
+        out.push_str(&text[pos..d.secret.start]);
+        out.push_str(&crate::output::redact(&text[d.secret.clone()]));
+        pos = d.secret.end;
+    }
+    out.push_str(&text[pos..]);
+    out
 }
 
 #[cfg(test)]
@@ -411,6 +421,12 @@ mod tests {
             "private_key",
             "admin_pwd",
             "secret_string",
+            "SECRET_KEY_BASE",
+            "PGPASSWORD",
+            "auth_key_1",
+            "github_token_override",
+            "primary_connection_string",
+            "administratorLoginPassword",
         ] {
             assert!(credential_name(yes), "{yes}");
         }
@@ -427,6 +443,17 @@ mod tests {
             "kms_key_id",
             "passthrough",
             "compass",
+            "master_user_password_rotation_schedule_expression",
+            "access_key_status",
+            "customer_master_key_spec",
+            "password_policy_require_symbols",
+            "ssm_github_api_key",
+            "creation_token",
+            "client_generate_secret",
+            "automount_service_account_token",
+            "iam_user_login_profile_encrypted_password",
+            "dnssec_signing_key_tag",
+            "token_domains",
         ] {
             assert!(!credential_name(no), "{no}");
         }
@@ -449,6 +476,8 @@ mod tests {
             "ENC[AES256_GCM,data:abc]",
             "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db",
             "{{ .Values.password }}",
+            "P@ssw0rd1234!",
+            "4-v3ry-53cr37-p455w0rd",
         ] {
             assert!(placeholder(p), "{p}");
         }
@@ -472,6 +501,11 @@ mod tests {
         assert_eq!(hardcoded_credential("DB_PASSWORD", "/run/secrets/db"), None);
         assert_eq!(hardcoded_credential("secret", "db-admin-user"), Some(Confidence::Low));
         assert_eq!(hardcoded_credential("TOKEN", "true"), None);
+        assert_eq!(hardcoded_credential("hf_api_token", "HF_TOKEN"), Some(Confidence::Low));
+        assert_eq!(
+            hardcoded_credential("storage_account_key", "bootdiag_region1"),
+            Some(Confidence::Low)
+        );
         // A provider format is reported by its own policy, never twice.
         let token = rules::fake::github("ghp", "aWVpR0y3e8QZk5nT1cXb7LmS2dF4gH");
         assert_eq!(hardcoded_credential("GITHUB_TOKEN", &token), None);

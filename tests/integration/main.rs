@@ -9,4 +9,5 @@ mod living;
 mod meta;
 mod policies;
 mod safety;
+mod secrets;
 mod snapshots;
