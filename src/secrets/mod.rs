@@ -178,7 +178,7 @@ pub fn placeholder(value: &str) -> bool {
     {
         return true;
     }
-    // `P@ssw0rd`, `s3cr3t`: leetspeak spellings of the dummies below.
+    // `P@ssw0rd`, `p455w0rd`: leetspeak spellings of dummy passwords.
     let lower = v.to_ascii_lowercase();
     let leet: String = lower
         .chars()
@@ -261,7 +261,8 @@ pub fn placeholder(value: &str) -> bool {
         "required",
         "supersecret",
     ];
-    if DUMMIES.iter().any(|d| lower.contains(d) || leet.contains(d)) {
+    // Leetspeak only for the password words: `s3cr3t-…` may well be real.
+    if DUMMIES.iter().any(|d| lower.contains(d)) || ["passw", "changeme"].iter().any(|d| leet.contains(d)) {
         return true;
     }
     let bytes = v.as_bytes();
