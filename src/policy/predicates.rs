@@ -4,7 +4,7 @@
 
 use super::condition::{EvalCx, Outcome, Tri, Witness, witness_for};
 use super::path::{Focus, Path, resolve};
-use crate::value::{Val, ValKind};
+use crate::value::{Str, Val, ValKind};
 
 pub struct PredicateCx<'a, 'b> {
     pub cx: &'a EvalCx<'b>,
@@ -33,7 +33,7 @@ impl std::fmt::Debug for Predicate {
 pub static PREDICATES: &[Predicate] = &[
     Predicate {
         name: "iam-policy-grants",
-        description: "The IAM policy document at `path` (JSON text or an object) has an `Allow` statement whose actions match one of `actions` and whose resources match one of `resources`.",
+        description: "The IAM policy document at `path` (JSON text, an object, or `data.aws_iam_policy_document.x.json`, whose `statement` blocks are followed) has an `Allow` statement whose actions match one of `actions` and whose resources match one of `resources`.",
         arguments: &[
             (
                 "actions",
@@ -50,7 +50,7 @@ pub static PREDICATES: &[Predicate] = &[
     },
     Predicate {
         name: "port-open",
-        description: "A rule whose port range (`from`/`to` attributes) or protocol (`protocol` attribute, `-1`/`all` meaning every port) includes one of `ports`; without `ports`, whether it allows every port.",
+        description: "A rule whose port range (`from`/`to` attributes) or protocol (`protocol` attribute, `-1`/`all` meaning every port) includes one of `ports`; without `ports`, whether it allows every port. ICMP rules (`icmp`, `icmpv6`, `1`, `58`) open no port.",
         arguments: &[
             ("ports", "port numbers, e.g. [22]; omit for all ports"),
             ("from", "attribute holding the first port, default `from_port`"),
@@ -228,8 +228,11 @@ fn iam_policy_grants(p: &PredicateCx) -> Outcome {
                 reached.val.to_json()
             }
             ValKind::Unknown(_) => {
-                unknown = Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val)));
-                continue;
+                let (d, complete) = policy_document_data(p.cx, reached.val).unwrap_or((serde_json::Value::Null, false));
+                if !complete {
+                    unknown = Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val)));
+                }
+                d
             }
             _ => continue,
         };
@@ -260,6 +263,49 @@ fn iam_policy_grants(p: &PredicateCx) -> Outcome {
     }
 }
 
+/// The document of an `aws_iam_policy_document` data source that `v` was read
+/// from (`data.aws_iam_policy_document.x.json`), rebuilt from its `statement`
+/// blocks, and whether that is all of it (no unknown values, no `dynamic`
+/// statements, no merged documents). `None` when `v` does not come from one.
+fn policy_document_data(cx: &EvalCx, v: &Val) -> Option<(serde_json::Value, bool)> {
+    let address = v.reference.as_deref()?;
+    if !address.starts_with("data.aws_iam_policy_document.") {
+        return None;
+    }
+    let kinds = [Str::from("aws_iam_policy_document")];
+    let data = cx.set.select("data", &kinds).find(|s| &*s.address == address)?;
+    let merged = ["source_policy_documents", "override_policy_documents", "source_json", "override_json"]
+        .iter()
+        .any(|k| data.value.get(k).is_some_and(|v| !v.is_null()));
+    let mut statements = Vec::new();
+    let mut complete = !merged;
+    if let Some(blocks) = data.value.get("statement") {
+        let items = match &blocks.kind {
+            ValKind::List(items) => items.as_slice(),
+            _ => std::slice::from_ref(blocks),
+        };
+        for st in items {
+            if st.contains_unknown() {
+                complete = false;
+            }
+            let field = |key: &str| st.get(key).map(Val::to_json).unwrap_or(serde_json::Value::Null);
+            let effect = match st.get("effect").and_then(Val::as_str) {
+                Some(e) => e.to_string(),
+                None => "Allow".to_string(),
+            };
+            statements.push(serde_json::json!({
+                "Effect": effect,
+                "Action": field("actions"),
+                "NotAction": field("not_actions"),
+                "Resource": field("resources"),
+                "NotResource": field("not_resources"),
+            }));
+        }
+    }
+    let doc = serde_json::json!({ "Version": "2012-10-17", "Statement": statements });
+    Some((doc, complete))
+}
+
 fn attr<'v>(focus: Focus<'v, '_>, name: &str) -> Option<&'v Val> {
     let path = Path::parse(name).ok()?;
     resolve(focus, &path).found.first().map(|r| r.val)
@@ -282,23 +328,27 @@ fn port_open(p: &PredicateCx) -> Outcome {
         value: None,
         related: vec![],
     };
-    let all_protocols = match protocol {
+    let protocol_name = match protocol {
         Some(v) if v.is_unknown() => {
             return Outcome {
                 truth: Tri::Unknown,
                 witness: Some(here),
             };
         }
-        Some(v) => {
-            let t = v
-                .as_str()
-                .map(str::to_ascii_lowercase)
-                .or_else(|| v.as_number().map(|n| n.to_string()));
-            matches!(t.as_deref(), Some("-1" | "all"))
-        }
-        None => false,
+        Some(v) => v
+            .as_str()
+            .map(str::to_ascii_lowercase)
+            .or_else(|| v.as_number().map(crate::value::format_number)),
+        None => None,
     };
-    if all_protocols {
+    // ICMP has types and codes where other protocols have ports.
+    if matches!(protocol_name.as_deref(), Some("icmp" | "icmpv6" | "1" | "58")) {
+        return Outcome {
+            truth: Tri::False,
+            witness: None,
+        };
+    }
+    if matches!(protocol_name.as_deref(), Some("-1" | "all")) {
         return Outcome {
             truth: Tri::True,
             witness: Some(here),

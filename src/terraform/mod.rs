@@ -9,6 +9,7 @@
 //! of every module it calls (addresses `module.name.…`).
 
 pub mod eval;
+pub mod provider_credentials;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
@@ -23,7 +24,12 @@ use crate::value::{Str, Val};
 use eval::{Evaluator, Instances, Scope};
 
 /// Rust checks for Terraform policies (see [`crate::checks`]).
-pub static CHECKS: &[crate::checks::Check] = &[];
+pub static CHECKS: &[crate::checks::Check] = &[crate::checks::Check {
+    name: "provider-static-credentials",
+    input: InputKind::Terraform,
+    description: "Literal AWS credentials (`access_key`, `secret_key`, `token` with the shape of real ones) in an `aws` provider block; the value is redacted in every output.",
+    run: provider_credentials::provider_static_credentials,
+}];
 
 /// One parsed `.tf` (or `.tfvars`) file.
 #[derive(Debug)]
