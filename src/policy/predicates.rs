@@ -274,9 +274,14 @@ fn policy_document_data(cx: &EvalCx, v: &Val) -> Option<(serde_json::Value, bool
     }
     let kinds = [Str::from("aws_iam_policy_document")];
     let data = cx.set.select("data", &kinds).find(|s| &*s.address == address)?;
-    let merged = ["source_policy_documents", "override_policy_documents", "source_json", "override_json"]
-        .iter()
-        .any(|k| data.value.get(k).is_some_and(|v| !v.is_null()));
+    let merged = [
+        "source_policy_documents",
+        "override_policy_documents",
+        "source_json",
+        "override_json",
+    ]
+    .iter()
+    .any(|k| data.value.get(k).is_some_and(|v| !v.is_null()));
     let mut statements = Vec::new();
     let mut complete = !merged;
     if let Some(blocks) = data.value.get("statement") {

@@ -8,7 +8,10 @@ use crate::value::{Str, Val, ValKind};
 
 /// Provider arguments that hold a credential, and whether a value has the
 /// shape of one (a shape check keeps `"test"`, `"mock_access_key"`… out).
-const CREDENTIALS: &[(&str, &str, fn(&str) -> bool)] = &[
+/// (argument, what it holds, whether a value has its shape)
+type Credential = (&'static str, &'static str, fn(&str) -> bool);
+
+const CREDENTIALS: &[Credential] = &[
     ("access_key", "an AWS access key id", looks_like_access_key_id),
     ("secret_key", "an AWS secret access key", looks_like_secret_key),
     ("token", "an AWS session token", looks_like_session_token),
@@ -35,7 +38,8 @@ fn looks_like_secret_key(v: &str) -> bool {
 /// Session tokens are long base-64 strings.
 fn looks_like_session_token(v: &str) -> bool {
     v.len() >= 100
-        && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '+' | '='))
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '+' | '='))
         && !crate::secrets::placeholder(v)
 }
 
@@ -43,7 +47,9 @@ pub fn provider_static_credentials(cx: &CheckCx, hits: &mut Vec<Hit>) {
     let aws: [Str; 1] = [Str::from("aws")];
     for provider in cx.set.select("provider", &aws) {
         for (name, what, shaped) in CREDENTIALS {
-            let Some(entry) = provider.value.entry(name) else { continue };
+            let Some(entry) = provider.value.entry(name) else {
+                continue;
+            };
             let Val {
                 kind: ValKind::String(secret),
                 span: Some(value_span),
