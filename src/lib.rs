@@ -29,3 +29,4 @@ pub mod suppress;
 pub mod syntax;
 pub mod terraform;
 pub mod value;
+pub mod yaml;

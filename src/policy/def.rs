@@ -121,6 +121,8 @@ pub struct Equivalents {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub zizmor: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub poutine: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gitleaks: Vec<String>,
 }
 
@@ -138,6 +140,7 @@ impl Equivalents {
             ("kics", &self.kics),
             ("hadolint", &self.hadolint),
             ("zizmor", &self.zizmor),
+            ("poutine", &self.poutine),
             ("gitleaks", &self.gitleaks),
         ]
         .into_iter()

@@ -60,7 +60,8 @@ pub fn scan_with(registry: &Registry, path: &Path, kind: Option<FileKind>) -> Sc
 /// What a fixture says must be found: `expect: ID[, ID…]` marks a line where
 /// the policy must fail, `expect-inconclusive: ID` one where it must be
 /// inconclusive (its inputs unknown). Where a comment cannot share the line
-/// (Dockerfile comments must start a line), `expect-next-line: ID` and
+/// (Dockerfile comments must start a line; inside a YAML block scalar a
+/// trailing comment is part of the script), `expect-next-line: ID` and
 /// `expect-inconclusive-next-line: ID` on a comment line mark the line after.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Expected {

@@ -1,0 +1,585 @@
+//! GitHub Actions expressions (`${{ … }}`): a small parser and the question
+//! injection policies ask of it: which contexts can reach the expanded text,
+//! and can an attacker choose them?
+//!
+//! Operators decide what flows into the result: a comparison or `contains()`
+//! yields a boolean, so `${{ github.event.issue.title == 'x' }}` expands to
+//! `true` or `false` and is safe; `a && b` yields `b` unless `a` is falsy (and
+//! a falsy string is empty); `a || b` yields either.
+
+use std::ops::Range;
+
+/// One `${{ … }}` in a string: its byte range (delimiters included) and body.
+pub fn expressions(text: &str) -> Vec<(Range<usize>, &str)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(p) = text[from..].find("${{") {
+        let start = from + p;
+        let body_start = start + 3;
+        // The closing `}}` outside string literals.
+        let bytes = text.as_bytes();
+        let mut i = body_start;
+        let mut in_str = false;
+        let mut end = None;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\'' => in_str = !in_str,
+                b'}' if !in_str && bytes.get(i + 1) == Some(&b'}') => {
+                    end = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        let Some(end) = end else { break };
+        out.push((start..end + 2, &text[body_start..end]));
+        from = end + 2;
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Ident(String),
+    Str,
+    Num,
+    Dot,
+    Star,
+    LBracket,
+    RBracket,
+    LParen,
+    RParen,
+    Comma,
+    Not,
+    And,
+    Or,
+    Cmp,
+}
+
+fn lex(s: &str) -> Option<Vec<(Tok, Option<String>)>> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut out = Vec::new();
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b'\'' => {
+                let mut j = i + 1;
+                let mut value = String::new();
+                loop {
+                    if j >= b.len() {
+                        return None;
+                    }
+                    if b[j] == b'\'' {
+                        if b.get(j + 1) == Some(&b'\'') {
+                            value.push('\'');
+                            j += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    let ch = s[j..].chars().next()?;
+                    value.push(ch);
+                    j += ch.len_utf8();
+                }
+                out.push((Tok::Str, Some(value)));
+                i = j + 1;
+            }
+            b'.' if !b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                out.push((Tok::Dot, None));
+                i += 1;
+            }
+            b'*' => {
+                out.push((Tok::Star, None));
+                i += 1;
+            }
+            b'[' => {
+                out.push((Tok::LBracket, None));
+                i += 1;
+            }
+            b']' => {
+                out.push((Tok::RBracket, None));
+                i += 1;
+            }
+            b'(' => {
+                out.push((Tok::LParen, None));
+                i += 1;
+            }
+            b')' => {
+                out.push((Tok::RParen, None));
+                i += 1;
+            }
+            b',' => {
+                out.push((Tok::Comma, None));
+                i += 1;
+            }
+            b'!' if b.get(i + 1) == Some(&b'=') => {
+                out.push((Tok::Cmp, None));
+                i += 2;
+            }
+            b'!' => {
+                out.push((Tok::Not, None));
+                i += 1;
+            }
+            b'=' if b.get(i + 1) == Some(&b'=') => {
+                out.push((Tok::Cmp, None));
+                i += 2;
+            }
+            b'<' | b'>' => {
+                out.push((Tok::Cmp, None));
+                i += if b.get(i + 1) == Some(&b'=') { 2 } else { 1 };
+            }
+            b'&' if b.get(i + 1) == Some(&b'&') => {
+                out.push((Tok::And, None));
+                i += 2;
+            }
+            b'|' if b.get(i + 1) == Some(&b'|') => {
+                out.push((Tok::Or, None));
+                i += 2;
+            }
+            c if c.is_ascii_digit() || c == b'-' || c == b'.' => {
+                let mut j = i + 1;
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'.' || b[j] == b'+' || b[j] == b'-') {
+                    j += 1;
+                }
+                out.push((Tok::Num, None));
+                i = j;
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let mut j = i + 1;
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'-') {
+                    j += 1;
+                }
+                out.push((Tok::Ident(s[i..j].to_string()), None));
+                i = j;
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// What the expanded text of an expression may contain: the context paths
+/// (normalised: lower case, indexes as `*`) that flow into it.
+pub fn flows(body: &str) -> Option<Vec<String>> {
+    let toks = lex(body)?;
+    let mut p = Parser { toks, pos: 0, depth: 0 };
+    let flow = p.or()?;
+    if p.pos != p.toks.len() {
+        return None;
+    }
+    Some(flow)
+}
+
+struct Parser {
+    toks: Vec<(Tok, Option<String>)>,
+    pos: usize,
+    depth: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|t| &t.0)
+    }
+
+    fn eat(&mut self, t: &Tok) -> bool {
+        if self.peek() == Some(t) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn or(&mut self) -> Option<Vec<String>> {
+        self.depth += 1;
+        if self.depth > 64 {
+            return None;
+        }
+        let mut flow = self.and()?;
+        while self.eat(&Tok::Or) {
+            flow.extend(self.and()?);
+        }
+        self.depth -= 1;
+        Some(flow)
+    }
+
+    fn and(&mut self) -> Option<Vec<String>> {
+        let mut flow = self.cmp()?;
+        while self.eat(&Tok::And) {
+            // `a && b` is `b`, or a falsy `a` (false, 0, '' or null): never text
+            flow = self.cmp()?;
+        }
+        Some(flow)
+    }
+
+    fn cmp(&mut self) -> Option<Vec<String>> {
+        let flow = self.unary()?;
+        if self.eat(&Tok::Cmp) {
+            self.unary()?;
+            while self.eat(&Tok::Cmp) {
+                self.unary()?;
+            }
+            return Some(Vec::new());
+        }
+        Some(flow)
+    }
+
+    fn unary(&mut self) -> Option<Vec<String>> {
+        if self.eat(&Tok::Not) {
+            self.unary()?;
+            return Some(Vec::new());
+        }
+        self.postfix()
+    }
+
+    fn postfix(&mut self) -> Option<Vec<String>> {
+        let (tok, text) = self.toks.get(self.pos)?.clone();
+        self.pos += 1;
+        match tok {
+            Tok::Str | Tok::Num => Some(Vec::new()),
+            Tok::LParen => {
+                let inner = self.or()?;
+                if !self.eat(&Tok::RParen) {
+                    return None;
+                }
+                self.tail(inner, None)
+            }
+            Tok::Ident(name) => {
+                let lower = name.to_ascii_lowercase();
+                if matches!(lower.as_str(), "true" | "false" | "null") {
+                    return Some(Vec::new());
+                }
+                if self.eat(&Tok::LParen) {
+                    let mut args = Vec::new();
+                    if !self.eat(&Tok::RParen) {
+                        loop {
+                            args.push(self.or()?);
+                            if self.eat(&Tok::RParen) {
+                                break;
+                            }
+                            if !self.eat(&Tok::Comma) {
+                                return None;
+                            }
+                        }
+                    }
+                    let flow = match lower.as_str() {
+                        // booleans, status checks and hashes
+                        "contains" | "startswith" | "endswith" | "success" | "always" | "failure" | "cancelled"
+                        | "hashfiles" => Vec::new(),
+                        // format's first argument is the pattern; every other
+                        // function passes its arguments' text through
+                        _ => args.into_iter().flatten().collect(),
+                    };
+                    return self.tail(flow, None);
+                }
+                self.tail(Vec::new(), Some(lower))
+            }
+            _ => {
+                let _ = text;
+                None
+            }
+        }
+    }
+
+    /// Property accesses and indexes after a primary. `path` is the context
+    /// path being built when the primary is a context name.
+    fn tail(&mut self, mut flow: Vec<String>, mut path: Option<String>) -> Option<Vec<String>> {
+        loop {
+            if self.eat(&Tok::Dot) {
+                let seg = match self.toks.get(self.pos).cloned() {
+                    Some((Tok::Ident(n), _)) => n.to_ascii_lowercase(),
+                    Some((Tok::Star, _)) => "*".into(),
+                    _ => return None,
+                };
+                self.pos += 1;
+                if let Some(p) = &mut path {
+                    p.push('.');
+                    p.push_str(&seg);
+                }
+            } else if self.eat(&Tok::LBracket) {
+                let seg = match self.toks.get(self.pos).cloned() {
+                    Some((Tok::Str, Some(s))) if self.toks.get(self.pos + 1).map(|t| &t.0) == Some(&Tok::RBracket) => {
+                        self.pos += 1;
+                        s.to_ascii_lowercase()
+                    }
+                    Some((Tok::Star, _)) if self.toks.get(self.pos + 1).map(|t| &t.0) == Some(&Tok::RBracket) => {
+                        self.pos += 1;
+                        "*".into()
+                    }
+                    _ => {
+                        // a computed index: its own flows do not reach the result
+                        self.or()?;
+                        "*".into()
+                    }
+                };
+                if !self.eat(&Tok::RBracket) {
+                    return None;
+                }
+                if let Some(p) = &mut path {
+                    p.push('.');
+                    p.push_str(&seg);
+                }
+            } else {
+                break;
+            }
+        }
+        if let Some(p) = path {
+            flow.push(p);
+        }
+        Some(flow)
+    }
+}
+
+/// Who controls a context's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Anyone who can open an issue, comment, or push a branch to a fork.
+    Attacker,
+    /// Not known: inputs, step outputs, fields not classified.
+    Unknown,
+    /// Numbers, SHAs, ids, the repository's own settings, secrets.
+    Safe,
+}
+
+/// Event objects that hold attacker-controlled text somewhere inside, so
+/// their JSON (`toJSON(github.event.issue)`) does too.
+const ATTACKER_OBJECTS: &[&str] = &[
+    "github.event",
+    "github.event.issue",
+    "github.event.pull_request",
+    "github.event.pull_request.head",
+    "github.event.pull_request.head.repo",
+    "github.event.comment",
+    "github.event.review",
+    "github.event.review_comment",
+    "github.event.discussion",
+    "github.event.answer",
+    "github.event.head_commit",
+    "github.event.head_commit.author",
+    "github.event.head_commit.committer",
+    "github.event.commits",
+    "github.event.commits.*",
+    "github.event.commits.*.author",
+    "github.event.commits.*.committer",
+    "github.event.pages",
+    "github.event.pages.*",
+    "github.event.workflow_run",
+    "github.event.workflow_run.head_commit",
+    "github.event.workflow_run.pull_requests",
+    "github.event.check_run",
+    "github.event.check_suite",
+    "github.event.merge_group",
+    "github.event.merge_group.head_commit",
+    "github.event.release",
+];
+
+/// Fields that hold free text, names or refs that the author of an issue,
+/// comment, pull request or commit chooses.
+const ATTACKER_FIELDS: &[&str] = &[
+    "title",
+    "body",
+    "message",
+    "summary",
+    "text",
+    "page_name",
+    "display_title",
+    "head_branch",
+];
+
+/// Fields whose values cannot carry shell syntax: numbers, SHAs, ids,
+/// booleans, timestamps, URLs and logins (restricted character sets).
+const SAFE_FIELDS: &[&str] = &[
+    "number",
+    "id",
+    "node_id",
+    "sha",
+    "before",
+    "after",
+    "additions",
+    "deletions",
+    "changed_files",
+    "commits",
+    "comments",
+    "review_comments",
+    "draft",
+    "merged",
+    "locked",
+    "private",
+    "fork",
+    "state",
+    "author_association",
+    "type",
+    "site_admin",
+    "login",
+    "url",
+    "html_url",
+    "full_name",
+    "default",
+    "run_number",
+    "run_attempt",
+    "conclusion",
+    "status",
+    "event",
+    "path",
+    "action",
+    "distinct",
+    "forced",
+    "created",
+    "deleted",
+    "visibility",
+];
+
+/// Classify a normalised context path.
+pub fn control(path: &str) -> Control {
+    if path == "github.head_ref" {
+        return Control::Attacker;
+    }
+    let Some(event) = path.strip_prefix("github.event") else {
+        let root = path.split('.').next().unwrap_or("");
+        return match root {
+            // set by whoever calls the action or dispatches the workflow, or
+            // computed by earlier steps: not known here
+            "inputs" | "steps" | "needs" | "jobs" => Control::Unknown,
+            _ => Control::Safe,
+        };
+    };
+    if !event.is_empty() && !event.starts_with('.') {
+        return Control::Safe; // github.event_name, github.event_path
+    }
+    if path.starts_with("github.event.inputs") || path.starts_with("github.event.client_payload") {
+        return Control::Unknown;
+    }
+    if ATTACKER_OBJECTS.contains(&path) {
+        return Control::Attacker;
+    }
+    let segs: Vec<&str> = path.split('.').filter(|s| *s != "*").collect();
+    let leaf = segs.last().copied().unwrap_or("");
+    let parent = segs.len().checked_sub(2).map(|i| segs[i]).unwrap_or("");
+    if ATTACKER_FIELDS.contains(&leaf) {
+        return Control::Attacker;
+    }
+    // Git identities of commits, and the branch and label of a pull
+    // request's head (in the fork, so chosen by its owner).
+    if matches!(parent, "author" | "committer" | "pusher") && matches!(leaf, "name" | "email" | "username") {
+        return Control::Attacker;
+    }
+    if parent == "head" && matches!(leaf, "ref" | "label") {
+        return Control::Attacker;
+    }
+    if path.contains(".head.repo.") && matches!(leaf, "default_branch" | "description" | "homepage") {
+        return Control::Attacker;
+    }
+    if SAFE_FIELDS.contains(&leaf)
+        || leaf.ends_with("_sha")
+        || leaf.ends_with("_at")
+        || leaf.ends_with("_count")
+        || leaf.ends_with("_url")
+        || leaf.ends_with("_id")
+    {
+        return Control::Safe;
+    }
+    // the base repository and its ref are the maintainers'
+    if path.starts_with("github.event.repository.") || matches!(path, "github.event.ref" | "github.event.base_ref") {
+        return Control::Safe;
+    }
+    Control::Unknown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctl(expr: &str) -> Vec<(String, Control)> {
+        flows(expr)
+            .unwrap()
+            .into_iter()
+            .map(|p| {
+                let c = control(&p);
+                (p, c)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_expressions() {
+        let e = expressions("a ${{ x }} b ${{ '}}' }} c ${{ y");
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].1, " x ");
+        assert_eq!(e[1].1, " '}}' ");
+    }
+
+    #[test]
+    fn attacker_contexts() {
+        for p in [
+            "github.event.issue.title",
+            "github.event.issue.body",
+            "github.event.pull_request.title",
+            "github.event.pull_request.head.ref",
+            "github.event.pull_request.head.label",
+            "github.event.pull_request.head.repo.default_branch",
+            "github.event.comment.body",
+            "github.event.review.body",
+            "github.event.review_comment.body",
+            "github.event.discussion.title",
+            "github.event.head_commit.message",
+            "github.event.head_commit.author.email",
+            "github.event.commits[0].message",
+            "github.event.commits.*.author.name",
+            "github.event.pages[0].page_name",
+            "github.event.workflow_run.head_branch",
+            "github.event.workflow_run.head_commit.message",
+            "github.head_ref",
+            "toJSON(github.event)",
+            "toJSON(github.event.issue)",
+            "github.event['issue']['title']",
+            "format('{0}', github.event.issue.title)",
+            "github.event.issue.title || 'none'",
+        ] {
+            let c = ctl(p);
+            assert!(c.iter().any(|(_, c)| *c == Control::Attacker), "{p}: {c:?}");
+        }
+    }
+
+    #[test]
+    fn safe_contexts() {
+        for p in [
+            "github.event.issue.number",
+            "github.event.pull_request.head.sha",
+            "github.event.pull_request.number",
+            "github.event.workflow_run.id",
+            "github.event.workflow_run.head_sha",
+            "github.sha",
+            "github.ref_name",
+            "github.repository",
+            "github.event.repository.name",
+            "github.event.pull_request.user.login",
+            "github.event.issue.created_at",
+            "secrets.TOKEN",
+            "github.event.issue.title == 'x'",
+            "contains(github.event.issue.body, 'bug')",
+            "!github.event.issue.title",
+            "github.event.issue.title && 'yes'",
+            "matrix.os",
+            "runner.temp",
+        ] {
+            let c = ctl(p);
+            assert!(c.iter().all(|(_, c)| *c == Control::Safe), "{p}: {c:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_contexts() {
+        for p in [
+            "inputs.name",
+            "steps.x.outputs.y",
+            "github.event.inputs.tag",
+            "github.event.label.name",
+        ] {
+            let c = ctl(p);
+            assert!(c.iter().any(|(_, c)| *c == Control::Unknown), "{p}: {c:?}");
+        }
+    }
+}

@@ -1,0 +1,697 @@
+//! GitHub Actions: the checks that need more than the values.
+
+use crate::checks::{Check, CheckCx, Hit};
+use crate::discover::FileKind;
+use crate::policy::InputKind;
+use crate::policy::condition::Tri;
+use crate::source::Span;
+use crate::value::Str;
+use crate::yaml::Node;
+
+use super::expr::{self, Control};
+use super::universal::{Pin, image_pin};
+use super::{CiFile, ci_file, dedup, hit};
+
+macro_rules! check {
+    ($id:ident, $name:literal, $desc:literal, $f:ident) => {
+        pub const $id: Check = Check {
+            name: $name,
+            input: InputKind::GithubActions,
+            description: $desc,
+            run: $f,
+        };
+    };
+}
+
+check!(
+    TEMPLATE_INJECTION,
+    "gha-template-injection",
+    "An attacker-controllable context is expanded with `${{ }}` inside a `run:` script or an `actions/github-script` script.",
+    template_injection
+);
+check!(
+    UNPINNED_USES,
+    "gha-unpinned-uses",
+    "An action is referenced by a tag or branch instead of a full commit SHA; `args.first-party` selects actions published by GitHub (`actions/`, `github/`) or everyone else.",
+    unpinned_uses
+);
+check!(
+    UNPINNED_DOCKER_USES,
+    "gha-unpinned-docker-uses",
+    "A `docker://` action has no tag or the `latest` tag.",
+    unpinned_docker_uses
+);
+check!(
+    PERMISSIONS_WRITE_ALL,
+    "gha-permissions-write-all",
+    "A workflow or job grants `permissions: write-all`.",
+    permissions_write_all
+);
+check!(
+    PERMISSIONS_MISSING,
+    "gha-permissions-missing",
+    "A workflow has no top-level `permissions` and some job sets none either.",
+    permissions_missing
+);
+check!(
+    PERMISSIONS_WORKFLOW_WRITE,
+    "gha-permissions-workflow-write",
+    "A workflow grants a write scope (or `id-token: write`) to every job at the top level.",
+    permissions_workflow_write
+);
+check!(
+    UNTRUSTED_CHECKOUT,
+    "gha-untrusted-checkout",
+    "A `pull_request_target` or `workflow_run` workflow checks out the pull request's code.",
+    untrusted_checkout
+);
+check!(
+    SECRETS_INHERIT,
+    "gha-secrets-inherit",
+    "A reusable workflow call passes every secret with `secrets: inherit`.",
+    secrets_inherit
+);
+check!(
+    INSECURE_COMMANDS,
+    "gha-insecure-commands",
+    "`ACTIONS_ALLOW_UNSECURE_COMMANDS` re-enables the `set-env` and `add-path` workflow commands.",
+    insecure_commands
+);
+check!(
+    SELF_HOSTED_ON_FORKS,
+    "gha-self-hosted-on-forks",
+    "A job runs on a self-hosted runner in a workflow that pull requests from forks or outside users can trigger.",
+    self_hosted_on_forks
+);
+check!(
+    ARTIPACKED,
+    "gha-artipacked",
+    "`actions/checkout` persists the token in `.git/config` in a job that uploads the workspace as an artifact.",
+    artipacked
+);
+check!(
+    ARTIFACT_POISONING,
+    "gha-workflow-run-artifact-poisoning",
+    "A `workflow_run` workflow downloads the triggering run's artifacts into the workspace.",
+    artifact_poisoning
+);
+
+/// The jobs of a workflow: (id node, job).
+pub fn jobs(doc: &Node) -> impl Iterator<Item = (&Node, &Node)> {
+    doc.get("jobs")
+        .map(Node::pairs)
+        .unwrap_or(&[])
+        .iter()
+        .filter(|p| p.value.is_map())
+        .map(|p| (&p.key, &p.value))
+}
+
+/// Every step of a workflow or composite action: (address, step, job).
+fn steps<'a>(file: &'a CiFile, doc: &'a Node) -> Vec<(String, &'a Node, Option<&'a Node>)> {
+    let mut out = Vec::new();
+    if file.kind == FileKind::GithubAction {
+        for (i, s) in doc
+            .get("runs")
+            .and_then(|r| r.get("steps"))
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
+            out.push((format!("runs.steps[{i}]"), s, None));
+        }
+        return out;
+    }
+    for (id, job) in jobs(doc) {
+        let jid = id.key_text();
+        for (i, s) in job.get("steps").map(Node::items).unwrap_or(&[]).iter().enumerate() {
+            out.push((format!("jobs.{jid}.steps[{i}]"), s, Some(job)));
+        }
+    }
+    out
+}
+
+fn docs<'a>(cx: &'a CheckCx) -> Option<(&'a CiFile, &'a Node)> {
+    let file = ci_file(cx)?;
+    Some((file, file.root()?))
+}
+
+/// The events that trigger a workflow.
+pub fn triggers(doc: &Node) -> Vec<String> {
+    let Some(on) = doc.get("on") else { return Vec::new() };
+    match &on.kind {
+        crate::yaml::NodeKind::Map(pairs) => pairs.iter().map(|p| p.key.key_text().to_string()).collect(),
+        _ => on.strings().into_iter().map(str::to_string).collect(),
+    }
+}
+
+/// `owner/repo[/path]@ref` of a `uses:`.
+fn action_of(uses: &str) -> Option<(&str, &str)> {
+    if uses.starts_with("./") || uses.starts_with("docker://") {
+        return None;
+    }
+    uses.rsplit_once('@')
+}
+
+fn is_full_sha(r: &str) -> bool {
+    r.len() == 40 && r.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+fn first_party(action: &str) -> bool {
+    let owner = action.split('/').next().unwrap_or("").to_ascii_lowercase();
+    matches!(owner.as_str(), "actions" | "github")
+}
+
+// ---------------------------------------------------------------- injection
+
+/// Where a step's text is evaluated as code.
+fn sinks(step: &Node) -> Vec<(&Node, &'static str)> {
+    let mut out = Vec::new();
+    if let Some(run) = step.get("run").filter(|r| r.scalar().is_some()) {
+        out.push((run, "`run:`"));
+    }
+    if let Some(uses) = step.get("uses").and_then(Node::as_str)
+        && uses.to_ascii_lowercase().starts_with("actions/github-script@")
+        && let Some(script) = step
+            .get("with")
+            .and_then(|w| w.get("script"))
+            .filter(|s| s.scalar().is_some())
+    {
+        out.push((script, "github-script"));
+    }
+    out
+}
+
+/// Look `env.NAME` up through step, job and workflow `env:`; the attacker
+/// context its value expands, if any.
+fn env_source(name: &str, step: &Node, job: Option<&Node>, doc: &Node) -> Option<String> {
+    let scopes = [Some(step), job, Some(doc)];
+    for scope in scopes.into_iter().flatten() {
+        let Some(env) = scope.get("env") else { continue };
+        let Some(value) = env
+            .pairs()
+            .iter()
+            .find(|p| p.key.as_str().is_some_and(|k| k.eq_ignore_ascii_case(name)))
+        else {
+            continue;
+        };
+        let text = value.value.as_str()?;
+        for (_, body) in expr::expressions(text) {
+            for path in expr::flows(body).unwrap_or_default() {
+                if expr::control(&path) == Control::Attacker {
+                    return Some(path);
+                }
+            }
+        }
+        return None;
+    }
+    None
+}
+
+fn template_injection(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((file, doc)) = docs(cx) else { return };
+    let from = hits.len();
+    for (address, step, job) in steps(file, doc) {
+        for (sink, what) in sinks(step) {
+            let Some(scalar) = sink.scalar() else { continue };
+            for (range, body) in expr::expressions(&scalar.text) {
+                let Some(paths) = expr::flows(body) else { continue };
+                let span = scalar.source_span(range.clone());
+                let shown = scalar.text[range].trim().to_string();
+                let mut worst: Option<(Control, String)> = None;
+                for path in paths {
+                    let mut control = expr::control(&path);
+                    let mut via = path.clone();
+                    if let Some(var) = path.strip_prefix("env.")
+                        && let Some(source) = env_source(var, step, job, doc)
+                    {
+                        control = Control::Attacker;
+                        via = format!("{path} (set from {source})");
+                    }
+                    let rank = |c: Control| match c {
+                        Control::Attacker => 2,
+                        Control::Unknown => 1,
+                        Control::Safe => 0,
+                    };
+                    if rank(control) > worst.as_ref().map(|w| rank(w.0)).unwrap_or(0) {
+                        worst = Some((control, via));
+                    }
+                }
+                match worst {
+                    Some((Control::Attacker, via)) => hits.push(hit(
+                        Tri::True,
+                        address.clone(),
+                        span,
+                        "",
+                        format!(
+                            "{address} expands `{shown}` into its {what} script: {via} is chosen by whoever opens the issue, comment or pull request, and can inject commands"
+                        ),
+                    )),
+                    Some((Control::Unknown, via)) => hits.push(hit(
+                        Tri::Unknown,
+                        address.clone(),
+                        span,
+                        "",
+                        format!("{address} expands `{shown}` into its {what} script; who controls {via} is not known"),
+                    )),
+                    _ => {}
+                }
+            }
+        }
+    }
+    dedup(hits, from);
+}
+
+// ---------------------------------------------------------------- pinning
+
+fn unpinned_uses(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((file, doc)) = docs(cx) else { return };
+    let want_first_party = cx.args.get("first-party").and_then(|v| v.as_bool()).unwrap_or(false);
+    let mut uses: Vec<(String, &Node)> = steps(file, doc)
+        .into_iter()
+        .filter_map(|(a, s, _)| s.get("uses").map(|u| (a, u)))
+        .collect();
+    for (id, job) in jobs(doc) {
+        if let Some(u) = job.get("uses") {
+            uses.push((format!("jobs.{}", id.key_text()), u));
+        }
+    }
+    for (address, node) in uses {
+        let Some(text) = node.as_str() else { continue };
+        let Some((action, reference)) = action_of(text.trim()) else {
+            continue;
+        };
+        if first_party(action) != want_first_party || is_full_sha(reference) {
+            continue;
+        }
+        if reference.contains("${{") {
+            continue;
+        }
+        hits.push(hit(
+            Tri::True,
+            address.clone(),
+            node.span,
+            "uses",
+            format!(
+                "{address} uses `{action}@{reference}`: a tag or branch can be moved to different code; pin a full commit SHA"
+            ),
+        ));
+    }
+}
+
+fn unpinned_docker_uses(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((file, doc)) = docs(cx) else { return };
+    let mut refs: Vec<(String, &Node)> = steps(file, doc)
+        .into_iter()
+        .filter_map(|(a, s, _)| s.get("uses").map(|u| (a, u)))
+        .collect();
+    if file.kind == FileKind::GithubAction
+        && let Some(image) = doc.get("runs").and_then(|r| r.get("image"))
+    {
+        refs.push(("runs".into(), image));
+    }
+    for (address, node) in refs {
+        let Some(image) = node.as_str().and_then(|s| s.trim().strip_prefix("docker://")) else {
+            continue;
+        };
+        if image_pin(image) == Pin::Floating {
+            hits.push(hit(
+                Tri::True,
+                address.clone(),
+                node.span,
+                "uses",
+                format!(
+                    "{address} runs the container `{image}` without a version: each run may pull a different image"
+                ),
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------- permissions
+
+fn permissions_write_all(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((_, doc)) = docs(cx) else { return };
+    let mut places: Vec<(String, &Node)> = Vec::new();
+    if let Some(p) = doc.get("permissions") {
+        places.push(("workflow".into(), p));
+    }
+    for (id, job) in jobs(doc) {
+        if let Some(p) = job.get("permissions") {
+            places.push((format!("jobs.{}", id.key_text()), p));
+        }
+    }
+    for (address, p) in places {
+        if p.as_str().map(str::trim) == Some("write-all") {
+            hits.push(hit(
+                Tri::True,
+                address.clone(),
+                p.span,
+                "permissions",
+                format!("{address} grants `permissions: write-all`: the token can push code, publish releases and change settings"),
+            ));
+        }
+    }
+}
+
+fn permissions_missing(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((file, doc)) = docs(cx) else { return };
+    if file.kind != FileKind::GithubWorkflow || doc.get("permissions").is_some() {
+        return;
+    }
+    // Reusable-workflow calls take the caller's permissions.
+    let open: Vec<&Node> = jobs(doc)
+        .filter(|(_, j)| j.get("permissions").is_none() && j.get("uses").is_none())
+        .map(|(id, _)| id)
+        .collect();
+    if open.is_empty() {
+        return;
+    }
+    let names: Vec<String> = open.iter().map(|n| n.key_text().to_string()).collect();
+    let anchor = doc.pair("on").map(|p| p.key.span).unwrap_or(open[0].span);
+    hits.push(hit(
+        Tri::True,
+        "workflow",
+        anchor,
+        "permissions",
+        format!(
+            "the workflow sets no `permissions`, so job(s) {} run with the repository's default token permissions, which may include write access",
+            names.join(", ")
+        ),
+    ));
+}
+
+/// Scopes whose write access at workflow level every job inherits.
+fn permissions_workflow_write(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((_, doc)) = docs(cx) else { return };
+    let Some(perms) = doc.get("permissions") else { return };
+    for p in perms.pairs() {
+        let scope = p.key.key_text();
+        if p.value.as_str().map(str::trim) == Some("write") {
+            hits.push(hit(
+                Tri::True,
+                "workflow",
+                p.span,
+                &format!("permissions.{scope}"),
+                format!("the workflow grants `{scope}: write` to every job; grant it only to the job that needs it"),
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------- triggers
+
+/// Expressions that name the pull request's head (the untrusted code).
+fn names_pr_head(text: &str) -> bool {
+    let t = text.to_ascii_lowercase().replace(' ', "");
+    [
+        "github.event.pull_request.head.sha",
+        "github.event.pull_request.head.ref",
+        "github.head_ref",
+        "github.event.workflow_run.head_sha",
+        "github.event.workflow_run.head_branch",
+        "github.event.workflow_run.head_commit.id",
+        "github.event.pull_request.merge_commit_sha",
+        "refs/pull/",
+    ]
+    .iter()
+    .any(|p| t.contains(p))
+}
+
+/// A job condition that keeps forks out (same-repository pull requests only).
+fn same_repo_guard(job: &Node) -> bool {
+    let Some(cond) = job.get("if").and_then(Node::as_str) else {
+        return false;
+    };
+    let c = cond.to_ascii_lowercase().replace(' ', "");
+    c.contains("head.repo.full_name==github.repository")
+        || c.contains("github.repository==github.event.pull_request.head.repo.full_name")
+        || c.contains("head.repo.fork==false")
+        || c.contains("!github.event.pull_request.head.repo.fork")
+        || c.contains("head_repository.full_name==github.repository")
+}
+
+fn untrusted_checkout(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((file, doc)) = docs(cx) else { return };
+    let t = triggers(doc);
+    let trigger = if t.iter().any(|e| e == "pull_request_target") {
+        "pull_request_target"
+    } else if t.iter().any(|e| e == "workflow_run") {
+        "workflow_run"
+    } else {
+        return;
+    };
+    for (address, step, job) in steps(file, doc) {
+        if job.is_some_and(same_repo_guard) {
+            continue;
+        }
+        let uses = step
+            .get("uses")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let mut at: Option<Span> = None;
+        if uses.starts_with("actions/checkout@") {
+            if let Some(r) = step.get("with").and_then(|w| w.get("ref"))
+                && r.as_str().is_some_and(names_pr_head)
+            {
+                at = Some(r.span);
+            }
+            if let Some(r) = step.get("with").and_then(|w| w.get("repository"))
+                && r.as_str()
+                    .is_some_and(|s| s.contains("head.repo.full_name") || s.contains("head_repository.full_name"))
+            {
+                at = Some(r.span);
+            }
+        } else if let Some(run) = step.get("run").and_then(Node::scalar) {
+            let text = run.text.as_str();
+            let fetches = text.lines().any(|l| {
+                let l = l.trim();
+                !l.starts_with('#')
+                    && (l.contains("gh pr checkout")
+                        || ((l.contains("git fetch") || l.contains("git checkout") || l.contains("git pull"))
+                            && names_pr_head(l)))
+            });
+            if fetches {
+                at = Some(run.span);
+            }
+        }
+        if let Some(span) = at {
+            hits.push(hit(
+                Tri::True,
+                address.clone(),
+                span,
+                "with.ref",
+                format!(
+                    "{address} checks out the pull request's code in a `{trigger}` workflow, which runs with the base repository's secrets and a write token: code from a fork can steal them"
+                ),
+            ));
+        }
+    }
+}
+
+fn secrets_inherit(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((_, doc)) = docs(cx) else { return };
+    for (id, job) in jobs(doc) {
+        if let Some(s) = job.get("secrets")
+            && s.as_str().map(str::trim) == Some("inherit")
+        {
+            let address = format!("jobs.{}", id.key_text());
+            let callee = job.get("uses").and_then(Node::as_str).unwrap_or("a reusable workflow");
+            hits.push(hit(
+                Tri::True,
+                address.clone(),
+                s.span,
+                "secrets",
+                format!("{address} passes every secret of the repository to `{callee}` with `secrets: inherit`"),
+            ));
+        }
+    }
+}
+
+fn insecure_commands(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(file) = ci_file(cx) else { return };
+    for var in &file.vars {
+        if &*var.name != "ACTIONS_ALLOW_UNSECURE_COMMANDS" {
+            continue;
+        }
+        let on = var
+            .value
+            .scalar()
+            .is_some_and(|s| matches!(s.text.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
+        if on {
+            let owner = if var.owner.is_empty() {
+                Str::from("workflow")
+            } else {
+                var.owner.clone()
+            };
+            hits.push(hit(
+                Tri::True,
+                owner.clone(),
+                var.span,
+                "env.ACTIONS_ALLOW_UNSECURE_COMMANDS",
+                format!(
+                    "{owner} sets ACTIONS_ALLOW_UNSECURE_COMMANDS, so any output line can set environment variables and PATH (`::set-env`), which log-injection turns into code execution"
+                ),
+            ));
+        }
+    }
+}
+
+/// Events that people outside the repository can cause.
+const FORK_TRIGGERS: &[&str] = &[
+    "pull_request",
+    "pull_request_target",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "issue_comment",
+    "issues",
+    "discussion",
+    "discussion_comment",
+    "fork",
+    "watch",
+];
+
+fn self_hosted_on_forks(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((_, doc)) = docs(cx) else { return };
+    let t = triggers(doc);
+    let Some(trigger) = t.iter().find(|e| FORK_TRIGGERS.contains(&e.as_str())) else {
+        return;
+    };
+    for (id, job) in jobs(doc) {
+        let Some(runs_on) = job.get("runs-on") else { continue };
+        let labels: Vec<&str> = match runs_on.get("labels") {
+            Some(l) => l.strings(),
+            None => runs_on.strings(),
+        };
+        if labels.iter().any(|l| l.trim().eq_ignore_ascii_case("self-hosted")) {
+            let address = format!("jobs.{}", id.key_text());
+            hits.push(hit(
+                Tri::True,
+                address.clone(),
+                runs_on.span,
+                "runs-on",
+                format!(
+                    "{address} runs on a self-hosted runner in a workflow triggered by `{trigger}`: outside contributors can run code on that machine and persist on it"
+                ),
+            ));
+        }
+    }
+}
+
+/// `upload-artifact` paths that take the whole checkout (and its `.git`).
+fn uploads_workspace(step: &Node) -> bool {
+    let uses = step
+        .get("uses")
+        .and_then(Node::as_str)
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !uses.starts_with("actions/upload-artifact@") {
+        return false;
+    }
+    let Some(path) = step.get("with").and_then(|w| w.get("path")).and_then(Node::as_str) else {
+        return false;
+    };
+    path.lines().map(str::trim).any(|p| {
+        matches!(
+            p,
+            "." | "./" | "*" | "**" | "./*" | "./**" | "${{ github.workspace }}" | "${{github.workspace}}"
+        ) || p.contains(".git/")
+            || p.ends_with(".git")
+    })
+}
+
+fn artipacked(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((_, doc)) = docs(cx) else { return };
+    for (id, job) in jobs(doc) {
+        let steps = job.get("steps").map(Node::items).unwrap_or(&[]);
+        let Some(upload) = steps.iter().position(uploads_workspace) else {
+            continue;
+        };
+        for (i, step) in steps[..upload].iter().enumerate() {
+            let uses = step
+                .get("uses")
+                .and_then(Node::as_str)
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if !uses.starts_with("actions/checkout@") {
+                continue;
+            }
+            let persist = step
+                .get("with")
+                .and_then(|w| w.get("persist-credentials"))
+                .and_then(Node::as_str);
+            if persist.map(|p| p.trim().eq_ignore_ascii_case("false")).unwrap_or(false) {
+                continue;
+            }
+            let address = format!("jobs.{}.steps[{i}]", id.key_text());
+            let span = step.get("uses").map(|u| u.span).unwrap_or(step.span);
+            hits.push(hit(
+                Tri::True,
+                address.clone(),
+                span,
+                "with.persist-credentials",
+                format!(
+                    "{address} leaves the job's token in .git/config, and steps[{upload}] uploads the workspace as an artifact that anyone with read access can download"
+                ),
+            ));
+        }
+    }
+}
+
+fn artifact_poisoning(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((file, doc)) = docs(cx) else { return };
+    if !triggers(doc).iter().any(|e| e == "workflow_run") {
+        return;
+    }
+    for (address, step, _) in steps(file, doc) {
+        let uses = step
+            .get("uses")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let with = step.get("with");
+        let from_trigger = if uses.starts_with("dawidd6/action-download-artifact@") {
+            true
+        } else if uses.starts_with("actions/download-artifact@") {
+            with.and_then(|w| w.get("run-id"))
+                .and_then(Node::as_str)
+                .is_some_and(|r| r.contains("workflow_run"))
+        } else {
+            false
+        };
+        if !from_trigger {
+            continue;
+        }
+        // Extracted outside the workspace, the files cannot replace code.
+        let path = with.and_then(|w| w.get("path")).and_then(Node::as_str).unwrap_or("");
+        if path.contains("runner.temp") || path.starts_with("/tmp") {
+            continue;
+        }
+        hits.push(hit(
+            Tri::True,
+            address.clone(),
+            step.get("uses").map(|u| u.span).unwrap_or(step.span),
+            "uses",
+            format!(
+                "{address} extracts artifacts of the triggering run, which a fork's pull request can fill, into the workspace of a privileged `workflow_run` job"
+            ),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_and_refs() {
+        assert_eq!(action_of("actions/checkout@v4"), Some(("actions/checkout", "v4")));
+        assert_eq!(action_of("./local"), None);
+        assert!(is_full_sha("b07c7f86be67002023e6cb13f57df3f21cdd3411"));
+        assert!(!is_full_sha("b07c7f8"));
+        assert!(first_party("actions/checkout"));
+        assert!(first_party("github/codeql-action/init"));
+        assert!(!first_party("actions-rs/toolchain"));
+    }
+}
