@@ -434,13 +434,15 @@ fn baseline_command(args: ScanArgs) -> Result<ExitCode> {
     let baseline = crate::baseline::Baseline::of(&report);
     write_atomic(&path, baseline.to_json().as_bytes())?;
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
-        "palisade: wrote {} finding{} to {}",
-        baseline.findings.len(),
-        if baseline.findings.len() == 1 { "" } else { "s" },
-        path.display()
-    );
+    let _ = (!args.quiet).then(|| {
+        writeln!(
+            err,
+            "palisade: wrote {} finding{} to {}",
+            baseline.findings.len(),
+            if baseline.findings.len() == 1 { "" } else { "s" },
+            path.display()
+        )
+    });
     Ok(ExitCode::from(if report.had_errors() {
         exit::ERROR
     } else {
