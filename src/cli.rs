@@ -102,6 +102,11 @@ pub struct ScanArgs {
     /// Leave out files and folders matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Also scan files matching this glob for secrets (repeatable), e.g.
+    /// `--secrets-in '*.properties'`. Every file Palisade scans is searched
+    /// for secrets already, as are `.env`, key and client-credential files.
+    #[arg(long, value_name = "GLOB")]
+    pub secrets_in: Vec<String>,
     /// Also report policies whose inputs are unknown, as notes.
     #[arg(long)]
     pub show_inconclusive: bool,
@@ -333,6 +338,7 @@ fn run_scan(args: &ScanArgs, use_baseline: bool) -> Result<Scanned> {
             include: gate.config.include.clone(),
             threads: args.threads,
             kind_override: None,
+            secrets_in: args.secrets_in.clone(),
         },
         max_file_size: args.max_file_size,
         parse_budget: Duration::from_secs_f64(args.parse_timeout),

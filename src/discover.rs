@@ -41,6 +41,11 @@ pub enum FileKind {
     CircleCi,
     /// `bitbucket-pipelines.yml`
     BitbucketPipelines,
+    /// Files scanned only for secrets: environment files (`.env`, `*.env`),
+    /// keys (`*.pem`, `*.key`, `id_rsa`…), client credentials (`.npmrc`,
+    /// `.pypirc`, `.netrc`, `.git-credentials`, `.docker/config.json`,
+    /// `.aws/credentials`), and whatever `--secrets-in` names.
+    SecretsOnly,
 }
 
 impl FileKind {
@@ -58,8 +63,35 @@ impl FileKind {
             FileKind::AzurePipelines => "azure-pipelines",
             FileKind::CircleCi => "circleci",
             FileKind::BitbucketPipelines => "bitbucket-pipelines",
+            FileKind::SecretsOnly => "secrets-only",
         }
     }
+}
+
+/// Files that hold nothing but configuration values, often credentials:
+/// scanned for secrets only.
+fn secrets_only(lower: &str, parent: Option<&str>) -> Option<FileKind> {
+    const NAMES: &[&str] = &[
+        ".env",
+        ".npmrc",
+        ".pypirc",
+        ".netrc",
+        "_netrc",
+        ".git-credentials",
+        ".dockercfg",
+        "id_rsa",
+        "id_dsa",
+        "id_ecdsa",
+        "id_ed25519",
+    ];
+    let known = NAMES.contains(&lower)
+        || lower.starts_with(".env.")
+        || lower.ends_with(".env")
+        || lower.ends_with(".pem")
+        || lower.ends_with(".key")
+        || (lower == "credentials" && parent == Some(".aws"))
+        || (lower == "config.json" && parent == Some(".docker"));
+    known.then_some(FileKind::SecretsOnly)
 }
 
 /// Classify a path by its name and parent folders. `None`: not ours.
@@ -126,7 +158,7 @@ pub fn classify(path: &Path) -> Option<FileKind> {
             return Some(FileKind::BitbucketPipelines);
         }
     }
-    None
+    secrets_only(&lower, parent(1))
 }
 
 /// A file to scan.
@@ -149,6 +181,9 @@ pub struct DiscoverOptions {
     /// Treat files given explicitly as this kind, whatever their name
     /// (policy fixtures, `--kind`).
     pub kind_override: Option<FileKind>,
+    /// Globs (as `exclude`) of other files to scan for secrets only
+    /// (`--secrets-in '*.properties'`).
+    pub secrets_in: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -183,6 +218,12 @@ fn build_excludes(globs: &[String]) -> Result<GlobSet, DiscoverError> {
 pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<(Vec<Discovered>, Vec<Notice>), DiscoverError> {
     let excludes = build_excludes(&options.exclude)?;
     let includes = build_excludes(&options.include)?;
+    let secrets_in = build_excludes(&options.secrets_in)?;
+    let secrets_only = |path: &Path, rel: &Path| {
+        (!secrets_in.is_empty()
+            && (secrets_in.is_match(rel) || path.file_name().is_some_and(|n| secrets_in.is_match(n))))
+        .then_some(FileKind::SecretsOnly)
+    };
     let found = Mutex::new(Vec::new());
     let notices = Mutex::new(Vec::new());
     for root in roots {
@@ -197,7 +238,11 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<(Vec<Dis
                 continue;
             }
             Ok(m) if m.is_file() => {
-                match options.kind_override.or_else(|| classify(root)) {
+                match options
+                    .kind_override
+                    .or_else(|| classify(root))
+                    .or_else(|| secrets_only(root, root))
+                {
                     Some(kind) => found.lock().unwrap_or_else(|p| p.into_inner()).push(Discovered {
                         path: root.clone(),
                         kind,
@@ -230,6 +275,7 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<(Vec<Dis
         let root_clone = root.clone();
         let excludes = &excludes;
         let includes = &includes;
+        let secrets_only = &secrets_only;
         let found = &found;
         let notices = &notices;
         builder.build_parallel().run(|| {
@@ -262,7 +308,7 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<(Vec<Dis
                 if !includes.is_empty() && !includes.is_match(rel) {
                     return WalkState::Continue;
                 }
-                if let Some(kind) = classify(path) {
+                if let Some(kind) = classify(path).or_else(|| secrets_only(path, rel)) {
                     // Symlinks: take them when they point at a regular file.
                     if ft.is_some_and(|t| t.is_symlink()) {
                         match std::fs::metadata(path) {
@@ -329,6 +375,12 @@ mod tests {
         assert_eq!(k(".gitlab/ci/build.yml"), Some(FileKind::GitlabCi));
         assert_eq!(k(".circleci/config.yml"), Some(FileKind::CircleCi));
         assert_eq!(k("values.yaml"), None);
+        assert_eq!(k(".env"), Some(FileKind::SecretsOnly));
+        assert_eq!(k("deploy/.env.production"), Some(FileKind::SecretsOnly));
+        assert_eq!(k("certs/server.pem"), Some(FileKind::SecretsOnly));
+        assert_eq!(k("home/.aws/credentials"), Some(FileKind::SecretsOnly));
+        assert_eq!(k("home/.docker/config.json"), Some(FileKind::SecretsOnly));
+        assert_eq!(k("config.json"), None);
         assert_eq!(k("README.md"), None);
     }
 }

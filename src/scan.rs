@@ -417,10 +417,18 @@ fn load(id: FileId, d: &Discovered, root: &Path, options: &ScanOptions) -> (Sour
     let text = match read_text(&d.path, options.max_file_size) {
         Ok(t) => t,
         Err(msg) => {
+            // A binary key (`*.key` in DER) or an oversized file among the
+            // files only searched for secrets holds no text to search: say
+            // so without failing the scan.
+            let notice = if d.kind == FileKind::SecretsOnly {
+                Notice::note(display.clone(), None, format!("{msg}; not searched for secrets"))
+            } else {
+                Notice::error(display.clone(), None, msg)
+            };
             return (
                 SourceFile::new(d.path.clone(), display.clone(), ""),
                 Parsed::Failed,
-                vec![Notice::error(display, None, msg)],
+                vec![notice],
             );
         }
     };

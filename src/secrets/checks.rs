@@ -33,7 +33,7 @@ pub static CHECKS: &[Check] = &[
     Check {
         name: "credential-assignment",
         input: InputKind::Any,
-        description: "A literal credential assigned to a credential-like name in a variable file (`*.tfvars`, `*.tfvars.json`)",
+        description: "A literal credential assigned to a credential-like name in a variable file (`*.tfvars`, `*.tfvars.json`) or a file scanned only for secrets (`.env`, `--secrets-in`)",
         run: credential_assignment,
     },
     Check {
@@ -144,15 +144,21 @@ static HCL_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
 static JSON_MEMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#""([^"\\\n]+)"\s*:\s*"((?:[^"\\\n]|\\.)*)""#).expect("valid regex"));
 
+/// `NAME=value`, `export NAME="value"`, `name: value` lines of environment
+/// and properties files.
+static ENV_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?m)^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*[=:][ \t]*["']?([^"'\s#]+)["']?[ \t]*(?:#.*)?\r?$"#)
+        .expect("valid regex")
+});
+
 fn credential_assignment(cx: &CheckCx, hits: &mut Vec<Hit>) {
     let Some((fs, subject)) = file_scope(cx) else { return };
-    if fs.kind != FileKind::TerraformVars {
-        return;
-    }
-    let re = if subject.address.ends_with(".json") {
-        &*JSON_MEMBER
-    } else {
-        &*HCL_ASSIGNMENT
+    let json = subject.address.ends_with(".json");
+    let re = match fs.kind {
+        FileKind::TerraformVars | FileKind::SecretsOnly if json => &*JSON_MEMBER,
+        FileKind::TerraformVars => &*HCL_ASSIGNMENT,
+        FileKind::SecretsOnly => &*ENV_ASSIGNMENT,
+        _ => return,
     };
     for caps in re.captures_iter(&fs.text) {
         let (Some(name), Some(value)) = (caps.get(1), caps.get(2)) else {

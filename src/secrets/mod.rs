@@ -75,6 +75,15 @@ pub fn credential_name(name: &str) -> bool {
         "disable",
         "require",
         "placeholder",
+        "manage",
+        "managed",
+        "create",
+        "allow",
+        "change",
+        "reset",
+        "should",
+        "skip",
+        "include",
     ];
     if w.iter().any(|x| ABOUT.contains(&x.as_str())) {
         return false;
@@ -92,7 +101,6 @@ pub fn credential_name(name: &str) -> bool {
         ("shared", "key"),
         ("sas", "key"),
         ("storage", "key"),
-        ("encryption", "key"),
         ("connection", "string"),
     ];
     let pair_at_end =
@@ -260,6 +268,8 @@ pub fn placeholder(value: &str) -> bool {
         "override",
         "required",
         "supersecret",
+        "something",
+        "choose",
     ];
     // Leetspeak only for the password words: `s3cr3t-…` may well be real.
     if DUMMIES.iter().any(|d| lower.contains(d)) || ["passw", "changeme"].iter().any(|d| leet.contains(d)) {
@@ -455,6 +465,10 @@ mod tests {
             "iam_user_login_profile_encrypted_password",
             "dnssec_signing_key_tag",
             "token_domains",
+            "manage_master_user_password",
+            "create_github_kubernetes_secret",
+            "allow_users_to_change_password",
+            "encryption_key",
         ] {
             assert!(!credential_name(no), "{no}");
         }

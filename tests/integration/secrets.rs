@@ -82,3 +82,34 @@ fn planted_credentials_never_appear_in_any_output() {
     }
     assert!(leaks.is_empty(), "{}", leaks.join("\n"));
 }
+
+#[test]
+fn secrets_in_adds_files_searched_for_secrets_only() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.properties"), "db.password=Jq4vT8nZ2xW6mR3p\n").unwrap();
+    std::fs::write(dir.path().join(".env"), "API_TOKEN=Bn7kL2qX9wE4rT6y\n").unwrap();
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let out = Command::cargo_bin("palisade")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["scan", ".", "--no-config", "--fail-on", "none", "--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let files = |v: &serde_json::Value| -> BTreeSet<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "SC0018")
+            .map(|f| f["file"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(files(&run(&[])), BTreeSet::from([".env".to_string()]));
+    assert_eq!(
+        files(&run(&["--secrets-in", "*.properties"])),
+        BTreeSet::from([".env".to_string(), "app.properties".to_string()])
+    );
+}
