@@ -35,9 +35,19 @@ use ops::{error, get_attr, index, iteration_pairs, scalar_text};
 
 /// Names bound inside an expression: `each`, `count`, `for` variables,
 /// dynamic-block iterators.
+///
+/// A persistent list: binding a name shares the outer bindings instead of
+/// copying them, so nested `for` expressions over big values stay cheap.
 #[derive(Debug, Default, Clone)]
 pub struct Scope {
-    vars: Vec<(Str, Val)>,
+    head: Option<Rc<Binding>>,
+}
+
+#[derive(Debug)]
+struct Binding {
+    name: Str,
+    value: Val,
+    outer: Option<Rc<Binding>>,
 }
 
 impl Scope {
@@ -48,18 +58,51 @@ impl Scope {
     }
 
     pub fn with(&self, name: Str, value: Val) -> Scope {
-        let mut s = self.clone();
-        s.vars.push((name, value));
-        s
+        Scope {
+            head: Some(Rc::new(Binding {
+                name,
+                value,
+                outer: self.head.clone(),
+            })),
+        }
     }
 
     fn get(&self, name: &str) -> Option<&Val> {
-        self.vars.iter().rev().find(|(n, _)| &**n == name).map(|(_, v)| v)
+        let mut cur = self.head.as_deref();
+        while let Some(b) = cur {
+            if &*b.name == name {
+                return Some(&b.value);
+            }
+            cur = b.outer.as_deref();
+        }
+        None
     }
 }
 
 /// Deepest expression nesting evaluated; deeper is unknown.
 const MAX_DEPTH: usize = 96;
+/// Largest value (in nodes) a reference may produce; larger is unknown.
+/// Values are trees, so an output holding whole resources that hold other
+/// whole resources is copied at every use: this bounds time and memory.
+pub const MAX_KEPT_NODES: usize = 50_000;
+
+/// Whether `v` has more than `limit` nodes (counting stops at the limit).
+fn exceeds(v: &Val, limit: usize) -> bool {
+    fn count(v: &Val, left: &mut usize) -> bool {
+        if *left == 0 {
+            return true;
+        }
+        *left -= 1;
+        match &v.kind {
+            ValKind::List(items) => items.iter().any(|i| count(i, left)),
+            ValKind::Map(entries) => entries.iter().any(|e| count(&e.value, left)),
+            _ => false,
+        }
+    }
+    let mut left = limit;
+    count(v, &mut left)
+}
+
 /// Deepest chain of module calls followed.
 pub const MAX_MODULE_DEPTH: usize = 8;
 
@@ -267,7 +310,17 @@ impl<'m> Evaluator<'m> {
             );
             return Val::unknown(Unknown::Other(format!("`{key}` depends on itself").into()), span);
         }
-        let v = compute();
+        let mut v = compute();
+        if exceeds(&v, MAX_KEPT_NODES) {
+            self.notice(
+                span,
+                format!(
+                    "`{}{key}` is larger than {MAX_KEPT_NODES} values; it is treated as unknown",
+                    self.prefix
+                ),
+            );
+            v = Val::unknown(Unknown::Other("a value too large to evaluate".into()), v.span);
+        }
         self.evaluating.borrow_mut().remove(key);
         self.cache.borrow_mut().insert(key.into(), v.clone());
         v
@@ -703,6 +756,9 @@ impl<'m> Evaluator<'m> {
         let key = format!("{inst_addr}.{attr}");
         let value = self.memo(&key, span, || {
             if let Some(a) = block.body.attribute(attr) {
+                if META_REFERENCES.contains(&&**attr) {
+                    return references(&a.value).with_reference(reference.clone());
+                }
                 let mut v = self.eval_depth(&a.value, &inst_scope, d);
                 if v.span.is_none() {
                     v.span = Some(a.value.span);
@@ -822,9 +878,24 @@ impl<'m> Evaluator<'m> {
     /// A block body as a map: attributes (evaluated) and nested blocks (a
     /// list of maps per block type, each map's span being the block header).
     /// `dynamic` blocks are expanded into the blocks they generate.
+    /// This is for the body of a resource, data source or module call: its
+    /// meta-arguments naming other objects (`depends_on`, `provider`…) are
+    /// kept as the addresses they name, not evaluated into whole objects.
     pub fn body_value(&self, body: &Body, scope: &Scope, header: Span, d: usize) -> Val {
+        self.block_body(body, scope, header, d, true)
+    }
+
+    fn block_body(&self, body: &Body, scope: &Scope, header: Span, d: usize, meta: bool) -> Val {
         let mut entries: Vec<Entry> = Vec::with_capacity(body.attributes.len() + body.blocks.len());
         for a in &body.attributes {
+            if meta && META_REFERENCES.contains(&&*a.name) {
+                entries.push(Entry {
+                    key: a.name.clone(),
+                    key_span: Some(a.span),
+                    value: references(&a.value),
+                });
+                continue;
+            }
             let mut v = self.eval_depth(&a.value, scope, d);
             if v.span.is_none() {
                 v.span = Some(a.value.span);
@@ -839,7 +910,7 @@ impl<'m> Evaluator<'m> {
             if &*b.ty == "dynamic" {
                 self.dynamic_block(b, scope, d, &mut entries);
             } else {
-                let value = self.body_value(&b.body, scope, b.header, d + 1);
+                let value = self.block_body(&b.body, scope, b.header, d + 1, &*b.ty == "lifecycle");
                 push_block(&mut entries, b.ty.clone(), b.header, value);
             }
         }
@@ -884,7 +955,7 @@ impl<'m> Evaluator<'m> {
         for (k, v) in pairs {
             let it = Val::map([(Str::from("key"), k), (Str::from("value"), v)], Some(b.header));
             let inner = scope.with(iterator.clone(), it);
-            let value = self.body_value(&content.body, &inner, content.header, d + 1);
+            let value = self.block_body(&content.body, &inner, content.header, d + 1, false);
             push_block(entries, name.clone(), content.header, value);
         }
     }
@@ -1003,6 +1074,66 @@ impl<'m> Evaluator<'m> {
         );
         self.children.borrow_mut().insert(key, child.clone());
         Some(child)
+    }
+}
+
+/// Meta-arguments that name objects rather than compute values.
+const META_REFERENCES: &[&str] = &[
+    "depends_on",
+    "provider",
+    "providers",
+    "ignore_changes",
+    "replace_triggered_by",
+];
+
+/// A meta-argument as the addresses it names: `[aws_iam_role.r]` becomes
+/// `["aws_iam_role.r"]`, `{ aws = aws.west }` becomes `{ aws = "aws.west" }`.
+fn references(e: &Expr) -> Val {
+    let span = Some(e.span);
+    match &e.kind {
+        ExprKind::Tuple(items) => Val::list(items.iter().map(references).collect(), span),
+        ExprKind::Object(items) => {
+            let entries = items
+                .iter()
+                .map(|(k, v)| {
+                    let key = match &k.kind {
+                        ExprKind::Template(t) => t.as_literal().unwrap_or("").to_string(),
+                        _ => traversal_text(k).unwrap_or_default(),
+                    };
+                    Entry {
+                        key: key.into(),
+                        key_span: Some(k.span.to(v.span)),
+                        value: references(v),
+                    }
+                })
+                .collect();
+            Val::new(ValKind::Map(entries), span)
+        }
+        ExprKind::Template(t) => match t.as_literal() {
+            Some(s) => Val::string(s, span),
+            None => Val::unknown(Unknown::Unsupported("a template in a meta-argument".into()), span),
+        },
+        _ => match traversal_text(e) {
+            Some(text) => Val::string(text, span),
+            None => Val::unknown(Unknown::Unsupported("this meta-argument".into()), span),
+        },
+    }
+}
+
+/// `a.b[0]["k"]` as written, for a traversal with literal indexes.
+fn traversal_text(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Variable(name) => Some(name.to_string()),
+        ExprKind::GetAttr(inner, name) => Some(format!("{}.{name}", traversal_text(inner)?)),
+        ExprKind::Index(inner, key) => {
+            let key = match &key.kind {
+                ExprKind::Number(n) => crate::value::format_number(*n),
+                ExprKind::Template(t) => serde_json::Value::String(t.as_literal()?.to_string()).to_string(),
+                _ => return None,
+            };
+            Some(format!("{}[{key}]", traversal_text(inner)?))
+        }
+        _ => None,
     }
 }
 

@@ -292,3 +292,34 @@ fn path_and_workspace() {
     assert_eq!(eval("path.module"), json!("."));
     assert_eq!(eval("terraform.workspace"), json!("default"));
 }
+
+#[test]
+fn meta_arguments_name_objects_without_evaluating_them() {
+    let files = [(
+        "main.tf",
+        "resource \"aws_iam_role\" \"r\" {\n  name = \"r\"\n}\nresource \"aws_s3_bucket\" \"b\" {\n  provider   = aws.west\n  depends_on = [aws_iam_role.r, module.m]\n  lifecycle {\n    ignore_changes = [tags[\"x\"]]\n  }\n}\n",
+    )];
+    let o = TfOptions::default();
+    assert_eq!(eval_in(&files, &o, "aws_s3_bucket.b.provider"), json!("aws.west"));
+    assert_eq!(
+        eval_in(&files, &o, "aws_s3_bucket.b.depends_on"),
+        json!(["aws_iam_role.r", "module.m"])
+    );
+    assert_eq!(
+        eval_in(&files, &o, "aws_s3_bucket.b.lifecycle[0].ignore_changes"),
+        json!(["tags[\"x\"]"])
+    );
+}
+
+#[test]
+fn huge_values_become_unknown_with_a_notice() {
+    let files = [(
+        "a.tf",
+        "locals {\n  big = range(60000)\n  small = length(range(100))\n}\n",
+    )];
+    let p = project(&files);
+    let ev = Evaluator::new(&p, &p.modules[0], &TfOptions::default());
+    assert_eq!(shown(&ev.local("big", 0, None)), json!("<unknown>"));
+    assert_eq!(shown(&ev.local("small", 0, None)), json!(100));
+    assert!(ev.notices().iter().any(|n| n.message.contains("larger than")));
+}
