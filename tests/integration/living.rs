@@ -558,3 +558,65 @@ fn configuration_var_files_apply_to_every_module() {
         "{err}"
     );
 }
+
+/// (rule, line, suppressed) of every finding of a JSON report.
+fn placed(v: &serde_json::Value) -> Vec<(String, u64, bool)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                !f["suppression"].is_null(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn suppressions_above_jobs_steps_and_instructions() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        ".github/workflows/ci.yml",
+        "on: pull_request_target\npermissions: {}\njobs:\n  # palisade:ignore[GH0001] titles are checked upstream\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo \"${{ github.event.pull_request.title }}\"\n  other:\n    runs-on: ubuntu-latest\n    steps:\n      # zizmor: ignore[template-injection]\n      - run: |\n          echo hello\n          echo \"${{ github.event.pull_request.body }}\"\n      - run: echo \"${{ github.event.pull_request.title }}\"\n",
+    );
+    let v = json(
+        &palisade_in(d)
+            .args(["scan", ".", "-f", "json", "--policy", "GH0001"])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone(),
+    );
+    // Above the job: its steps. Above a step: that step only.
+    assert_eq!(
+        placed(&v),
+        vec![
+            ("GH0001".into(), 8, true),
+            ("GH0001".into(), 15, true),
+            ("GH0001".into(), 16, false)
+        ]
+    );
+
+    write(
+        d,
+        "Dockerfile",
+        "FROM alpine:3.20\n# hadolint ignore=DL3004\nRUN apk add curl && \\\n    sudo ls\nRUN sudo ls\n",
+    );
+    let v = json(
+        &palisade_in(d)
+            .args(["scan", "Dockerfile", "-f", "json", "--policy", "DF0015"])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone(),
+    );
+    assert_eq!(
+        placed(&v),
+        vec![("DF0015".into(), 4, true), ("DF0015".into(), 5, false)]
+    );
+}
