@@ -46,6 +46,46 @@ pub static CHECKS: &[Check] = &[
         "chmod or COPY --chmod grants write access to every user",
         world_writable,
     ),
+    check(
+        "docker-apt-get-missing-yes",
+        "apt-get install without -y (or -qq) waits for an answer",
+        apt_get_missing_yes,
+    ),
+    check(
+        "docker-apt-get-install-recommends",
+        "apt-get install without --no-install-recommends",
+        apt_get_install_recommends,
+    ),
+    check(
+        "docker-package-version-unpinned",
+        "a package manager installs packages without versions; args: manager = apt-get | apk | pip | npm | zypper",
+        package_version_unpinned,
+    ),
+    check(
+        "docker-apt-lists-not-removed",
+        "apt-get update in the final image without removing /var/lib/apt/lists",
+        apt_lists_not_removed,
+    ),
+    check(
+        "docker-apk-cache-kept",
+        "apk add in the final image without --no-cache",
+        apk_cache_kept,
+    ),
+    check(
+        "docker-pip-cache-kept",
+        "pip install in the final image without --no-cache-dir",
+        pip_cache_kept,
+    ),
+    check(
+        "docker-package-update-alone",
+        "a package index update in its own RUN, followed by installs in later RUNs",
+        package_update_alone,
+    ),
+    check(
+        "docker-pipefail-missing",
+        "a RUN pipeline whose failure is hidden because pipefail is not set",
+        pipefail_missing,
+    ),
 ];
 
 fn hit(df: &Dockerfile, ins: &Instruction, span: Span, value: Option<String>) -> Hit {
@@ -439,9 +479,548 @@ fn world_writable(cx: &CheckCx, hits: &mut Vec<Hit>) {
     }
 }
 
-#[allow(dead_code)]
-fn posix(shell: &ShellKind) -> bool {
-    matches!(shell, ShellKind::Posix { .. })
+/// A package-manager command split into its subcommand and operands.
+struct PkgCmd<'a> {
+    cmd: &'a ShCommand,
+    /// `apt-get`, `apk`, `pip`, `npm`, `zypper`, `yum`…
+    manager: &'static str,
+    sub: String,
+    /// Every option (before or after the subcommand).
+    options: Vec<&'a Word>,
+    /// Non-option arguments after the subcommand (packages).
+    operands: Vec<&'a Word>,
+}
+
+impl PkgCmd<'_> {
+    fn has(&self, flags: &[&str]) -> bool {
+        self.options.iter().any(|o| {
+            let t = o.text.as_str();
+            flags.contains(&t) || t.split_once('=').is_some_and(|(k, _)| flags.contains(&k))
+        })
+    }
+}
+
+/// Options that take a separate value, per manager.
+fn value_options(manager: &str) -> &'static [&'static str] {
+    match manager {
+        "apt-get" => &[
+            "-o",
+            "-t",
+            "-c",
+            "-a",
+            "--option",
+            "--target-release",
+            "--default-release",
+            "--config-file",
+            "--host-architecture",
+        ],
+        "apk" => &[
+            "-X",
+            "--repository",
+            "-p",
+            "--root",
+            "-t",
+            "--virtual",
+            "--arch",
+            "--keys-dir",
+            "--repositories-file",
+            "--cache-dir",
+            "--cache-max-age",
+            "--timeout",
+        ],
+        "pip" => &[
+            "-r",
+            "--requirement",
+            "-c",
+            "--constraint",
+            "-e",
+            "--editable",
+            "-i",
+            "--index-url",
+            "--extra-index-url",
+            "-f",
+            "--find-links",
+            "-t",
+            "--target",
+            "--prefix",
+            "--root",
+            "--trusted-host",
+            "--platform",
+            "--python-version",
+            "--implementation",
+            "--abi",
+            "--src",
+            "--upgrade-strategy",
+            "--progress-bar",
+            "--log",
+            "--proxy",
+            "--retries",
+            "--timeout",
+            "--exists-action",
+            "--cert",
+            "--client-cert",
+            "--cache-dir",
+            "--global-option",
+            "--install-option",
+            "--config-settings",
+            "-C",
+            "--only-binary",
+            "--no-binary",
+            "--report",
+            "--python",
+        ],
+        "npm" => &[
+            "--prefix",
+            "-w",
+            "--workspace",
+            "--registry",
+            "--tag",
+            "--cache",
+            "--loglevel",
+            "--omit",
+            "--include",
+        ],
+        "zypper" => &["-r", "--repo", "--from", "-t", "--type", "--root", "-C"],
+        "yum" => &[
+            "-c",
+            "--config",
+            "--enablerepo",
+            "--disablerepo",
+            "--setopt",
+            "--installroot",
+            "--releasever",
+            "-x",
+            "--exclude",
+        ],
+        _ => &[],
+    }
+}
+
+fn pkg_cmd(cmd: &ShCommand) -> Option<PkgCmd<'_>> {
+    let name = cmd.name();
+    let (manager, args): (&'static str, &[Word]) = match name.as_str() {
+        "apt-get" | "apt" => ("apt-get", cmd.args()),
+        "apk" => ("apk", cmd.args()),
+        "npm" => ("npm", cmd.args()),
+        "zypper" => ("zypper", cmd.args()),
+        "yum" | "dnf" | "microdnf" | "tdnf" => ("yum", cmd.args()),
+        "pacman" => ("pacman", cmd.args()),
+        _ => ("pip", pip_args(cmd)?),
+    };
+    let takes_value = value_options(manager);
+    let mut sub = None;
+    let mut options = Vec::new();
+    let mut operands = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a.text.starts_with('-') && a.text.len() > 1 {
+            options.push(a);
+            if takes_value.contains(&a.text.as_str()) {
+                i += 1;
+            }
+        } else if sub.is_none() {
+            sub = Some(a.text.to_ascii_lowercase());
+        } else {
+            operands.push(a);
+        }
+        i += 1;
+    }
+    Some(PkgCmd {
+        cmd,
+        manager,
+        sub: sub.unwrap_or_default(),
+        options,
+        operands,
+    })
+}
+
+fn is_install(p: &PkgCmd) -> bool {
+    match p.manager {
+        "apt-get" | "yum" | "pip" => p.sub == "install",
+        "apk" => p.sub == "add",
+        "npm" => matches!(p.sub.as_str(), "install" | "i" | "add" | "isntall" | "in"),
+        "zypper" => matches!(p.sub.as_str(), "install" | "in"),
+        "pacman" => {
+            p.options
+                .iter()
+                .any(|o| o.text.starts_with("-S") && !o.text.contains('y'))
+                && !p.operands.is_empty()
+        }
+        _ => false,
+    }
+}
+
+/// Every package-manager command of the RUNs of the file.
+fn pkg_cmds(df: &Dockerfile) -> impl Iterator<Item = (&Instruction, &Script, PkgCmd<'_>)> {
+    runs(df).flat_map(|(ins, script)| {
+        script
+            .commands
+            .iter()
+            .filter_map(move |c| pkg_cmd(c).map(|p| (ins, script, p)))
+    })
+}
+
+/// Whether any RUN of the file mentions an apt configuration key (a file
+/// written with `echo 'APT::Get::Assume-Yes "true";' > /etc/apt/apt.conf.d/…`).
+fn apt_configured(df: &Dockerfile, key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    df.instructions
+        .iter()
+        .filter_map(|i| i.command())
+        .any(|c| c.text.text.to_ascii_lowercase().contains(&key))
+}
+
+/// Runs after `yes |`.
+fn fed_by_yes(script: &Script, cmd: &ShCommand) -> bool {
+    let Some(p) = cmd.pipeline else { return false };
+    script.pipelines[p]
+        .iter()
+        .map(|&i| &script.commands[i])
+        .take_while(|c| !std::ptr::eq(*c, cmd))
+        .any(|c| c.name() == "yes")
+}
+
+fn apt_get_missing_yes(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    if apt_configured(df, "assume-yes") {
+        return;
+    }
+    for (ins, script, p) in pkg_cmds(df) {
+        if p.manager != "apt-get" || !matches!(p.sub.as_str(), "install" | "upgrade" | "dist-upgrade" | "full-upgrade")
+        {
+            continue;
+        }
+        let quiet = p
+            .options
+            .iter()
+            .map(|o| match o.text.as_str() {
+                "-q" | "--quiet" => 1,
+                "-qq" | "-q=2" | "--quiet=2" => 2,
+                t if short_flag(t, 'q') => t.matches('q').count(),
+                _ => 0,
+            })
+            .sum::<usize>();
+        let yes = p.has(&["-y", "--yes", "--assume-yes", "--force-yes"])
+            || p.options.iter().any(|o| short_flag(&o.text, 'y'))
+            || quiet >= 2
+            || fed_by_yes(script, p.cmd);
+        if !yes {
+            let prog = &p.cmd.program()[0];
+            hits.push(hit(df, ins, p.cmd.span, Some(shown(&[prog, &p.cmd.program()[1]]))));
+        }
+    }
+}
+
+fn apt_get_install_recommends(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    if apt_configured(df, "install-recommends") {
+        return;
+    }
+    for (ins, _, p) in pkg_cmds(df) {
+        if p.manager != "apt-get" || p.sub != "install" || p.operands.is_empty() {
+            continue;
+        }
+        if !p.has(&["--no-install-recommends"]) {
+            let prog = &p.cmd.program()[0];
+            hits.push(hit(df, ins, p.cmd.span, Some(shown(&[prog, &p.cmd.program()[1]]))));
+        }
+    }
+}
+
+/// Whether a package operand carries a version, per manager; `None` when
+/// the operand is not a registry package (a path, a URL, a file).
+fn pinned(manager: &str, op: &str) -> Option<bool> {
+    let local = op.starts_with('.') || op.starts_with('/') || op.starts_with('~') || op.contains("://");
+    match manager {
+        "apt-get" => {
+            if local || op.ends_with(".deb") || op.contains('/') {
+                return None;
+            }
+            Some(op.contains('='))
+        }
+        "apk" => {
+            if local || op.ends_with(".apk") {
+                return None;
+            }
+            Some(op.contains(['=', '<', '>', '~']))
+        }
+        "zypper" => {
+            if local || op.ends_with(".rpm") {
+                return None;
+            }
+            Some(op.contains(['=', '<', '>']))
+        }
+        "pip" => {
+            let lower = op.to_ascii_lowercase();
+            if local
+                || lower.starts_with("git+")
+                || lower.ends_with(".whl")
+                || lower.ends_with(".tar.gz")
+                || lower.ends_with(".zip")
+                || op.contains('/')
+                || lower == "pip"
+            {
+                return None;
+            }
+            Some(op.contains(['=', '<', '>', '~', '@']))
+        }
+        "npm" => {
+            let lower = op.to_ascii_lowercase();
+            if local
+                || lower.starts_with("git")
+                || lower.starts_with("file:")
+                || lower.starts_with("github:")
+                || lower.ends_with(".tgz")
+                || lower.ends_with(".tar.gz")
+                || (op.contains('/') && !op.starts_with('@'))
+            {
+                return None;
+            }
+            // `@scope/name@1.2`, `name@1.2`: a version after the name.
+            let name_end = if let Some(rest) = op.strip_prefix('@') {
+                rest.find('@').map(|i| i + 1)
+            } else {
+                op.find('@')
+            };
+            Some(name_end.is_some())
+        }
+        _ => None,
+    }
+}
+
+fn package_version_unpinned(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    let Some(want) = cx.args.get("manager").and_then(|v| v.as_str()) else {
+        return;
+    };
+    for (ins, _, p) in pkg_cmds(df) {
+        if p.manager != want || !is_install(&p) {
+            continue;
+        }
+        let mut unpinned: Vec<&Word> = Vec::new();
+        let mut unknown: Option<&Word> = None;
+        for op in &p.operands {
+            if !op.known {
+                unknown.get_or_insert(op);
+                continue;
+            }
+            if pinned(p.manager, &op.text) == Some(false) {
+                unpinned.push(op);
+            }
+        }
+        if let Some(first) = unpinned.first() {
+            let more = match unpinned.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            hits.push(hit(df, ins, first.span, Some(format!("`{}`{more}", first.text))));
+        } else if let Some(u) = unknown {
+            let mut h = hit(df, ins, u.span, Some(format!("`{}`", u.text)));
+            h.truth = Tri::Unknown;
+            hits.push(h);
+        }
+    }
+}
+
+/// Whether the RUN mounts a build cache over one of these folders.
+fn cache_mount(ins: &Instruction, folders: &[&str]) -> bool {
+    ins.flags.iter().any(|f| {
+        f.name == "mount"
+            && f.value.as_ref().is_some_and(|v| {
+                let t = v.text.to_ascii_lowercase();
+                t.contains("type=cache") && folders.iter().any(|d| t.contains(d))
+            })
+    })
+}
+
+/// Whether a command of the script removes one of these folders' content.
+fn removes(script: &Script, folders: &[&str]) -> bool {
+    script
+        .commands
+        .iter()
+        .any(|c| c.name() == "rm" && c.args().iter().any(|a| folders.iter().any(|d| a.text.contains(d))))
+}
+
+fn in_final_image(df: &Dockerfile, ins: &Instruction, lineage: &[usize]) -> bool {
+    !ins.onbuild && ins.stage.is_some_and(|s| lineage.contains(&s)) && df.stages.get(ins.stage.unwrap_or(0)).is_some()
+}
+
+fn apt_lists_not_removed(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    let lineage = df.final_lineage();
+    const LISTS: &[&str] = &["/var/lib/apt/lists", "/var/lib/apt"];
+    for (ins, script) in runs(df) {
+        if !in_final_image(df, ins, &lineage) || cache_mount(ins, LISTS) || removes(script, LISTS) {
+            continue;
+        }
+        let update = script
+            .commands
+            .iter()
+            .filter_map(pkg_cmd)
+            .find(|p| p.manager == "apt-get" && p.sub == "update");
+        if let Some(p) = update {
+            let prog = &p.cmd.program()[0];
+            hits.push(hit(df, ins, p.cmd.span, Some(shown(&[prog, &p.cmd.program()[1]]))));
+        }
+    }
+}
+
+fn apk_cache_kept(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    let lineage = df.final_lineage();
+    const CACHE: &[&str] = &["/var/cache/apk", "/etc/apk/cache"];
+    for (ins, script) in runs(df) {
+        if !in_final_image(df, ins, &lineage) || cache_mount(ins, CACHE) || removes(script, CACHE) {
+            continue;
+        }
+        let cleaned = script.commands.iter().any(|c| {
+            c.name() == "apk"
+                && c.args().first().is_some_and(|a| a.text == "cache")
+                && c.args().iter().any(|a| a.text == "clean" || a.text == "purge")
+        });
+        for p in script.commands.iter().filter_map(pkg_cmd) {
+            if p.manager == "apk" && p.sub == "add" && !p.has(&["--no-cache"]) && !cleaned {
+                let prog = &p.cmd.program()[0];
+                hits.push(hit(df, ins, p.cmd.span, Some(shown(&[prog, &p.cmd.program()[1]]))));
+            }
+        }
+    }
+}
+
+fn pip_cache_kept(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    let lineage = df.final_lineage();
+    // `ENV PIP_NO_CACHE_DIR=…` anywhere in the final image's stages, or pip
+    // configured once for all.
+    let env_set = df.instructions.iter().any(|i| {
+        i.keyword == "ENV"
+            && i.stage.is_some_and(|s| lineage.contains(&s))
+            && matches!(&i.body, Body::Pairs(p) if p.iter().any(|p| p.key.text.eq_ignore_ascii_case("PIP_NO_CACHE_DIR")))
+    }) || apt_configured(df, "no-cache-dir true");
+    if env_set {
+        return;
+    }
+    for (ins, script) in runs(df) {
+        if !in_final_image(df, ins, &lineage) || cache_mount(ins, &["/.cache", "pip"]) {
+            continue;
+        }
+        for p in script.commands.iter().filter_map(pkg_cmd) {
+            if p.manager != "pip" || p.sub != "install" || p.has(&["--no-cache-dir", "--cache-dir"]) {
+                continue;
+            }
+            if p.cmd.assignments.iter().any(|a| a.text.starts_with("PIP_NO_CACHE_DIR")) {
+                continue;
+            }
+            hits.push(hit(
+                df,
+                ins,
+                p.cmd.span,
+                Some(shown(&p.cmd.program().iter().take(2).collect::<Vec<_>>())),
+            ));
+        }
+    }
+}
+
+/// The index-refresh command of a package manager, and its install command.
+fn update_kind(p: &PkgCmd) -> Option<&'static str> {
+    match (p.manager, p.sub.as_str()) {
+        ("apt-get", "update") => Some("apt-get"),
+        ("apk", "update") => Some("apk"),
+        ("zypper", "refresh" | "ref") => Some("zypper"),
+        ("yum", "update" | "makecache" | "upgrade") if p.operands.is_empty() => Some("yum"),
+        ("pacman", _)
+            if p.options
+                .iter()
+                .any(|o| o.text.starts_with("-S") && o.text.contains('y'))
+                && p.operands.is_empty() =>
+        {
+            Some("pacman")
+        }
+        _ => None,
+    }
+}
+
+fn package_update_alone(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    for stage in &df.stages {
+        let instructions: Vec<(usize, &Instruction, &Script)> = df
+            .stage_instructions(stage)
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| !i.onbuild)
+            .filter_map(|(n, i)| i.script().map(|s| (n, i, s)))
+            .collect();
+        for (n, ins, script) in &instructions {
+            let cmds: Vec<PkgCmd> = script.commands.iter().filter_map(pkg_cmd).collect();
+            for p in &cmds {
+                let Some(manager) = update_kind(p) else { continue };
+                let installs_here = cmds.iter().any(|q| q.manager == manager && is_install(q));
+                if installs_here {
+                    continue;
+                }
+                let installs_later = instructions.iter().any(|(m, _, s)| {
+                    m > n
+                        && s.commands
+                            .iter()
+                            .filter_map(pkg_cmd)
+                            .any(|q| q.manager == manager && is_install(&q))
+                });
+                if installs_later {
+                    let words: Vec<&Word> = p.cmd.program().iter().take(2).collect();
+                    hits.push(hit(df, ins, p.cmd.span, Some(shown(&words))));
+                }
+            }
+        }
+    }
+}
+
+/// Commands whose failure in the first place of a pipeline hardly matters.
+const HARMLESS_PIPE_SOURCES: &[&str] = &["echo", "printf", "yes", "true"];
+
+fn pipefail_missing(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    for (ins, script) in runs(df) {
+        let Some(stage) = ins.stage.and_then(|s| df.stages.get(s)) else {
+            continue;
+        };
+        // The shell in force at this instruction: a SHELL before it in the stage.
+        let shell_pipefail = df
+            .stage_instructions(stage)
+            .iter()
+            .take_while(|i| !std::ptr::eq(*i, ins))
+            .fold(
+                stage
+                    .parent
+                    .and_then(|p| df.stages.get(p))
+                    .map(|p| &p.shell)
+                    .cloned()
+                    .unwrap_or_default(),
+                |acc, i| match &i.body {
+                    Body::Shell(words) if !i.onbuild => super::parse::shell_kind(words),
+                    _ => acc,
+                },
+            );
+        if matches!(
+            shell_pipefail,
+            ShellKind::Posix { pipefail: true, .. } | ShellKind::Windows
+        ) {
+            continue;
+        }
+        for pipeline in &script.pipelines {
+            let Some(&first) = pipeline.first() else { continue };
+            if pipeline.len() < 2 || script.pipefail_from.is_some_and(|p| p < first) {
+                continue;
+            }
+            let source = &script.commands[first];
+            if HARMLESS_PIPE_SOURCES.contains(&source.name().as_str()) {
+                continue;
+            }
+            let last = &script.commands[*pipeline.last().unwrap_or(&first)];
+            let value = format!("`{} … | {}`", source.name(), last.name());
+            hits.push(hit(df, ins, source.span.to(last.span), Some(value)));
+        }
+    }
 }
 
 #[cfg(test)]

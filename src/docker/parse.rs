@@ -1035,7 +1035,7 @@ fn json_words(b: &Builder, children: &[Node]) -> Vec<Word> {
         .collect()
 }
 
-fn shell_kind(words: &[Word]) -> ShellKind {
+pub(crate) fn shell_kind(words: &[Word]) -> ShellKind {
     let Some(first) = words.first() else {
         return ShellKind::default();
     };

@@ -124,6 +124,9 @@ pub struct Equivalents {
     pub poutine: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gitleaks: Vec<String>,
+    /// Semgrep registry rule ids (`bash.curl.security.curl-pipe-bash.curl-pipe-bash`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub semgrep: Vec<String>,
 }
 
 impl Equivalents {
@@ -142,6 +145,7 @@ impl Equivalents {
             ("zizmor", &self.zizmor),
             ("poutine", &self.poutine),
             ("gitleaks", &self.gitleaks),
+            ("semgrep", &self.semgrep),
         ]
         .into_iter()
         .flat_map(|(tool, ids)| ids.iter().map(move |id| (tool, id.as_str())))
