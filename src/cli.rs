@@ -2,6 +2,7 @@
 //! This is the edge of the program, where errors become messages and exit codes.
 
 pub mod gate;
+pub mod policy;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -49,6 +50,9 @@ pub enum Command {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// Check and test your own policies.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
     /// Write the generated policy documentation (docs/policies).
     #[command(hide = true)]
     Docs {
@@ -136,6 +140,10 @@ pub struct ScanArgs {
     /// Only run these policies (ids or names, repeatable).
     #[arg(long = "policy", value_name = "ID")]
     pub only: Vec<String>,
+    /// Also load the policies and overrides of this folder (repeatable;
+    /// `palisade policy check DIR` validates it).
+    #[arg(long = "policies", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
     /// Do not print notices about files that could not be scanned.
     #[arg(short, long)]
     pub quiet: bool,
@@ -211,6 +219,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Scan(args) => scan_command(args),
         Command::Baseline(args) => baseline_command(args),
         Command::Rules(args) => rules_command(args),
+        Command::Policy(command) => policy::run(command),
         Command::Explain { policy } => {
             let registry = builtin_registry()?;
             let Some(p) = registry.get(&policy) else {
@@ -296,8 +305,12 @@ struct Scanned {
 fn run_scan(args: &ScanArgs, use_baseline: bool) -> Result<Scanned> {
     let config = gate::load_config(&args.paths, &args.gate)?;
     let mut registry = builtin_registry()?;
-    // TODO(#7): users' policy folders (`policies = [...]` in the configuration)
-    // once `--policies DIR` has its library function.
+    // TODO(#7): also the configuration's `policies = [...]` folders (resolved
+    // against the configuration file): `crate::policy::user::extend` loads them.
+    if let Err(errors) = crate::policy::user::extend(&mut registry, &args.policies) {
+        let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        bail!("invalid policies:\n{}", lines.join("\n"));
+    }
     let known = gate::restrict(&config, &mut registry)?;
     if !args.only.is_empty() {
         for key in &args.only {

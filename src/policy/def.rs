@@ -38,6 +38,8 @@ pub struct PolicyDef {
     pub compliance: BTreeMap<Framework, Vec<String>>,
     #[serde(default)]
     pub equivalents: Equivalents,
+    /// Required for built-in policies; optional in users' own.
+    #[serde(default)]
     pub docs: DocsDef,
     #[serde(rename = "match")]
     pub matcher: MatchDef,
@@ -152,9 +154,10 @@ impl Equivalents {
     }
 }
 
-/// User documentation, in Markdown.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+/// User documentation, in Markdown. Every field is required (non-empty) in
+/// built-in policies; users' own policies may leave any out.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct DocsDef {
     /// What it does: what the policy flags.
     pub description: String,

@@ -9,6 +9,8 @@ pub mod path;
 pub mod predicates;
 pub mod predicates_aws;
 pub mod predicates_cloud;
+pub mod testing;
+pub mod user;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -297,7 +299,7 @@ pub struct PolicyError {
     pub message: String,
 }
 
-fn line_of(text: &str, offset: Option<usize>) -> usize {
+pub(crate) fn line_of(text: &str, offset: Option<usize>) -> usize {
     offset
         .map(|o| text[..o.min(text.len())].matches('\n').count() + 1)
         .unwrap_or(1)
@@ -388,11 +390,13 @@ pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, Poli
         ("docs.fix", &d.fix),
         ("docs.fixed-example", &d.fixed_example),
     ] {
-        if value.trim().is_empty() {
+        if builtin && value.trim().is_empty() {
             return Err(fail(None, format!("`{field}` must not be empty")));
         }
     }
     let m = &def.matcher;
+    // Errors about the match as a whole point at its table.
+    let match_at = text.find("[match]");
     let mut selectors = Vec::new();
     let kinds = |v: &[String]| v.iter().map(|s| Str::from(s.as_str())).collect::<Vec<_>>();
     if !m.resource.is_empty() {
@@ -455,7 +459,7 @@ pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, Poli
         (Some(c), None) => {
             if selectors.is_empty() {
                 return Err(fail(
-                    None,
+                    match_at,
                     "`match` needs what to look at: `resource`, `data`, `provider`, `block` or `subject`".into(),
                 ));
             }
@@ -479,18 +483,18 @@ pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, Poli
         }
         _ => {
             return Err(fail(
-                None,
+                match_at,
                 "`match` needs exactly one of `fail-if` (a condition) or `check` (a named Rust check)".into(),
             ));
         }
     };
     if matches!(rule, Rule::Condition(_)) && !m.args.is_empty() {
-        return Err(fail(None, "`match.args` belongs to `check`".into()));
+        return Err(fail(match_at, "`match.args` belongs to `check`".into()));
     }
     Ok(Policy {
         id: def.id.into_inner().into(),
         name: def.name.into_inner().into(),
-        title: def.title,
+        title: def.title.clone(),
         severity: def.severity,
         category: def.category,
         input: def.input,
@@ -502,7 +506,11 @@ pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, Poli
         compliance: def.compliance,
         equivalents: def.equivalents,
         docs: Docs {
-            description: def.docs.description.trim().to_string(),
+            // Users' policies may leave the docs out: the title then describes them.
+            description: match def.docs.description.trim() {
+                "" => def.title.clone(),
+                d => d.to_string(),
+            },
             rationale: def.docs.rationale.trim().to_string(),
             example: def.docs.example.trim_end().to_string(),
             fix: def.docs.fix.trim().to_string(),
@@ -579,6 +587,18 @@ impl Registry {
         Ok(())
     }
 
+    /// Add a policy already shared with another registry (one-policy runs).
+    pub fn insert_shared(&mut self, p: Arc<Policy>) {
+        let idx = self.policies.len();
+        for k in std::iter::once(p.id.to_string())
+            .chain(std::iter::once(p.name.to_string()))
+            .chain(p.aliases.iter().cloned())
+        {
+            self.by_key.insert(k.to_ascii_lowercase(), idx);
+        }
+        self.policies.push(p);
+    }
+
     /// Find a policy by id, name or alias.
     pub fn get(&self, key: &str) -> Option<&Arc<Policy>> {
         self.by_key.get(&key.to_ascii_lowercase()).map(|&i| &self.policies[i])
@@ -590,14 +610,7 @@ impl Registry {
         self.by_key.clear();
         self.policies = Vec::new();
         for p in kept {
-            let idx = self.policies.len();
-            for k in std::iter::once(p.id.to_string())
-                .chain(std::iter::once(p.name.to_string()))
-                .chain(p.aliases.iter().cloned())
-            {
-                self.by_key.insert(k.to_ascii_lowercase(), idx);
-            }
-            self.policies.push(p);
+            self.insert_shared(p);
         }
     }
 

@@ -11,3 +11,4 @@ mod policies;
 mod safety;
 mod secrets;
 mod snapshots;
+mod user_policies;

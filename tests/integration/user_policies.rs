@@ -1,0 +1,177 @@
+//! Users' own policies: loading (`--policies DIR`), overrides, validation
+//! errors with file and line, and `palisade policy check|test`.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use palisade::policy::{PolicyError, Severity, user};
+
+use crate::common::*;
+
+fn palisade() -> Command {
+    let mut c = Command::cargo_bin("palisade").unwrap();
+    c.current_dir(repo()).env("NO_COLOR", "1");
+    c
+}
+
+fn user_dir(name: &str) -> PathBuf {
+    repo().join("fixtures").join(name)
+}
+
+/// The built-in policies plus a folder of users' policies.
+fn registry_with(dir: &Path) -> Result<palisade::policy::Registry, Vec<PolicyError>> {
+    let mut registry = builtin();
+    user::extend(&mut registry, &[dir.to_path_buf()])?;
+    Ok(registry)
+}
+
+#[test]
+fn user_policies_load_beside_the_builtin_ones_with_overrides() {
+    let registry = registry_with(&user_dir("user-policies")).expect("valid");
+    for id in ["ACME0001", "ACME0002", "ACME0101", "TF0002"] {
+        assert!(registry.get(id).is_some(), "{id} loaded");
+    }
+    // tf0003-severity.toml raises TF0003; tf0001-off.toml disables TF0001.
+    assert_eq!(registry.get("TF0003").unwrap().severity, Severity::High);
+    assert!(registry.get("TF0001").is_none());
+}
+
+#[test]
+fn user_policies_report_in_a_scan_of_each_input_kind() {
+    let registry = registry_with(&user_dir("user-policies")).expect("valid");
+    for (example, id) in [
+        ("user-policies/tagging/data-classification-tag/bad.tf", "ACME0001"),
+        ("user-policies/tagging/s3-bucket-versioning/bad.tf", "ACME0002"),
+        ("user-policies/images/approved-base-images/bad.Dockerfile", "ACME0101"),
+    ] {
+        let path = repo().join("fixtures").join(example);
+        let kind = palisade::policy::testing::fixture_kind(registry.get(id).unwrap(), &path);
+        let report = scan_with(&registry, &path, kind);
+        let found: Vec<u32> = report
+            .findings
+            .iter()
+            .filter(|f| &*f.policy.id == id)
+            .map(|f| report.sources.get(f.primary.file).position(f.primary.start).line)
+            .collect();
+        let want: Vec<u32> = expectations(&path).fail.iter().map(|m| m.1).collect();
+        assert_eq!(found, want, "{example}");
+        if id == "ACME0001" {
+            let tf0003 = report.findings.iter().find(|f| &*f.policy.id == "TF0003").unwrap();
+            assert_eq!(tf0003.severity, Severity::High, "the override applies to findings");
+        }
+    }
+}
+
+#[test]
+fn scan_takes_policies_folders() {
+    let out = palisade()
+        .args([
+            "scan",
+            "--policies",
+            "fixtures/user-policies",
+            "fixtures/user-policies/images/approved-base-images/bad.Dockerfile",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("high ACME0101 stage stage-0 builds from \"python\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn policy_check_accepts_a_valid_folder() {
+    let out = palisade()
+        .args(["policy", "check", "fixtures/user-policies"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "3 policies and 2 overrides: valid\n"
+    );
+}
+
+#[test]
+fn policy_test_passes_when_examples_match() {
+    let out = palisade()
+        .args(["policy", "test", "fixtures/user-policies"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("PASS ACME0001 s3-bucket-without-data-classification (2 examples)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("PASS ACME0101 base-image-outside-our-registry (2 examples)"),
+        "{text}"
+    );
+    assert!(text.ends_with("3 passed, 0 failed\n"), "{text}");
+}
+
+#[test]
+fn policy_test_fails_and_says_where() {
+    let out = palisade()
+        .args(["policy", "test", "fixtures/user-policies-failing"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text,
+        "FAIL ACME0009 s3-bucket-without-owner\n\
+         \x20 fixtures/user-policies-failing/tagging/owner-tag/bad.tf:6: expected fail ACME0009 not reported\n\
+         \x20 fixtures/user-policies-failing/tagging/owner-tag/good.tf:2: unexpected fail ACME0009\n\
+         0 passed, 1 failed\n"
+    );
+}
+
+/// Each file of `fixtures/user-policies-invalid` holds one mistake, marked
+/// `# error-here: <what the message says>` on the line the error must name.
+#[test]
+fn every_validation_error_names_file_line_and_what_is_wrong() {
+    let marker = regex::Regex::new(r"error-here: (.*)$").unwrap();
+    let files: Vec<PathBuf> = walk(&user_dir("user-policies-invalid"));
+    assert!(files.len() >= 18, "one file per validation error");
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let (line, what) = text
+            .lines()
+            .enumerate()
+            .find_map(|(i, l)| marker.captures(l).map(|c| (i + 1, c[1].trim().to_string())))
+            .unwrap_or_else(|| panic!("{}: no error-here marker", file.display()));
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join(file.file_name().unwrap());
+        std::fs::copy(&file, &copy).unwrap();
+        let errors = registry_with(dir.path()).expect_err(&file.display().to_string());
+        assert_eq!(errors.len(), 1, "{}: {errors:?}", file.display());
+        let e = &errors[0];
+        assert_eq!(e.file, copy.display().to_string(), "{}", file.display());
+        assert_eq!(e.line, line, "{}: {e}", file.display());
+        assert!(e.message.contains(&what), "{}: {e}\nwant: {what}", file.display());
+    }
+}
+
+#[test]
+fn policy_check_reports_errors_and_exits_two() {
+    let out = palisade()
+        .args(["policy", "check", "fixtures/user-policies-invalid"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("error: fixtures/user-policies-invalid/unknown-severity.toml:4: unknown variant `urgent`"),
+        "{err}"
+    );
+    assert!(err.contains("problems found"), "{err}");
+}
