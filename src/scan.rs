@@ -447,36 +447,40 @@ fn load(id: FileId, d: &Discovered, root: &Path, options: &ScanOptions) -> (Sour
     let source = SourceFile::new(d.path.clone(), display.clone(), text);
     let mut notices = Vec::new();
     let parsed = catch_unwind(AssertUnwindSafe(|| match d.kind {
-        FileKind::Terraform | FileKind::TerraformVars => match if d.path.extension().is_some_and(|e| e == "json") {
-            hcl::parse_json_vars(id, &source.text, options.parse_budget)
-        } else {
-            hcl::parse_hcl(id, &source.text, options.parse_budget)
-        } {
-            Ok(p) => {
-                if let Some((offset, what)) = p.error {
-                    let pos = source.position(offset as u32);
-                    notices.push(Notice::error(
-                        display.clone(),
-                        Some(pos.line),
-                        format!("{what}: the file is not valid HCL; what could be recovered was scanned"),
-                    ));
+        FileKind::Terraform | FileKind::TerraformJson | FileKind::TerraformVars => {
+            match if d.kind == FileKind::TerraformJson {
+                hcl::parse_tf_json(id, &source.text, options.parse_budget)
+            } else if d.path.extension().is_some_and(|e| e == "json") {
+                hcl::parse_json_vars(id, &source.text, options.parse_budget)
+            } else {
+                hcl::parse_hcl(id, &source.text, options.parse_budget)
+            } {
+                Ok(p) => {
+                    if let Some((offset, what)) = p.error {
+                        let pos = source.position(offset as u32);
+                        notices.push(Notice::error(
+                            display.clone(),
+                            Some(pos.line),
+                            format!("{what}: the file is not valid HCL; what could be recovered was scanned"),
+                        ));
+                    }
+                    let f = TfFile {
+                        file: id,
+                        body: p.body,
+                        comments: p.comments,
+                    };
+                    if d.kind != FileKind::TerraformVars {
+                        Parsed::Terraform(f)
+                    } else {
+                        Parsed::TerraformVars(f)
+                    }
                 }
-                let f = TfFile {
-                    file: id,
-                    body: p.body,
-                    comments: p.comments,
-                };
-                if d.kind == FileKind::Terraform {
-                    Parsed::Terraform(f)
-                } else {
-                    Parsed::TerraformVars(f)
+                Err(e) => {
+                    notices.push(Notice::error(display.clone(), None, e.to_string()));
+                    Parsed::Failed
                 }
             }
-            Err(e) => {
-                notices.push(Notice::error(display.clone(), None, e.to_string()));
-                Parsed::Failed
-            }
-        },
+        }
         FileKind::Dockerfile => {
             let (set, mut n) = crate::docker::load(id, &source, options);
             notices.append(&mut n);

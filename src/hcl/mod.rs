@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::source::Span;
 
-pub use json::parse_json_vars;
+pub use json::{parse_json_vars, parse_tf_json};
 pub use parse::{ParsedHcl, parse_hcl};
 
 /// Interned-ish string shared between AST and values.
