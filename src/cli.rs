@@ -477,6 +477,7 @@ fn bench_command(paths: Vec<PathBuf>, runs: usize) -> Result<ExitCode> {
     };
     let parse = crate::bench::parse_pass(&options, runs)?;
     let (full, findings) = crate::bench::scan_pass(&options, &registry, runs)?;
+    let secrets = crate::bench::secrets_pass(&options, runs)?;
     let mb = |b: Option<u64>| {
         b.map(|b| format!("{:.0} MB", b as f64 / 1e6))
             .unwrap_or_else(|| "n/a".into())
@@ -508,6 +509,12 @@ fn bench_command(paths: Vec<PathBuf>, runs: usize) -> Result<ExitCode> {
         mb(full.peak_rss),
         findings,
         registry.policies.len()
+    ));
+    s.push_str(&format!(
+        "secrets     {:.3} s  {:.1} MB/s  (format detection alone over the same text, {:.1} % of parse-only time)\n",
+        secrets.seconds,
+        secrets.mb_per_s(),
+        100.0 * secrets.seconds / parse.seconds.max(1e-9)
     ));
     s.push_str(&format!(
         "throughput  full scan = {:.0} % of parse-only (best of {runs}, {} threads)\n",
