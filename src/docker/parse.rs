@@ -420,8 +420,8 @@ pub fn parse(file: FileId, text: &str, budget: Duration) -> Result<Dockerfile, P
         shell: ShellKind::default(),
         ordinals: HashMap::new(),
         budget,
+        run_ranges: Vec::new(),
     };
-    b.df.error = instruction_level_error(root);
     let mut cursor = root.walk();
     for node in root.named_children(&mut cursor) {
         if node.kind().ends_with("_instruction") {
@@ -429,6 +429,7 @@ pub fn parse(file: FileId, text: &str, budget: Duration) -> Result<Dockerfile, P
         }
     }
     b.close_stage();
+    b.df.error = instruction_level_error(root, &b.run_ranges);
     Ok(b.df)
 }
 
@@ -456,13 +457,19 @@ fn escape_directive(text: &str) -> char {
 
 /// The first ERROR or MISSING node that is not inside a RUN's shell text
 /// (tree-sitter-containerfile mis-parses continuation lines starting with
-/// `[`, but the RUN text is taken raw, so those errors do not matter).
-fn instruction_level_error(root: Node) -> Option<(usize, &'static str)> {
+/// `[`, even splitting the RUN, but the RUN text is taken raw by Docker's
+/// line rules, so those errors do not matter).
+fn instruction_level_error(root: Node, run_ranges: &[std::ops::Range<usize>]) -> Option<(usize, &'static str)> {
     if !root.has_error() {
         return None;
     }
-    fn visit(node: Node) -> Option<(usize, &'static str)> {
-        if node.kind() == "shell_command" {
+    let in_run = |n: Node| {
+        run_ranges
+            .iter()
+            .any(|r| n.start_byte() >= r.start && n.end_byte() <= r.end + 2)
+    };
+    fn visit(node: Node, in_run: &dyn Fn(Node) -> bool) -> Option<(usize, &'static str)> {
+        if node.kind() == "shell_command" || ((node.is_error() || node.is_missing()) && in_run(node)) {
             return None;
         }
         if node.is_missing() {
@@ -477,13 +484,35 @@ fn instruction_level_error(root: Node) -> Option<(usize, &'static str)> {
         }
         let mut cursor = node.walk();
         for child in node.children(&mut cursor) {
-            if let Some(e) = visit(child) {
+            if let Some(e) = visit(child, in_run) {
                 return Some(e);
             }
         }
         None
     }
-    visit(root)
+    visit(root, &in_run)
+}
+
+/// Where an instruction that starts at `start` ends by Docker's line rules:
+/// a line ending with the escape character continues it; comment and blank
+/// lines inside the continuation are skipped.
+fn logical_end(text: &str, start: usize, escape: char) -> usize {
+    let mut pos = start;
+    let mut first = true;
+    loop {
+        let line_end = text[pos..].find('\n').map(|i| pos + i).unwrap_or(text.len());
+        let line = &text[pos..line_end];
+        let trimmed = line.trim();
+        let skipped = !first && (trimmed.starts_with('#') || trimmed.is_empty());
+        first = false;
+        if !skipped && !line.trim_end().ends_with(escape) {
+            return pos + line.trim_end_matches('\r').len();
+        }
+        if line_end >= text.len() {
+            return text.len();
+        }
+        pos = line_end + 1;
+    }
 }
 
 struct Builder<'t> {
@@ -498,6 +527,8 @@ struct Builder<'t> {
     shell: ShellKind,
     ordinals: HashMap<String, usize>,
     budget: Duration,
+    /// The text of every shell-form RUN without heredocs, by Docker's rules.
+    run_ranges: Vec<std::ops::Range<usize>>,
 }
 
 impl<'t> Builder<'t> {
@@ -916,9 +947,27 @@ impl<'t> Builder<'t> {
             .copied()
             .filter(|c| c.kind() == "heredoc_block")
             .collect();
-        let text_span = match (shell_node, heredocs.last()) {
-            (Some(s), Some(h)) => Span::new(self.file, s.start_byte(), h.end_byte()),
-            (Some(s), None) => self.span(*s),
+        // Without heredocs, the body runs from the first node after the
+        // keyword and flags to the end of the logical line, whatever
+        // tree-sitter made of it (an ERROR node may hold part of it).
+        let body_start = children
+            .iter()
+            .skip(1)
+            .find(|c| !matches!(c.kind(), "param" | "mount_param" | "comment" | "line_continuation"))
+            .map(|c| c.start_byte());
+        let body = match (shell_node, heredocs.last(), body_start) {
+            (Some(s), Some(_), _) => Some(s.byte_range()),
+            (s, None, Some(start)) if is_run => {
+                let end = logical_end(self.text, start, self.escape).max(s.map_or(start, |s| s.end_byte()));
+                self.run_ranges.push(start..end);
+                Some(start..end)
+            }
+            (Some(s), None, _) => Some(s.byte_range()),
+            _ => None,
+        };
+        let text_span = match (&body, heredocs.last()) {
+            (Some(b), Some(h)) => Span::new(self.file, b.start, h.end_byte()),
+            (Some(b), None) => Span::new(self.file, b.start, b.end),
             (None, _) => Span::new(self.file, span.end as usize, span.end as usize),
         };
         let text = Word {
@@ -926,8 +975,8 @@ impl<'t> Builder<'t> {
             known: true,
             span: text_span,
         };
-        let script = match (is_run, &self.shell, shell_node) {
-            (true, ShellKind::Posix { .. }, Some(s)) => self.shell_script(*s, &heredocs),
+        let script = match (is_run, &self.shell, body) {
+            (true, ShellKind::Posix { .. }, Some(b)) => self.shell_script(b, &heredocs),
             _ => None,
         };
         Command {
@@ -939,9 +988,10 @@ impl<'t> Builder<'t> {
 
     /// The shell text of a shell-form RUN, with heredoc bodies that are
     /// scripts, parsed with tree-sitter-bash.
-    fn shell_script(&mut self, shell_node: Node, heredocs: &[Node]) -> Option<Script> {
+    fn shell_script(&mut self, body: std::ops::Range<usize>, heredocs: &[Node]) -> Option<Script> {
         let mut st = ShellText::default();
-        st.push_docker_lines(self.text, shell_node.byte_range(), self.escape);
+        let body_start = body.start;
+        st.push_docker_lines(self.text, body, self.escape);
         if !heredocs.is_empty() {
             // `RUN <<EOT` or `RUN bash <<EOT`: the heredoc is the script.
             // Otherwise (`RUN python3 <<EOF`, `RUN cat <<EOF > f`) it is data
@@ -988,7 +1038,7 @@ impl<'t> Builder<'t> {
         }
         let script = shell::analyse(self.file, &st, self.budget);
         if script.parse_error.is_some() {
-            self.df.shell_errors.push(shell_node.start_byte());
+            self.df.shell_errors.push(body_start);
         }
         Some(script)
     }
@@ -1172,6 +1222,22 @@ mod tests {
         let df = parse_str("FROM alpine:3\nSHELL [\"pwsh\", \"-c\"]\nRUN Get-ChildItem | Where-Object x\n");
         assert!(df.instructions[2].script().is_none());
         assert_eq!(df.stages[0].shell, ShellKind::Windows);
+    }
+
+    #[test]
+    fn run_split_by_the_bracket_bug_is_taken_whole() {
+        let df = parse_str(
+            "FROM a:1\nRUN set -eux; \\\n\tfor s in a b; do \\\n\t\td=\"$(echo \"$s\")\"; \\\n\t\t[ -s \"$s\" ]; \\\n\t\t[ ! -e \"$d\" ]; \\\n\t\tsudo ln -s \"$s\" \"$d\"; \\\n\tdone\nUSER app\n",
+        );
+        assert_eq!(df.error, None);
+        assert!(df.shell_errors.is_empty());
+        let run = df.instructions.iter().find(|i| i.keyword == "RUN").unwrap();
+        let names: Vec<String> = run.script().unwrap().commands.iter().map(|c| c.name()).collect();
+        assert!(
+            names.contains(&"sudo".to_string()) || names.contains(&"ln".to_string()),
+            "{names:?}"
+        );
+        assert_eq!(df.instructions.last().unwrap().keyword, "USER");
     }
 
     #[test]
