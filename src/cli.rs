@@ -1,6 +1,7 @@
 //! The command line: argument definitions (clap derive) and the commands.
 //! This is the edge of the program, where errors become messages and exit codes.
 
+pub mod compliance;
 pub mod gate;
 pub mod policy;
 
@@ -34,6 +35,9 @@ pub enum Command {
     /// Write a baseline of today's findings (`-o FILE`, default
     /// `.palisade-baseline.json`); `scan --baseline FILE` then reports only new ones.
     Baseline(ScanArgs),
+    /// Report, per control of a compliance framework, the policies mapped to
+    /// it and what they found (offline).
+    Compliance(compliance::ComplianceArgs),
     /// List the policies: id, severity, category, title.
     Rules(RulesArgs),
     /// Show a policy's documentation.
@@ -220,6 +224,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Baseline(args) => baseline_command(args),
         Command::Rules(args) => rules_command(args),
         Command::Policy(command) => policy::run(command),
+        Command::Compliance(args) => compliance::command(args),
         Command::Explain { policy } => {
             let registry = builtin_registry()?;
             let Some(p) = registry.get(&policy) else {
@@ -240,7 +245,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             for (rel, content) in crate::docs::generated_files(&registry) {
-                write_atomic(&root.join(rel), content.as_bytes())?;
+                let path = root.join(rel);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+                }
+                write_atomic(&path, content.as_bytes())?;
             }
             write_atomic(&root.join(SCHEMA_FILE), crate::config::json_schema().as_bytes())?;
             Ok(ExitCode::from(exit::CLEAN))

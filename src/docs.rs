@@ -135,5 +135,6 @@ pub fn generated_files(registry: &Registry) -> Vec<(String, String)> {
     for p in registry.sorted() {
         out.push((format!("docs/policies/{}.md", p.id), policy_markdown(p)));
     }
+    out.extend(crate::compliance::generated_files(registry).expect("the embedded framework data is valid (tested)"));
     out
 }

@@ -9,6 +9,7 @@ use crate::policy::condition::{EvalCx, Tri, eval};
 use crate::policy::{Policy, Registry, Rule};
 use crate::source::{SourceMap, Span};
 use crate::subject::SubjectSet;
+use crate::value::Str;
 
 /// Evaluate every applicable policy of `registry` on `set`.
 pub fn run(registry: &Registry, set: &SubjectSet, sources: &SourceMap) -> Vec<Finding> {
@@ -30,6 +31,27 @@ pub fn run(registry: &Registry, set: &SubjectSet, sources: &SourceMap) -> Vec<Fi
         }
     }
     findings
+}
+
+/// How many subjects of `set` each applicable policy with selectors looks at:
+/// the denominator of a compliance report ("checked", of which some failed).
+pub fn subject_counts(registry: &Registry, set: &SubjectSet) -> Vec<(Str, usize)> {
+    let Some(input) = set.input else {
+        return Vec::new();
+    };
+    registry
+        .policies
+        .iter()
+        .filter(|p| p.input.applies_to(input))
+        .filter_map(|p| {
+            let n: usize = p
+                .selectors
+                .iter()
+                .map(|sel| set.select(&sel.class, &sel.kinds).count())
+                .sum();
+            (n > 0).then(|| (p.id.clone(), n))
+        })
+        .collect()
 }
 
 /// The spans of a scope's subjects, to tell which blocks hold a finding. A

@@ -10,6 +10,7 @@ pub mod changed;
 pub mod checks;
 pub mod ci;
 pub mod cli;
+pub mod compliance;
 pub mod config;
 pub mod discover;
 pub mod docker;

@@ -17,6 +17,7 @@ use crate::policy::Registry;
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::subject::SubjectSet;
 use crate::terraform::{self, Module, TfFile, TfOptions};
+use crate::value::Str;
 
 /// Everything that shapes a scan.
 #[derive(Debug, Clone)]
@@ -66,6 +67,9 @@ pub struct ScanReport {
     pub findings: Vec<Finding>,
     pub notices: Vec<Notice>,
     pub stats: Stats,
+    /// How many subjects each policy looked at, by policy id (policies that
+    /// looked at none are absent): what a compliance report counts as checked.
+    pub checked: BTreeMap<Str, usize>,
     /// Directory the displayed paths are relative to.
     pub root: PathBuf,
 }
@@ -358,15 +362,24 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
         .map(Work::Module)
         .chain(scopes.iter().map(Work::Scope))
         .collect();
-    let results: Vec<(Vec<Finding>, Vec<Notice>)> = work
+    /// What one unit of work yields: findings, subjects checked per policy, notices.
+    type WorkResult = (Vec<Finding>, Vec<(Str, usize)>, Vec<Notice>);
+    let results: Vec<WorkResult> = work
         .par_iter()
         .map(|w| {
+            let checked = |set: &SubjectSet, notices: Vec<Notice>| {
+                (
+                    engine::run(registry, set, &sources),
+                    engine::subject_counts(registry, set),
+                    notices,
+                )
+            };
             let run = catch_unwind(AssertUnwindSafe(|| match w {
                 Work::Module(m) => {
                     let (set, notices) = terraform::root_subjects(&project, *m, &sources, &options.terraform);
-                    (engine::run(registry, &set, &sources), notices)
+                    checked(&set, notices)
                 }
-                Work::Scope(set) => (engine::run(registry, set, &sources), Vec::new()),
+                Work::Scope(set) => checked(set, Vec::new()),
             }));
             match run {
                 Ok(r) => r,
@@ -378,6 +391,7 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
                     .map(|f| sources.get(f).display.clone())
                     .unwrap_or_default();
                     (
+                        Vec::new(),
                         Vec::new(),
                         vec![Notice::error(
                             file,
@@ -393,8 +407,12 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
         })
         .collect();
     let mut findings = Vec::new();
-    for (f, n) in results {
+    let mut checked: BTreeMap<Str, usize> = BTreeMap::new();
+    for (f, counts, n) in results {
         findings.extend(f);
+        for (id, count) in counts {
+            *checked.entry(id).or_default() += count;
+        }
         notices.extend(n);
     }
     if !options.show_inconclusive {
@@ -408,6 +426,7 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
         findings,
         notices,
         stats,
+        checked,
         root,
     })
 }

@@ -535,6 +535,12 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_policies.rs"));
 }
 
+/// The compliance framework files embedded from `policies/frameworks/`:
+/// (path, text). They describe controls; they are not policies.
+pub fn embedded_frameworks() -> &'static [(&'static str, &'static str)] {
+    embedded::FRAMEWORKS
+}
+
 impl Registry {
     /// The built-in policies, validated. Every error is returned, not just the first.
     pub fn builtin() -> Result<Registry, Vec<PolicyError>> {

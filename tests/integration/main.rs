@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod compliance;
 mod docs;
 mod evaluation;
 mod hostile;
