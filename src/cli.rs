@@ -314,9 +314,11 @@ struct Scanned {
 fn run_scan(args: &ScanArgs, use_baseline: bool) -> Result<Scanned> {
     let config = gate::load_config(&args.paths, &args.gate)?;
     let mut registry = builtin_registry()?;
-    // TODO(#7): also the configuration's `policies = [...]` folders (resolved
-    // against the configuration file): `crate::policy::user::extend` loads them.
-    if let Err(errors) = crate::policy::user::extend(&mut registry, &args.policies) {
+    // The configuration's folders first, then the command line's: a later
+    // override file wins.
+    let mut policy_dirs = config.policy_dirs()?;
+    policy_dirs.extend(args.policies.iter().cloned());
+    if let Err(errors) = crate::policy::user::extend(&mut registry, &policy_dirs) {
         let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         bail!("invalid policies:\n{}", lines.join("\n"));
     }

@@ -212,6 +212,22 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("."))
     }
 
+    /// The `policies` folders, as paths; a folder that does not exist is an
+    /// error at its line.
+    pub fn policy_dirs(&self) -> Result<Vec<PathBuf>, ConfigError> {
+        self.policies
+            .iter()
+            .map(|d| {
+                let path = self.dir().join(d.get_ref());
+                if path.is_dir() {
+                    Ok(path)
+                } else {
+                    Err(self.error_at(d.span().start, format!("policies: `{}` is no folder", d.get_ref())))
+                }
+            })
+            .collect()
+    }
+
     /// The `var-files`, as paths.
     pub fn var_file_paths(&self) -> Vec<PathBuf> {
         self.var_files.iter().map(|f| self.dir().join(f.get_ref())).collect()

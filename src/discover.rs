@@ -122,8 +122,7 @@ pub fn classify(path: &Path) -> Option<FileKind> {
     }
     if lower == "dockerfile"
         || lower == "containerfile"
-        || lower.starts_with("dockerfile.")
-        || lower.starts_with("containerfile.")
+        || ((lower.starts_with("dockerfile.") || lower.starts_with("containerfile.")) && !is_other_language(&lower))
         || lower.ends_with(".dockerfile")
         || lower.ends_with(".containerfile")
     {
@@ -354,6 +353,19 @@ fn walk_error(err: &ignore::Error) -> (String, String) {
     }
 }
 
+/// `Dockerfile.prod` is a Dockerfile; `dockerfile.rs`, `Dockerfile.md` or
+/// `Dockerfile.j2` (source code, docs, a template) are not.
+fn is_other_language(lower_name: &str) -> bool {
+    const EXTENSIONS: &[&str] = &[
+        "rs", "go", "py", "js", "ts", "rb", "java", "kt", "cs", "php", "sh", "ps1", "md", "rst", "txt", "html", "json",
+        "yml", "yaml", "toml", "xml", "j2", "jinja", "jinja2", "tpl", "tmpl", "template", "erb", "orig", "rej", "bak",
+        "swp", "patch", "diff", "lock", "png", "svg",
+    ];
+    lower_name
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| EXTENSIONS.contains(&ext))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +379,10 @@ mod tests {
         assert_eq!(k("Dockerfile"), Some(FileKind::Dockerfile));
         assert_eq!(k("Dockerfile.prod"), Some(FileKind::Dockerfile));
         assert_eq!(k("api.dockerfile"), Some(FileKind::Dockerfile));
+        assert_eq!(k("Dockerfile.dev.arm64"), Some(FileKind::Dockerfile));
+        assert_eq!(k("dockerfile.rs"), None);
+        assert_eq!(k("Dockerfile.md"), None);
+        assert_eq!(k("Dockerfile.j2"), None);
         assert_eq!(k("Containerfile"), Some(FileKind::Dockerfile));
         assert_eq!(k(".github/workflows/ci.yml"), Some(FileKind::GithubWorkflow));
         assert_eq!(k("x/.github/workflows/ci.yaml"), Some(FileKind::GithubWorkflow));

@@ -185,15 +185,6 @@ impl Gate {
         if !self.show_inconclusive {
             report.findings.retain(|f| f.status == Status::Fail);
         }
-        // TODO(#7): load them once `--policies DIR` has its library function.
-        if let (Some(first), Some(source)) = (self.config.policies.first(), &self.config.source) {
-            let line = source.text[..first.span().start].matches('\n').count() as u32 + 1;
-            report.notices.push(crate::notice::Notice::warning(
-                source.path.display().to_string(),
-                Some(line),
-                "`policies`: folders of your own policies are not loaded yet; they are ignored".into(),
-            ));
-        }
     }
 
     /// The severity from which findings fail the run.

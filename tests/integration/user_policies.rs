@@ -175,3 +175,52 @@ fn policy_check_reports_errors_and_exits_two() {
     );
     assert!(err.contains("problems found"), "{err}");
 }
+
+/// `policies = [...]` in `.palisade.toml` loads folders relative to the file;
+/// a folder that does not exist is an error at its line.
+#[test]
+fn configuration_loads_policies_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = dir.path().join("security/policies");
+    std::fs::create_dir_all(&policies).unwrap();
+    std::fs::copy(
+        user_dir("user-policies/tagging/data-classification-tag.toml"),
+        policies.join("data-classification-tag.toml"),
+    )
+    .unwrap();
+    let infra = dir.path().join("infra");
+    std::fs::create_dir_all(&infra).unwrap();
+    std::fs::copy(
+        user_dir("user-policies/tagging/data-classification-tag/bad.tf"),
+        infra.join("main.tf"),
+    )
+    .unwrap();
+    let config = dir.path().join(".palisade.toml");
+    std::fs::write(&config, "fail-on = \"low\"\npolicies = [\"security/policies\"]\n").unwrap();
+    let out = palisade()
+        .arg("scan")
+        .arg("--config")
+        .arg(&config)
+        .arg(&infra)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ACME0001"));
+
+    std::fs::write(&config, "policies = [\n  \"security/missing\",\n]\n").unwrap();
+    let out = palisade()
+        .arg("scan")
+        .arg("--config")
+        .arg(&config)
+        .arg(&infra)
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(".palisade.toml:2") && err.contains("security/missing"),
+        "{err}"
+    );
+}
