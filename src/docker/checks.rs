@@ -645,7 +645,8 @@ fn is_install(p: &PkgCmd) -> bool {
             p.options
                 .iter()
                 .any(|o| o.text.starts_with("-S") && !o.text.contains('y'))
-                && !p.operands.is_empty()
+                // `pacman -S nginx`: no subcommand word, the first package is in `sub`.
+                && (!p.sub.is_empty() || !p.operands.is_empty())
         }
         _ => false,
     }
@@ -929,7 +930,7 @@ fn update_kind(p: &PkgCmd) -> Option<&'static str> {
         ("apk", "update") => Some("apk"),
         ("zypper", "refresh" | "ref") => Some("zypper"),
         ("yum", "update" | "makecache" | "upgrade") if p.operands.is_empty() => Some("yum"),
-        ("pacman", _)
+        ("pacman", "")
             if p.options
                 .iter()
                 .any(|o| o.text.starts_with("-S") && o.text.contains('y'))
