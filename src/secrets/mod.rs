@@ -132,6 +132,15 @@ pub fn credential_name(name: &str) -> bool {
     if pair_at_end(&w) {
         return true;
     }
+    // AWS names for objects that point at a credential (`master_user_secret`
+    // holds a Secrets Manager ARN, ECS `repository_credentials` a parameter ARN).
+    const POINTERS: &[&[&str]] = &[&["master", "user", "secret"], &["repository", "credentials"]];
+    if POINTERS
+        .iter()
+        .any(|p| w.ends_with(&p.iter().map(|x| x.to_string()).collect::<Vec<_>>()))
+    {
+        return false;
+    }
     let Some(head) = w.last() else { return false };
     // Tokens that are not credentials: paging, idempotency, EFS creation.
     const HARMLESS_TOKENS: &[&str] = &[
@@ -469,6 +478,8 @@ mod tests {
             "create_github_kubernetes_secret",
             "allow_users_to_change_password",
             "encryption_key",
+            "cluster_master_user_secret",
+            "repositoryCredentials",
         ] {
             assert!(!credential_name(no), "{no}");
         }
