@@ -136,5 +136,22 @@ pub fn generated_files(registry: &Registry) -> Vec<(String, String)> {
         out.push((format!("docs/policies/{}.md", p.id), policy_markdown(p)));
     }
     out.extend(crate::compliance::generated_files(registry).expect("the embedded framework data is valid (tested)"));
+    out.push(("docs/writing-policies.md".to_string(), writing_policies()));
+    out.push((
+        "docs/policy.schema.json".to_string(),
+        crate::policy::reference::policy_schema(),
+    ));
     out
+}
+
+/// `docs/writing-policies.md`: the hand-written tutorial (everything before
+/// the marker, as compiled in) followed by the reference generated from the
+/// policy format's definition.
+fn writing_policies() -> String {
+    let tutorial = include_str!("../docs/writing-policies.md");
+    let hand = tutorial
+        .split(crate::policy::reference::MARKER)
+        .next()
+        .unwrap_or(tutorial);
+    format!("{}{}", hand, crate::policy::reference::markdown())
 }

@@ -11,36 +11,51 @@ use toml::Spanned;
 
 use super::{Category, Confidence, InputKind, Severity};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PolicyDef {
     /// Stable public id, e.g. `TF0001`. Never reused.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// Readable kebab-case name naming the flagged pattern.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// One line, sentence case, no trailing period.
     pub title: String,
+    /// How bad a finding is: critical, high, medium, low or info.
     pub severity: Severity,
+    /// The checklist category.
     pub category: Category,
+    /// Which files the policy applies to.
     pub input: InputKind,
+    /// How sure a finding is (SARIF `precision`); default `high`.
     #[serde(default)]
     pub confidence: Confidence,
     /// Message of a finding; `{resource}`, `{path}` and `{value}` are filled in.
+    #[schemars(with = "String")]
     pub message: Spanned<String>,
     /// Earlier ids or names of this policy (renames).
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// CWE ids, like `CWE-311`.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub cwe: Vec<Spanned<String>>,
+    /// Links (https) for further reading.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub references: Vec<Spanned<String>>,
+    /// Controls of compliance frameworks: `cis-aws = ["2.1.1"]`; keys: cis-aws, cis-azure, cis-gcp, cis-docker, soc2, pci-dss, hipaa, nist-800-53.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Vec<String>>")]
     pub compliance: BTreeMap<Framework, Vec<String>>,
+    /// The corresponding rules of other scanners (their suppressions then apply).
     #[serde(default)]
     pub equivalents: Equivalents,
     /// Required for built-in policies; optional in users' own.
     #[serde(default)]
     pub docs: DocsDef,
+    /// What the policy looks at and when it fails.
     #[serde(rename = "match")]
     pub matcher: MatchDef,
 }
@@ -107,7 +122,7 @@ impl Framework {
 
 /// Peer rules this policy corresponds to; used to honour peers' suppression
 /// comments and to map benchmark queries.
-#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Equivalents {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -156,7 +171,7 @@ impl Equivalents {
 
 /// User documentation, in Markdown. Every field is required (non-empty) in
 /// built-in policies; users' own policies may leave any out.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct DocsDef {
     /// What it does: what the policy flags.
@@ -176,7 +191,7 @@ pub struct DocsDef {
 }
 
 /// What a policy looks at and when it fails.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MatchDef {
     /// Terraform resource types (`aws_s3_bucket`).
@@ -198,66 +213,103 @@ pub struct MatchDef {
     /// The condition under which a subject fails the policy.
     pub fail_if: Option<ConditionDef>,
     /// A named check implemented in Rust, for logic the data cannot say.
+    #[schemars(with = "Option<String>")]
     pub check: Option<Spanned<String>>,
     /// Arguments for `check`.
     #[serde(default)]
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub args: toml::Table,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SubjectDef {
+    /// Subject class: `stage`, `instruction`, `dockerfile` (Dockerfiles), the CI front end's classes, `file` (any file).
     pub class: String,
+    /// Kinds within the class (`RUN`, `FROM`…); empty: every kind.
     #[serde(default)]
     pub types: Vec<String>,
 }
 
 /// One condition. Exactly one "head" is allowed: `all`, `any`, `not`, `some`,
 /// `every`, `related`, `predicate`, or `path` with one test.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConditionDef {
+    /// True when every condition is (the finding is placed where the first true one is).
     pub all: Option<Vec<ConditionDef>>,
+    /// True when some condition is.
     pub any: Option<Vec<ConditionDef>>,
+    /// True when the condition is false (unknown stays unknown).
     pub not: Option<Box<ConditionDef>>,
     /// True when some element at this path satisfies `where`.
+    #[schemars(with = "Option<String>")]
     pub some: Option<Spanned<String>>,
     /// True when every element at this path satisfies `where`.
+    #[schemars(with = "Option<String>")]
     pub every: Option<Spanned<String>>,
+    /// The condition each element (`some`, `every`) or related resource (`related`) must satisfy, relative to it.
     #[serde(rename = "where")]
     pub where_: Option<Box<ConditionDef>>,
     /// True when a resource of one of these types refers to this subject
     /// through its `via` attribute (and satisfies `where`, if given).
     pub related: Option<OneOrMany>,
+    /// The attribute of the related resource that names this one; without it, any resource of the types in the scope is related.
+    #[schemars(with = "Option<String>")]
     pub via: Option<Spanned<String>>,
     /// A named predicate implemented in Rust.
+    #[schemars(with = "Option<String>")]
     pub predicate: Option<Spanned<String>>,
+    /// Arguments of `predicate`.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub args: Option<toml::Table>,
     /// The attribute path a test looks at.
+    #[schemars(with = "Option<String>")]
     pub path: Option<Spanned<String>>,
+    /// Test: the attribute is set (`true`) or absent or null (`false`).
     pub exists: Option<bool>,
+    /// Test: the value equals this one (with Terraform's conversions: `"true"` is `true`).
+    #[schemars(with = "Option<serde_json::Value>")]
     pub equals: Option<toml::Value>,
+    /// Test: the value differs from this one.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub not_equals: Option<toml::Value>,
+    /// Test: the value is one of these.
+    #[schemars(with = "Option<Vec<serde_json::Value>>")]
     pub one_of: Option<Vec<toml::Value>>,
+    /// Test: the value is none of these.
+    #[schemars(with = "Option<Vec<serde_json::Value>>")]
     pub not_one_of: Option<Vec<toml::Value>>,
+    /// Test: the value matches this regular expression (Rust syntax).
+    #[schemars(with = "Option<String>")]
     pub matches: Option<Spanned<String>>,
+    /// Test: the value does not match this regular expression.
+    #[schemars(with = "Option<String>")]
     pub not_matches: Option<Spanned<String>>,
+    /// Test: a list holds this value, a string this substring, a map this key.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub contains: Option<toml::Value>,
+    /// Test: the value is a number below this one.
     pub lt: Option<f64>,
+    /// Test: the value is a number at most this one.
     pub le: Option<f64>,
+    /// Test: the value is a number above this one.
     pub gt: Option<f64>,
+    /// Test: the value is a number at least this one.
     pub ge: Option<f64>,
     /// Compare strings without regard to ASCII case.
     #[serde(default)]
     pub ignore_case: bool,
     /// Value assumed when the path is absent or null (the provider's default).
+    #[schemars(with = "Option<serde_json::Value>")]
     pub default: Option<toml::Value>,
     /// Report the finding at this path (relative to the subject) when it exists.
+    #[schemars(with = "Option<String>")]
     pub at: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum OneOrMany {
     One(String),

@@ -9,6 +9,7 @@ pub mod path;
 pub mod predicates;
 pub mod predicates_aws;
 pub mod predicates_cloud;
+pub mod reference;
 pub mod testing;
 pub mod user;
 
@@ -22,7 +23,7 @@ use def::{Equivalents, Framework, PolicyDef};
 
 use crate::value::Str;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -84,7 +85,7 @@ impl std::str::FromStr for Severity {
 }
 
 /// The checklist categories.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
     Secrets,
@@ -145,7 +146,9 @@ impl Category {
 }
 
 /// How sure a policy is that a finding is a real problem (SARIF `precision`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Confidence {
     Low,
@@ -167,7 +170,7 @@ impl Confidence {
 }
 
 /// Which inputs a policy applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum InputKind {
     Terraform,

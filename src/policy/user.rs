@@ -36,11 +36,12 @@ pub struct Override {
 }
 
 /// The override file format.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct OverrideDef {
     /// Id, name or alias of the policy to change.
     #[serde(rename = "override")]
+    #[schemars(with = "String")]
     pub target: Spanned<String>,
     /// The policy's new severity.
     pub severity: Option<Severity>,

@@ -224,3 +224,27 @@ fn configuration_loads_policies_folders() {
         "{err}"
     );
 }
+
+/// The policies `docs/writing-policies.md` walks through are the ones tested
+/// above, word for word.
+#[test]
+fn the_documented_policies_are_the_tested_ones() {
+    let doc = std::fs::read_to_string(repo().join("docs/writing-policies.md")).unwrap();
+    let files: Vec<String> = walk(&user_dir("user-policies"))
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    let blocks: Vec<&str> = doc
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
+    assert!(blocks.len() >= 5, "{}", blocks.len());
+    for block in blocks {
+        assert!(
+            files.iter().any(|f| f.contains(block)),
+            "this example of docs/writing-policies.md is not in fixtures/user-policies:\n{block}"
+        );
+    }
+}
