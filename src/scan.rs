@@ -500,6 +500,11 @@ fn load(id: FileId, d: &Discovered, root: &Path, options: &ScanOptions) -> (Sour
                 }
             }
         }
+        FileKind::TerraformPlan => {
+            let (set, mut n) = terraform::plan::load(id, &source, options.parse_budget);
+            notices.append(&mut n);
+            set.map(|s| Parsed::Scope(Box::new(s))).unwrap_or(Parsed::Other)
+        }
         FileKind::Dockerfile => {
             let (set, mut n) = crate::docker::load(id, &source, options);
             notices.append(&mut n);

@@ -9,6 +9,7 @@
 //! of every module it calls (addresses `module.name.…`).
 
 pub mod eval;
+pub mod plan;
 pub mod provider_credentials;
 
 use std::collections::{HashMap, HashSet};

@@ -225,3 +225,55 @@ fn tf_json_is_evaluated_and_findings_point_into_it() {
         "the default is the origin: {related:?}"
     );
 }
+
+/// Everything found in `fixtures/eval/TF0002-plan-json` by one policy, as
+/// `(status, address, line)`.
+fn plan_results(id: &str) -> BTreeSet<(String, String, u32)> {
+    let options = ScanOptions {
+        paths: vec![eval_dir("TF0002-plan-json")],
+        root: Some(repo()),
+        show_inconclusive: true,
+        ..Default::default()
+    };
+    let report = scan(&options, &only(id)).expect("scan runs");
+    assert!(report.notices.is_empty(), "{:?}", report.notices);
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            let file = report.sources.get(f.primary.file);
+            assert!(file.display.ends_with("plan.tfplan.json"), "{}", file.display);
+            let status = if f.status == Status::Fail {
+                "fail"
+            } else {
+                "inconclusive"
+            };
+            let address = format!("{}{}", f.address, f.instances.concat());
+            (status.to_string(), address, file.position(f.primary.start).line)
+        })
+        .collect()
+}
+
+#[test]
+fn plan_json_resources_are_checked_with_unknowns_inconclusive() {
+    // The public ACL is reported on its value in the JSON; the module's
+    // bucket whose ACL is only known after apply is inconclusive.
+    assert_eq!(
+        plan_results("TF0002"),
+        BTreeSet::from([
+            ("fail".to_string(), "aws_s3_bucket.site".to_string(), 16),
+            (
+                "inconclusive".to_string(),
+                "module.logs.aws_s3_bucket.this[\"shared\"]".to_string(),
+                92
+            ),
+        ])
+    );
+    // The encrypted volume passes; the one whose `encrypted` is unknown is inconclusive.
+    let ebs = plan_results("TF0008");
+    assert_eq!(ebs.len(), 1, "{ebs:?}");
+    assert!(
+        ebs.iter()
+            .all(|(s, a, _)| s == "inconclusive" && a == "aws_ebs_volume.scratch[0]")
+    );
+}
