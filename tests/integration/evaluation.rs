@@ -265,7 +265,7 @@ fn plan_json_resources_are_checked_with_unknowns_inconclusive() {
             (
                 "inconclusive".to_string(),
                 "module.logs.aws_s3_bucket.this[\"shared\"]".to_string(),
-                92
+                108
             ),
         ])
     );
