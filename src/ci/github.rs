@@ -560,16 +560,17 @@ fn self_hosted_on_forks(cx: &CheckCx, hits: &mut Vec<Hit>) {
     };
     for (id, job) in jobs(doc) {
         let Some(runs_on) = job.get("runs-on") else { continue };
-        let labels: Vec<&str> = match runs_on.get("labels") {
-            Some(l) => l.strings(),
-            None => runs_on.strings(),
+        let labels = runs_on.get("labels").unwrap_or(runs_on);
+        let self_hosted = match &labels.kind {
+            crate::yaml::NodeKind::Seq(items) => items.iter().find(|l| is_self_hosted(l)),
+            _ => Some(labels).filter(|l| is_self_hosted(l)),
         };
-        if labels.iter().any(|l| l.trim().eq_ignore_ascii_case("self-hosted")) {
+        if let Some(label) = self_hosted {
             let address = format!("jobs.{}", id.key_text());
             hits.push(hit(
                 Tri::True,
                 address.clone(),
-                runs_on.span,
+                label.span,
                 "runs-on",
                 format!(
                     "{address} runs on a self-hosted runner in a workflow triggered by `{trigger}`: outside contributors can run code on that machine and persist on it"
@@ -577,6 +578,12 @@ fn self_hosted_on_forks(cx: &CheckCx, hits: &mut Vec<Hit>) {
             ));
         }
     }
+}
+
+fn is_self_hosted(label: &Node) -> bool {
+    label
+        .as_str()
+        .is_some_and(|l| l.trim().eq_ignore_ascii_case("self-hosted"))
 }
 
 /// `upload-artifact` paths that take the whole checkout (and its `.git`).

@@ -144,6 +144,10 @@ pub struct Equivalents {
     /// Semgrep registry rule ids (`bash.curl.security.curl-pipe-bash.curl-pipe-bash`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub semgrep: Vec<String>,
+    /// Why no peer tool has an equivalent rule, for policies that are the
+    /// only ones of their kind; required when every list is empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub none: Option<String>,
 }
 
 impl Equivalents {
