@@ -38,6 +38,10 @@ pub fn load(file: FileId, source: &SourceFile, budget: Duration) -> (Option<Subj
         .map(|a| (&*a.name, literal(&a.value, 0)))
         .collect();
     let Some(root) = top.get("planned_values").and_then(|p| p.get("root_module")) else {
+        // A file already reported as broken JSON needs no second notice.
+        if !notices.is_empty() {
+            return (None, notices);
+        }
         notices.push(Notice::error(
             display,
             None,
