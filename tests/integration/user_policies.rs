@@ -43,6 +43,7 @@ fn user_policies_report_in_a_scan_of_each_input_kind() {
         ("user-policies/tagging/data-classification-tag/bad.tf", "ACME0001"),
         ("user-policies/tagging/s3-bucket-versioning/bad.tf", "ACME0002"),
         ("user-policies/images/approved-base-images/bad.Dockerfile", "ACME0101"),
+        ("user-policies/workflows/job-timeout/bad.yml", "ACME0201"),
     ] {
         let path = repo().join("fixtures").join(example);
         let kind = palisade::policy::testing::fixture_kind(registry.get(id).unwrap(), &path);
@@ -92,7 +93,7 @@ fn policy_check_accepts_a_valid_folder() {
         .clone();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "3 policies and 2 overrides: valid\n"
+        "4 policies and 2 overrides: valid\n"
     );
 }
 
@@ -113,7 +114,11 @@ fn policy_test_passes_when_examples_match() {
         text.contains("PASS ACME0101 base-image-outside-our-registry (2 examples)"),
         "{text}"
     );
-    assert!(text.ends_with("3 passed, 0 failed\n"), "{text}");
+    assert!(
+        text.contains("PASS ACME0201 job-without-timeout (2 examples)"),
+        "{text}"
+    );
+    assert!(text.ends_with("4 passed, 0 failed\n"), "{text}");
 }
 
 #[test]
