@@ -364,14 +364,24 @@ impl<'a> EvalCx<'a> {
 
 /// The witness for a value reached at `loc`, noting where it came from when
 /// that is outside the subject.
+///
+/// A value written in the arguments of a `module` call that instantiated
+/// the subject is reported there, where the user owns the code (and a
+/// suppression comment can sit): the module's own line becomes related.
 pub fn witness_for(cx: &EvalCx, loc: Span, path: &str, val: Option<&Val>) -> Witness {
     let mut related = Vec::new();
     if let Some(v) = val
         && let Some(origin) = v.span
-        && !(origin.file == cx.subject.span.file
-            && origin.start >= cx.subject.span.start
-            && origin.end <= cx.subject.span.end)
+        && !contains(cx.subject.span, origin)
     {
+        if written_in_a_call(cx, origin) {
+            return Witness {
+                span: origin,
+                path: path.to_string(),
+                value: Some(v.describe()),
+                related: vec![(loc, format!("{} uses the value here", cx.subject.address))],
+            };
+        }
         related.push((origin, "the value is set here".to_string()));
     }
     Witness {
@@ -380,6 +390,24 @@ pub fn witness_for(cx: &EvalCx, loc: Span, path: &str, val: Option<&Val>) -> Wit
         value: val.map(Val::describe),
         related,
     }
+}
+
+fn contains(outer: Span, inner: Span) -> bool {
+    outer.file == inner.file && outer.start <= inner.start && inner.end <= outer.end
+}
+
+/// Whether `origin` lies inside one of the `module` blocks whose calls
+/// instantiated the subject (`module.a` and `module.a.module.b` for
+/// `module.a.module.b.aws_s3_bucket.x`).
+fn written_in_a_call(cx: &EvalCx, origin: Span) -> bool {
+    let address = &*cx.subject.address;
+    address.starts_with("module.")
+        && cx.set.select("module", &[]).any(|call| {
+            contains(call.span, origin)
+                && address.len() > call.address.len()
+                && address.starts_with(&*call.address)
+                && address.as_bytes()[call.address.len()] == b'.'
+        })
 }
 
 pub fn eval(cond: &Condition, cx: &EvalCx, focus: Focus) -> Outcome {
