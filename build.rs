@@ -1,5 +1,10 @@
 //! Embeds every `policies/**/*.toml` file in the binary, and the compliance
 //! framework data in `policies/frameworks/` (which are not policies).
+//!
+//! Each policy is embedded twice: as written, and with its `[docs]` strings
+//! blanked out (same length, same lines). A scan parses only the blanked
+//! text at start-up: the documentation is half of every file and only
+//! explanations and reports need it, so it is parsed on first use.
 
 use std::path::{Path, PathBuf};
 
@@ -23,17 +28,56 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Append `pub static NAME: &[(path, text)]` embedding `files`.
-fn embed(code: &mut String, name: &str, root: &Path, mut files: Vec<PathBuf>) {
+/// `text` with every string of its `docs` table replaced by `""` and
+/// spaces, line breaks kept: byte offsets and line numbers stay those of the
+/// file. A file that does not parse is returned as is (loading it reports
+/// the error).
+fn without_docs(text: &str) -> String {
+    let Ok(doc) = toml::de::DeTable::parse(text) else {
+        return text.to_string();
+    };
+    let mut out = text.as_bytes().to_vec();
+    let docs = doc.get_ref().iter().find(|(k, _)| k.get_ref() == "docs");
+    if let Some((_, docs)) = docs
+        && let toml::de::DeValue::Table(table) = docs.get_ref()
+    {
+        for (_, value) in table.iter() {
+            if !matches!(value.get_ref(), toml::de::DeValue::String(_)) {
+                continue;
+            }
+            let span = value.span();
+            let literal = &mut out[span.clone()];
+            if !matches!(literal.first(), Some(b'"' | b'\'')) || literal.len() < 2 {
+                return text.to_string();
+            }
+            literal[0] = b'"';
+            literal[1] = b'"';
+            for b in &mut literal[2..] {
+                if *b != b'\n' && *b != b'\r' {
+                    *b = b' ';
+                }
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+/// Append `pub static NAME: &[(path, text)]` embedding `files`, or with
+/// `fast`, `&[(path, text, text without docs)]`.
+fn embed(code: &mut String, name: &str, root: &Path, mut files: Vec<PathBuf>, fast: bool) {
     files.sort();
-    code.push_str(&format!("pub static {name}: &[(&str, &str)] = &[\n"));
+    let row = if fast { "(&str, &str, &str)" } else { "(&str, &str)" };
+    code.push_str(&format!("pub static {name}: &[{row}] = &[\n"));
     for f in files {
         let rel = f.strip_prefix(root).expect("under the manifest dir");
         let rel = rel.to_string_lossy().replace('\\', "/");
-        code.push_str(&format!(
-            "    ({rel:?}, include_str!({:?})),\n",
-            f.display().to_string()
-        ));
+        let include = format!("include_str!({:?})", f.display().to_string());
+        if fast {
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            code.push_str(&format!("    ({rel:?}, {include}, {:?}),\n", without_docs(&text)));
+        } else {
+            code.push_str(&format!("    ({rel:?}, {include}),\n"));
+        }
     }
     code.push_str("];\n");
 }
@@ -45,10 +89,10 @@ fn main() {
     let mut code = String::new();
     let mut files = Vec::new();
     collect(&policies, &mut files);
-    embed(&mut code, "POLICIES", &root, files);
+    embed(&mut code, "POLICIES", &root, files, true);
     let mut frameworks = Vec::new();
     collect(&policies.join(FRAMEWORKS_DIR), &mut frameworks);
-    embed(&mut code, "FRAMEWORKS", &root, frameworks);
+    embed(&mut code, "FRAMEWORKS", &root, frameworks, false);
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_policies.rs");
     std::fs::write(out, code).expect("write embedded_policies.rs");
 }

@@ -14,7 +14,7 @@ pub fn suppression_example(p: &Policy) -> String {
 /// The page of one policy.
 pub fn policy_markdown(p: &Policy) -> String {
     let mut s = String::new();
-    let lang = match p.docs.example_file.as_deref().and_then(|f| f.rsplit_once('.')) {
+    let lang = match p.docs().example_file.as_deref().and_then(|f| f.rsplit_once('.')) {
         Some((_, "tfstate" | "json")) => "json",
         Some((_, "tf" | "tfvars")) => "hcl",
         _ => p.input.code_language(),
@@ -30,13 +30,14 @@ pub fn policy_markdown(p: &Policy) -> String {
         p.input.as_str(),
         p.confidence.as_str()
     );
-    let _ = writeln!(s, "## What it does\n\n{}\n", p.docs.description);
-    let _ = writeln!(s, "## Why it matters\n\n{}\n", p.docs.rationale);
-    let _ = writeln!(s, "## Example\n\n```{lang}\n{}\n```\n", p.docs.example);
+    let _ = writeln!(s, "## What it does\n\n{}\n", p.docs().description);
+    let _ = writeln!(s, "## Why it matters\n\n{}\n", p.docs().rationale);
+    let _ = writeln!(s, "## Example\n\n```{lang}\n{}\n```\n", p.docs().example);
     let _ = writeln!(
         s,
         "## How to fix\n\n{}\n\n```{lang}\n{}\n```\n",
-        p.docs.fix, p.docs.fixed_example
+        p.docs().fix,
+        p.docs().fixed_example
     );
     let _ = writeln!(
         s,
@@ -81,9 +82,9 @@ pub fn policy_markdown(p: &Policy) -> String {
 pub fn policy_text(p: &Policy) -> String {
     format!(
         "{}\n\nWhy it matters: {}\n\nHow to fix: {}\n\nTo accept the risk, add `{}` on the flagged line or the line above.",
-        p.docs.description,
-        p.docs.rationale,
-        p.docs.fix,
+        p.docs().description,
+        p.docs().rationale,
+        p.docs().fix,
         suppression_example(p)
     )
 }

@@ -69,7 +69,7 @@ fn rule(p: &Policy) -> ReportingDescriptor {
         )
         .full_description(
             MultiformatMessageString::builder()
-                .text(truncate(&p.docs.description, 1024))
+                .text(truncate(&p.docs().description, 1024))
                 .build(),
         )
         .help(

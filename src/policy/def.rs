@@ -237,7 +237,7 @@ pub struct SubjectDef {
 
 /// One condition. Exactly one "head" is allowed: `all`, `any`, `not`, `some`,
 /// `every`, `related`, `predicate`, or `path` with one test.
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConditionDef {
     /// True when every condition is (the finding is placed where the first true one is).
@@ -313,7 +313,7 @@ pub struct ConditionDef {
     pub at: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum OneOrMany {
     One(String),

@@ -14,12 +14,12 @@ pub mod testing;
 pub mod user;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use serde::{Deserialize, Serialize};
 
 use condition::{Condition, compile};
-use def::{Equivalents, Framework, PolicyDef};
+use def::{ConditionDef, DocsDef, Equivalents, Framework, PolicyDef};
 
 use crate::value::Str;
 
@@ -237,13 +237,14 @@ pub struct Selector {
 /// How a policy decides.
 #[derive(Debug)]
 pub enum Rule {
-    /// A condition from the policy file.
-    Condition(Condition),
+    /// A condition from the policy file; a built-in policy's is compiled
+    /// the first time a subject is selected for it.
+    Condition(Deferred<Condition>),
     /// A check implemented in Rust, by name.
     Check { name: Str, args: toml::Table },
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Docs {
     pub description: String,
     pub rationale: String,
@@ -252,6 +253,33 @@ pub struct Docs {
     pub fixed_example: String,
     /// The file name the examples are scanned as, when not the input's usual one.
     pub example_file: Option<String>,
+}
+
+impl Docs {
+    /// Trimmed; a missing description is the title (users' policies may
+    /// leave the docs out).
+    fn of(def: DocsDef, title: &str) -> Docs {
+        Docs {
+            description: match def.description.trim() {
+                "" => title.to_string(),
+                d => d.to_string(),
+            },
+            rationale: def.rationale.trim().to_string(),
+            example: def.example.trim_end().to_string(),
+            fix: def.fix.trim().to_string(),
+            fixed_example: def.fixed_example.trim_end().to_string(),
+            example_file: def.example_file,
+        }
+    }
+}
+
+/// A part of a built-in policy made on first use: its documentation (only
+/// explanations and reports read it) and its compiled match (only scans
+/// with subjects it selects need it). The tests make every one of them.
+type Deferred<T> = LazyLock<T, Box<dyn FnOnce() -> T + Send>>;
+
+fn ready<T: Send + 'static>(value: T) -> Deferred<T> {
+    LazyLock::new(Box::new(move || value))
 }
 
 /// A loaded, validated policy.
@@ -270,7 +298,7 @@ pub struct Policy {
     pub references: Vec<String>,
     pub compliance: BTreeMap<Framework, Vec<String>>,
     pub equivalents: Equivalents,
-    pub docs: Docs,
+    docs: Deferred<Docs>,
     pub selectors: Vec<Selector>,
     pub rule: Rule,
     /// Where the policy was loaded from (`policies/terraform/aws/x.toml`).
@@ -279,6 +307,10 @@ pub struct Policy {
 }
 
 impl Policy {
+    pub fn docs(&self) -> &Docs {
+        &self.docs
+    }
+
     /// Whether `key` names this policy: id, name, or an alias (case-insensitive).
     pub fn is_named(&self, key: &str) -> bool {
         self.id.eq_ignore_ascii_case(key)
@@ -328,12 +360,52 @@ fn valid_id(s: &str) -> bool {
 
 /// Parse and validate one policy file.
 pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, PolicyError> {
+    let def = parse_def(file, text)?;
+    from_def(file, text, def, builtin, Deferral::None)
+}
+
+/// What [`from_def`] may leave for later.
+enum Deferral {
+    /// Validate and compile everything now.
+    None,
+    /// A built-in policy read from its text without docs: the docs come
+    /// from `full` on first use and the condition is compiled on first use.
+    Builtin { full: &'static str },
+}
+
+fn parse_def(file: &str, text: &str) -> Result<PolicyDef, PolicyError> {
+    toml::from_str(text).map_err(|e| PolicyError {
+        file: file.to_string(),
+        line: line_of(text, e.span().map(|s| s.start)),
+        message: e.message().to_string(),
+    })
+}
+
+/// Load a built-in policy at start-up: from its text without docs
+/// (`fast`), deferring docs and compilation. The tests load every built-in
+/// policy in full as well, so what is deferred is known to be valid.
+fn load_builtin(file: &str, full: &'static str, fast: &'static str) -> Result<Policy, PolicyError> {
+    let def = parse_def(file, fast)?;
+    from_def(file, fast, def, true, Deferral::Builtin { full })
+}
+
+/// The docs of a built-in policy, from its full text.
+fn builtin_docs(full: &str, title: &str) -> Docs {
+    #[derive(serde::Deserialize)]
+    struct DocsOnly {
+        #[serde(default)]
+        docs: DocsDef,
+    }
+    let docs = toml::from_str::<DocsOnly>(full).map(|d| d.docs).unwrap_or_default();
+    Docs::of(docs, title)
+}
+
+fn from_def(file: &str, text: &str, def: PolicyDef, builtin: bool, deferral: Deferral) -> Result<Policy, PolicyError> {
     let fail = |offset: Option<usize>, message: String| PolicyError {
         file: file.to_string(),
         line: line_of(text, offset),
         message,
     };
-    let def: PolicyDef = toml::from_str(text).map_err(|e| fail(e.span().map(|s| s.start), e.message().to_string()))?;
     let id = def.id.get_ref();
     if !valid_id(id) {
         return Err(fail(
@@ -393,7 +465,7 @@ pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, Poli
         ("docs.fix", &d.fix),
         ("docs.fixed-example", &d.fixed_example),
     ] {
-        if builtin && value.trim().is_empty() {
+        if builtin && matches!(deferral, Deferral::None) && value.trim().is_empty() {
             return Err(fail(None, format!("`{field}` must not be empty")));
         }
     }
@@ -466,7 +538,17 @@ pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, Poli
                     "`match` needs what to look at: `resource`, `data`, `provider`, `block` or `subject`".into(),
                 ));
             }
-            Rule::Condition(compile(c).map_err(|e| fail(e.offset, e.message))?)
+            Rule::Condition(match deferral {
+                Deferral::None => ready(compile(c).map_err(|e| fail(e.offset, e.message))?),
+                Deferral::Builtin { .. } => {
+                    let c: ConditionDef = c.clone();
+                    let file = file.to_string();
+                    LazyLock::new(Box::new(move || {
+                        compile(&c)
+                            .unwrap_or_else(|e| panic!("{file}: {} (the tests load every built-in policy)", e.message))
+                    }))
+                }
+            })
         }
         (None, Some(name)) => {
             if !check_exists(name.get_ref()) {
@@ -491,7 +573,7 @@ pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, Poli
             ));
         }
     };
-    if matches!(rule, Rule::Condition(_)) && !m.args.is_empty() {
+    if m.fail_if.is_some() && !m.args.is_empty() {
         return Err(fail(match_at, "`match.args` belongs to `check`".into()));
     }
     Ok(Policy {
@@ -508,17 +590,12 @@ pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, Poli
         references: def.references.into_iter().map(|r| r.into_inner()).collect(),
         compliance: def.compliance,
         equivalents: def.equivalents,
-        docs: Docs {
-            // Users' policies may leave the docs out: the title then describes them.
-            description: match def.docs.description.trim() {
-                "" => def.title.clone(),
-                d => d.to_string(),
-            },
-            rationale: def.docs.rationale.trim().to_string(),
-            example: def.docs.example.trim_end().to_string(),
-            fix: def.docs.fix.trim().to_string(),
-            fixed_example: def.docs.fixed_example.trim_end().to_string(),
-            example_file: def.docs.example_file,
+        docs: match deferral {
+            Deferral::None => ready(Docs::of(def.docs, &def.title)),
+            Deferral::Builtin { full } => {
+                let title = def.title.clone();
+                LazyLock::new(Box::new(move || builtin_docs(full, &title)))
+            }
         },
         selectors,
         rule,
@@ -547,23 +624,31 @@ pub fn embedded_frameworks() -> &'static [(&'static str, &'static str)] {
 impl Registry {
     /// The built-in policies, validated. Every error is returned, not just the first.
     pub fn builtin() -> Result<Registry, Vec<PolicyError>> {
-        Self::from_sources(embedded::POLICIES.iter().map(|(f, t)| (f.to_string(), *t)), true)
+        Self::collect(
+            embedded::POLICIES
+                .iter()
+                .map(|(file, full, fast)| load_builtin(file, full, fast)),
+        )
     }
 
     pub fn from_sources<'a>(
         sources: impl IntoIterator<Item = (String, &'a str)>,
         builtin: bool,
     ) -> Result<Registry, Vec<PolicyError>> {
+        Self::collect(
+            sources
+                .into_iter()
+                .map(|(file, text)| load_policy(&file, text, builtin)),
+        )
+    }
+
+    /// A registry of `loaded`, or every error (loading and duplicate keys).
+    fn collect(loaded: impl Iterator<Item = Result<Policy, PolicyError>>) -> Result<Registry, Vec<PolicyError>> {
         let mut reg = Registry::default();
         let mut errors = Vec::new();
-        for (file, text) in sources {
-            match load_policy(&file, text, builtin) {
-                Ok(p) => {
-                    if let Err(e) = reg.add(p) {
-                        errors.push(e);
-                    }
-                }
-                Err(e) => errors.push(e),
+        for p in loaded {
+            if let Err(e) = p.and_then(|p| reg.add(p)) {
+                errors.push(e);
             }
         }
         if errors.is_empty() { Ok(reg) } else { Err(errors) }
@@ -737,6 +822,31 @@ fail-if = { path = "acl", equals = "public-read" }
             assert!(e.message.contains(what), "{to}: {e}");
             assert_eq!(e.line, *line, "{to}: {e}");
             assert_eq!(e.file, "p.toml");
+        }
+    }
+
+    /// Start-up loads built-in policies without their docs and compiles
+    /// their conditions on first use: here every one is loaded in full, and
+    /// what start-up deferred is made and must agree.
+    #[test]
+    fn builtin_policies_load_in_full_and_deferred_alike() {
+        let registry = Registry::builtin().expect("built-in policies load");
+        assert_eq!(registry.policies.len(), embedded::POLICIES.len());
+        for ((file, full, fast), deferred) in embedded::POLICIES.iter().zip(&registry.policies) {
+            assert_eq!(full.len(), fast.len(), "{file}: offsets must not move");
+            assert_ne!(full, fast, "{file}: the docs are left out at start-up");
+            let eager = load_policy(file, full, true).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(eager.id, deferred.id);
+            assert_eq!(
+                format!("{:?}", eager.docs()),
+                format!("{:?}", deferred.docs()),
+                "{file}"
+            );
+            if let (Rule::Condition(eager), Rule::Condition(deferred)) = (&eager.rule, &deferred.rule) {
+                assert_eq!(format!("{:?}", **eager), format!("{:?}", **deferred), "{file}");
+            } else {
+                assert_eq!(format!("{:?}", eager.rule), format!("{:?}", deferred.rule), "{file}");
+            }
         }
     }
 

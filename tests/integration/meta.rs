@@ -84,11 +84,11 @@ fn docs_examples_fire_and_fixed_examples_do_not() {
     for p in registry.sorted() {
         let single = only(&p.id);
         for (what, code, should_fire) in [
-            ("example", &p.docs.example, true),
-            ("fixed-example", &p.docs.fixed_example, false),
+            ("example", &p.docs().example, true),
+            ("fixed-example", &p.docs().fixed_example, false),
         ] {
             let dir = tempfile::tempdir().unwrap();
-            let name = p.docs.example_file.as_deref().unwrap_or_else(|| example_file_name(p));
+            let name = p.docs().example_file.as_deref().unwrap_or_else(|| example_file_name(p));
             let file = dir.path().join(name);
             std::fs::create_dir_all(file.parent().unwrap()).unwrap();
             std::fs::write(&file, code).unwrap();
