@@ -45,3 +45,20 @@ pub fn scan_with(registry: &Registry, path: &Path, kind: Option<FileKind>) -> Sc
 pub fn expectations(path: &Path) -> Expected {
     palisade::policy::testing::expectations(path, &repo())
 }
+
+/// Runs the `palisade` binary in `dir`, checks its exit code and returns its output.
+pub fn palisade_run<I, S>(dir: &Path, args: I, code: i32) -> std::process::Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    assert_cmd::Command::cargo_bin("palisade")
+        .unwrap()
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .assert()
+        .code(code)
+        .get_output()
+        .clone()
+}

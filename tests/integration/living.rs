@@ -5,17 +5,10 @@
 use std::path::Path;
 use std::process::Command as Process;
 
-use assert_cmd::Command;
 use palisade::policy::Registry;
 use palisade::suppress;
 
 use crate::common::*;
-
-fn palisade_in(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("palisade").unwrap();
-    c.current_dir(dir).env("NO_COLOR", "1");
-    c
-}
 
 const PUBLIC: &str = "resource \"aws_s3_bucket_acl\" \"site\" {\n  bucket = \"x\"\n  acl    = \"public-read\"\n}\n";
 
@@ -147,12 +140,7 @@ fn inline_suppressions_from_the_command_line() {
         + "# palisade:ignore[TF0002] nothing to suppress\n# palisade:ignore[TF0999] typo\n";
     write(dir.path(), "main.tf", &text);
 
-    let out = palisade_in(dir.path())
-        .args(["scan", ".", "-f", "json"])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
+    let out = palisade_run(dir.path(), ["scan", ".", "-f", "json"], 1);
     let v = json(&out);
     assert_eq!(
         findings(&v),
@@ -176,34 +164,23 @@ fn inline_suppressions_from_the_command_line() {
     assert!(err.contains("main.tf:16: palisade:ignore names `TF0999`"), "{err}");
 
     // --require-reason: the tfsec comment has none.
-    let v = json(
-        &palisade_in(dir.path())
-            .args(["scan", ".", "-f", "json", "--require-reason"])
-            .assert()
-            .code(1)
-            .get_output()
-            .clone(),
-    );
+    let v = json(&palisade_run(
+        dir.path(),
+        ["scan", ".", "-f", "json", "--require-reason"],
+        1,
+    ));
     assert_eq!(findings(&v)[2], ("aws_s3_bucket_acl.bare".into(), None, None));
 
     // --no-inline-ignores: everything is back.
-    let v = json(
-        &palisade_in(dir.path())
-            .args(["scan", ".", "-f", "json", "--no-inline-ignores"])
-            .assert()
-            .code(1)
-            .get_output()
-            .clone(),
-    );
+    let v = json(&palisade_run(
+        dir.path(),
+        ["scan", ".", "-f", "json", "--no-inline-ignores"],
+        1,
+    ));
     assert!(findings(&v).iter().all(|f| f.1.is_none()));
 
     // SARIF keeps suppressed results, with their justification.
-    let out = palisade_in(dir.path())
-        .args(["scan", ".", "-f", "sarif"])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
+    let out = palisade_run(dir.path(), ["scan", ".", "-f", "sarif"], 1);
     let v = json(&out);
     let results = v["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 3);
@@ -218,10 +195,10 @@ fn a_comment_above_the_block_reaches_findings_inside_it() {
     let dir = tempfile::tempdir().unwrap();
     let text = format!("# a comment about the bucket\n# palisade:ignore[TF0002] site\n{PUBLIC}");
     write(dir.path(), "main.tf", &text);
-    palisade_in(dir.path()).args(["scan", "."]).assert().code(0);
+    palisade_run(dir.path(), ["scan", "."], 0);
     // A blank line breaks the link.
     write(dir.path(), "main.tf", &text.replace("site\n", "site\n\n"));
-    palisade_in(dir.path()).args(["scan", "."]).assert().code(1);
+    palisade_run(dir.path(), ["scan", "."], 1);
 }
 
 #[test]
@@ -235,12 +212,7 @@ fn configuration_file() {
         ".palisade.toml",
         "exclude = [\"skipped\"]\nfail-on = \"critical\"\n\n[rules]\nignore-paths = { TF0002 = [\"legacy/**\"] }\n",
     );
-    let out = palisade_in(dir.path())
-        .args(["scan", ".", "-f", "json"])
-        .assert()
-        .code(0)
-        .get_output()
-        .clone();
+    let out = palisade_run(dir.path(), ["scan", ".", "-f", "json"], 0);
     let v = json(&out);
     let files: Vec<&str> = v["findings"]
         .as_array()
@@ -251,10 +223,7 @@ fn configuration_file() {
     assert_eq!(files, ["legacy/main.tf", "main.tf"]);
     assert_eq!(v["findings"][0]["suppression"]["kind"], "external");
     // --fail-on wins over the file.
-    palisade_in(dir.path())
-        .args(["scan", ".", "--fail-on", "high"])
-        .assert()
-        .code(1);
+    palisade_run(dir.path(), ["scan", ".", "--fail-on", "high"], 1);
 
     // Severity overrides and disabled rules.
     write(
@@ -262,21 +231,11 @@ fn configuration_file() {
         ".palisade.toml",
         "fail-on = \"critical\"\n[rules]\nseverity = { s3-bucket-public-acl = \"critical\" }\n",
     );
-    let v = json(
-        &palisade_in(dir.path())
-            .args(["scan", ".", "-f", "json"])
-            .assert()
-            .code(1)
-            .get_output()
-            .clone(),
-    );
+    let v = json(&palisade_run(dir.path(), ["scan", ".", "-f", "json"], 1));
     assert_eq!(v["findings"][0]["severity"], "critical");
     write(dir.path(), ".palisade.toml", "[rules]\ndisable = [\"TF0002\"]\n");
-    palisade_in(dir.path()).args(["scan", "."]).assert().code(0);
-    palisade_in(dir.path())
-        .args(["scan", ".", "--no-config"])
-        .assert()
-        .code(1);
+    palisade_run(dir.path(), ["scan", "."], 0);
+    palisade_run(dir.path(), ["scan", ".", "--no-config"], 1);
 
     // Unknown keys and unknown rules: errors with file and line.
     write(
@@ -284,28 +243,14 @@ fn configuration_file() {
         ".palisade.toml",
         "fail-on = \"high\"\n\n[rules]\nsevrity = {}\n",
     );
-    let err = stderr(
-        &palisade_in(dir.path())
-            .args(["scan", "."])
-            .assert()
-            .code(2)
-            .get_output()
-            .clone(),
-    );
+    let err = stderr(&palisade_run(dir.path(), ["scan", "."], 2));
     assert!(err.contains(".palisade.toml:4:") && err.contains("sevrity"), "{err}");
     write(
         dir.path(),
         "other.toml",
         "\n[rules]\ndisable = [\"TF0002\", \"NOPE1234\"]\n",
     );
-    let err = stderr(
-        &palisade_in(dir.path())
-            .args(["scan", ".", "--config", "other.toml"])
-            .assert()
-            .code(2)
-            .get_output()
-            .clone(),
-    );
+    let err = stderr(&palisade_run(dir.path(), ["scan", ".", "--config", "other.toml"], 2));
     assert!(err.contains("other.toml:3: `NOPE1234` is no policy"), "{err}");
 }
 
@@ -323,25 +268,19 @@ fn configuration_schema_is_current() {
 fn baseline_reports_only_new_findings() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "main.tf", PUBLIC);
-    palisade_in(dir.path()).args(["baseline", "."]).assert().code(0);
+    palisade_run(dir.path(), ["baseline", "."], 0);
     let b: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join(".palisade-baseline.json")).unwrap()).unwrap();
     assert_eq!(b["findings"].as_array().unwrap().len(), 1);
-    palisade_in(dir.path())
-        .args(["scan", ".", "--baseline", ".palisade-baseline.json"])
-        .assert()
-        .code(0);
+    palisade_run(dir.path(), ["scan", ".", "--baseline", ".palisade-baseline.json"], 0);
     // Lines move: still in the baseline. A new problem: only it fails.
     let moved = format!("\n\n# moved\n{PUBLIC}{}", PUBLIC.replace("site", "new"));
     write(dir.path(), "main.tf", &moved);
-    let v = json(
-        &palisade_in(dir.path())
-            .args(["scan", ".", "-f", "json", "--baseline", ".palisade-baseline.json"])
-            .assert()
-            .code(1)
-            .get_output()
-            .clone(),
-    );
+    let v = json(&palisade_run(
+        dir.path(),
+        ["scan", ".", "-f", "json", "--baseline", ".palisade-baseline.json"],
+        1,
+    ));
     assert_eq!(
         findings(&v),
         vec![
@@ -355,10 +294,7 @@ fn baseline_reports_only_new_findings() {
     );
     // Fixed findings drop out when the baseline is rewritten.
     write(dir.path(), "main.tf", &PUBLIC.replace("site", "new"));
-    palisade_in(dir.path())
-        .args(["baseline", ".", "-o", "b.json"])
-        .assert()
-        .code(0);
+    palisade_run(dir.path(), ["baseline", ".", "-o", "b.json"], 0);
     let b = std::fs::read_to_string(dir.path().join("b.json")).unwrap();
     assert!(
         b.contains("aws_s3_bucket_acl.new") && !b.contains("aws_s3_bucket_acl.site"),
@@ -408,14 +344,11 @@ fn changed_since_reports_changed_files_and_their_modules() {
     write(d, "new/main.tf", PUBLIC);
     git(d, &["add", "."]);
     git(d, &["commit", "-q", "-m", "change"]);
-    let v = json(
-        &palisade_in(d)
-            .args(["scan", ".", "-f", "json", "--changed-since", "main"])
-            .assert()
-            .code(1)
-            .get_output()
-            .clone(),
-    );
+    let v = json(&palisade_run(
+        d,
+        ["scan", ".", "-f", "json", "--changed-since", "main"],
+        1,
+    ));
     let files: Vec<&str> = v["findings"]
         .as_array()
         .unwrap()
@@ -423,20 +356,14 @@ fn changed_since_reports_changed_files_and_their_modules() {
         .map(|f| f["file"].as_str().unwrap())
         .collect();
     assert_eq!(files, ["mod/main.tf", "new/main.tf"]);
-    palisade_in(d)
-        .args(["scan", ".", "--changed-since", "no-such-ref"])
-        .assert()
-        .code(2);
+    palisade_run(d, ["scan", ".", "--changed-since", "no-such-ref"], 2);
 
     // --changed-files (pre-commit): the file's module is evaluated with it.
-    let v = json(
-        &palisade_in(d)
-            .args(["scan", "-f", "json", "--changed-files", "mod/terraform.tfvars"])
-            .assert()
-            .code(1)
-            .get_output()
-            .clone(),
-    );
+    let v = json(&palisade_run(
+        d,
+        ["scan", "-f", "json", "--changed-files", "mod/terraform.tfvars"],
+        1,
+    ));
     assert_eq!(v["findings"][0]["file"], "mod/main.tf");
 }
 
@@ -446,8 +373,9 @@ fn several_outputs_from_one_run() {
     let d = dir.path();
     write(d, "main.tf", &format!("{PUBLIC}{}", PUBLIC.replace("site", "b|<x>")));
     write(d, "ok.tf", "locals {}\n");
-    let out = palisade_in(d)
-        .args([
+    let out = palisade_run(
+        d,
+        [
             "scan",
             ".",
             "--output",
@@ -460,11 +388,9 @@ fn several_outputs_from_one_run() {
             "markdown=summary.md",
             "--output",
             "github",
-        ])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
+        ],
+        1,
+    );
     let annotations = String::from_utf8_lossy(&out.stdout);
     assert!(
         annotations.starts_with("::error file=main.tf,line=3,col=3,endLine=3,endColumn=25,title=TF0002 s3-bucket-public-acl (high)::aws_s3_bucket_acl.site sets"),
@@ -503,16 +429,14 @@ fn several_outputs_from_one_run() {
     assert!(md.starts_with("## Palisade: 2 findings (2 high)"), "{md}");
     assert!(md.contains("b\\|&lt;x>"), "{md}");
 
-    palisade_in(d)
-        .args(["scan", ".", "--output", "text", "--output", "json"])
-        .assert()
-        .code(2);
+    palisade_run(d, ["scan", ".", "--output", "text", "--output", "json"], 2);
 }
 
 #[test]
 fn this_repository_ci_configuration_is_clean() {
-    let out = palisade_in(&repo())
-        .args([
+    let out = palisade_run(
+        &repo(),
+        [
             "scan",
             ".github",
             "action.yml",
@@ -521,13 +445,11 @@ fn this_repository_ci_configuration_is_clean() {
             "info",
             "-f",
             "json",
-        ])
-        .assert()
-        .get_output()
-        .clone();
+        ],
+        0,
+    );
     let v = json(&out);
     assert_eq!(v["findings"], serde_json::json!([]), "{}", stderr(&out));
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
 #[test]
@@ -540,19 +462,12 @@ fn configuration_var_files_apply_to_every_module() {
         "variable \"acl\" {}\nresource \"aws_s3_bucket_acl\" \"b\" {\n  bucket = \"x\"\n  acl    = var.acl\n}\n",
     );
     write(d, "env/prod.tfvars", "acl = \"public-read\"\n");
-    palisade_in(d).args(["scan", ".", "--no-config"]).assert().code(0);
+    palisade_run(d, ["scan", ".", "--no-config"], 0);
     write(d, ".palisade.toml", "var-files = [\"env/prod.tfvars\"]\n");
-    let v = json(
-        &palisade_in(d)
-            .args(["scan", ".", "-f", "json", "--policy", "TF0002"])
-            .assert()
-            .code(1)
-            .get_output()
-            .clone(),
-    );
+    let v = json(&palisade_run(d, ["scan", ".", "-f", "json", "--policy", "TF0002"], 1));
     assert_eq!(v["findings"][0]["file"], "infra/main.tf");
     write(d, ".palisade.toml", "\nvar-files = [\"env/missing.tfvars\"]\n");
-    let err = stderr(&palisade_in(d).args(["scan", "."]).assert().code(2).get_output().clone());
+    let err = stderr(&palisade_run(d, ["scan", "."], 2));
     assert!(
         err.contains(".palisade.toml:2: var-files: `env/missing.tfvars` is no file"),
         "{err}"
@@ -584,14 +499,7 @@ fn suppressions_above_jobs_steps_and_instructions() {
         ".github/workflows/ci.yml",
         "on: pull_request_target\npermissions: {}\njobs:\n  # palisade:ignore[GH0001] titles are checked upstream\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo \"${{ github.event.pull_request.title }}\"\n  other:\n    runs-on: ubuntu-latest\n    steps:\n      # zizmor: ignore[template-injection]\n      - run: |\n          echo hello\n          echo \"${{ github.event.pull_request.body }}\"\n      - run: echo \"${{ github.event.pull_request.title }}\"\n",
     );
-    let v = json(
-        &palisade_in(d)
-            .args(["scan", ".", "-f", "json", "--policy", "GH0001"])
-            .assert()
-            .code(1)
-            .get_output()
-            .clone(),
-    );
+    let v = json(&palisade_run(d, ["scan", ".", "-f", "json", "--policy", "GH0001"], 1));
     // Above the job: its steps. Above a step: that step only.
     assert_eq!(
         placed(&v),
@@ -607,14 +515,11 @@ fn suppressions_above_jobs_steps_and_instructions() {
         "Dockerfile",
         "FROM alpine:3.20\n# hadolint ignore=DL3004\nRUN apk add curl && \\\n    sudo ls\nRUN sudo ls\n",
     );
-    let v = json(
-        &palisade_in(d)
-            .args(["scan", "Dockerfile", "-f", "json", "--policy", "DF0015"])
-            .assert()
-            .code(1)
-            .get_output()
-            .clone(),
-    );
+    let v = json(&palisade_run(
+        d,
+        ["scan", "Dockerfile", "-f", "json", "--policy", "DF0015"],
+        1,
+    ));
     assert_eq!(
         placed(&v),
         vec![("DF0015".into(), 4, true), ("DF0015".into(), 5, false)]

@@ -3,16 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use palisade::policy::{PolicyError, Severity, user};
 
 use crate::common::*;
-
-fn palisade() -> Command {
-    let mut c = Command::cargo_bin("palisade").unwrap();
-    c.current_dir(repo()).env("NO_COLOR", "1");
-    c
-}
 
 fn user_dir(name: &str) -> PathBuf {
     repo().join("fixtures").join(name)
@@ -65,17 +58,16 @@ fn user_policies_report_in_a_scan_of_each_input_kind() {
 
 #[test]
 fn scan_takes_policies_folders() {
-    let out = palisade()
-        .args([
+    let out = palisade_run(
+        &repo(),
+        [
             "scan",
             "--policies",
             "fixtures/user-policies",
             "fixtures/user-policies/images/approved-base-images/bad.Dockerfile",
-        ])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
+        ],
+        1,
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("high ACME0101 stage stage-0 builds from \"python\""),
@@ -85,12 +77,7 @@ fn scan_takes_policies_folders() {
 
 #[test]
 fn policy_check_accepts_a_valid_folder() {
-    let out = palisade()
-        .args(["policy", "check", "fixtures/user-policies"])
-        .assert()
-        .code(0)
-        .get_output()
-        .clone();
+    let out = palisade_run(&repo(), ["policy", "check", "fixtures/user-policies"], 0);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "4 policies and 2 overrides: valid\n"
@@ -99,12 +86,7 @@ fn policy_check_accepts_a_valid_folder() {
 
 #[test]
 fn policy_test_passes_when_examples_match() {
-    let out = palisade()
-        .args(["policy", "test", "fixtures/user-policies"])
-        .assert()
-        .code(0)
-        .get_output()
-        .clone();
+    let out = palisade_run(&repo(), ["policy", "test", "fixtures/user-policies"], 0);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("PASS ACME0001 s3-bucket-without-data-classification (2 examples)"),
@@ -123,12 +105,7 @@ fn policy_test_passes_when_examples_match() {
 
 #[test]
 fn policy_test_fails_and_says_where() {
-    let out = palisade()
-        .args(["policy", "test", "fixtures/user-policies-failing"])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
+    let out = palisade_run(&repo(), ["policy", "test", "fixtures/user-policies-failing"], 1);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         text,
@@ -167,12 +144,7 @@ fn every_validation_error_names_file_line_and_what_is_wrong() {
 
 #[test]
 fn policy_check_reports_errors_and_exits_two() {
-    let out = palisade()
-        .args(["policy", "check", "fixtures/user-policies-invalid"])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
+    let out = palisade_run(&repo(), ["policy", "check", "fixtures/user-policies-invalid"], 2);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("error: fixtures/user-policies-invalid/unknown-severity.toml:4: unknown variant `urgent`"),
@@ -202,27 +174,13 @@ fn configuration_loads_policies_folders() {
     .unwrap();
     let config = dir.path().join(".palisade.toml");
     std::fs::write(&config, "fail-on = \"low\"\npolicies = [\"security/policies\"]\n").unwrap();
-    let out = palisade()
-        .arg("scan")
-        .arg("--config")
-        .arg(&config)
-        .arg(&infra)
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
+    let scan = [Path::new("scan"), Path::new("--config"), &config, &infra];
+    let out = palisade_run(&repo(), scan, 1);
     assert!(String::from_utf8_lossy(&out.stdout).contains("ACME0001"));
 
     std::fs::write(&config, "policies = [\n  \"security/missing\",\n]\n").unwrap();
-    let out = palisade()
-        .arg("scan")
-        .arg("--config")
-        .arg(&config)
-        .arg(&infra)
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
+    let scan = [Path::new("scan"), Path::new("--config"), &config, &infra];
+    let out = palisade_run(&repo(), scan, 2);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(".palisade.toml:2") && err.contains("security/missing"),
