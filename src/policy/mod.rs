@@ -8,6 +8,7 @@ pub mod def;
 pub mod path;
 pub mod predicates;
 pub mod predicates_aws;
+pub mod predicates_azure;
 pub mod predicates_cloud;
 pub mod reference;
 pub mod testing;
