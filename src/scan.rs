@@ -347,10 +347,14 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
             cli_var_files.push(f);
         }
     }
-    let project = terraform::Project::new(
+    let installed = load_installed_modules(&mut modules, &root, options, &mut sources, &mut notices);
+    let mut project = terraform::Project::new(
         modules.into_values().filter(|m| !m.files.is_empty()).collect(),
         cli_var_files,
     );
+    for (root_dir, key, dir) in installed {
+        project.add_installed(&root_dir, key, &dir);
+    }
     // Every unit of work: a Terraform root module to evaluate, or a ready scope.
     enum Work<'a> {
         Module(usize),
@@ -377,7 +381,9 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
             let run = catch_unwind(AssertUnwindSafe(|| match w {
                 Work::Module(m) => {
                     let (set, notices) = terraform::root_subjects(&project, *m, &sources, &options.terraform);
-                    checked(&set, notices)
+                    let mut result = checked(&set, notices);
+                    terraform::report_installed_at_callers(&project, &set, &mut result.0);
+                    result
                 }
                 Work::Scope(set) => checked(set, Vec::new()),
             }));
@@ -429,6 +435,62 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
         checked,
         root,
     })
+}
+
+/// The modules `terraform init` installed for the scanned modules (read from
+/// `.terraform/modules/modules.json`, never downloaded), added to `modules`
+/// for evaluation only: their files are not scanned on their own. Returns
+/// (root directory, module key, module directory) for each.
+fn load_installed_modules(
+    modules: &mut BTreeMap<PathBuf, Module>,
+    root: &Path,
+    options: &ScanOptions,
+    sources: &mut SourceMap,
+    notices: &mut Vec<Notice>,
+) -> Vec<(PathBuf, String, PathBuf)> {
+    let mut out = Vec::new();
+    let roots: Vec<PathBuf> = modules.keys().cloned().collect();
+    for root_dir in roots {
+        let entries = match terraform::installed_modules(&root_dir) {
+            Ok(e) => e,
+            Err(message) => {
+                let file = display_path(&root_dir.join(terraform::MODULES_MANIFEST), root);
+                notices.push(Notice::warning(file, None, message));
+                continue;
+            }
+        };
+        for (key, dir) in entries {
+            if !modules.contains_key(&dir) {
+                let Ok(listing) = std::fs::read_dir(&dir) else { continue };
+                let mut paths: Vec<PathBuf> = listing.flatten().map(|e| e.path()).collect();
+                paths.sort();
+                let mut module = Module {
+                    dir: dir.clone(),
+                    ..Module::default()
+                };
+                for path in paths {
+                    let Some(kind @ (FileKind::Terraform | FileKind::TerraformJson)) = discover::classify(&path) else {
+                        continue;
+                    };
+                    let d = Discovered { path, kind };
+                    let (src, parsed, found) = load(FileId(sources.len() as u32), &d, root, options);
+                    sources.add(src);
+                    // The user cannot fix installed code: what fails there is
+                    // worth a warning, not a failed run.
+                    notices.extend(found.into_iter().map(|mut n| {
+                        n.level = n.level.max(crate::notice::NoticeLevel::Warning);
+                        n
+                    }));
+                    if let Parsed::Terraform(f) = parsed {
+                        module.files.push(f);
+                    }
+                }
+                modules.insert(dir.clone(), module);
+            }
+            out.push((root_dir.clone(), key, dir));
+        }
+    }
+    out
 }
 
 fn load(id: FileId, d: &Discovered, root: &Path, options: &ScanOptions) -> (SourceFile, Parsed, Vec<Notice>) {

@@ -77,6 +77,8 @@ pub struct Project {
     /// Modules installed by `terraform init`, from `.terraform/modules/modules.json`:
     /// (root directory, module key such as `vpc` or `vpc.subnets`) → module.
     installed: HashMap<(PathBuf, String), usize>,
+    /// The files of installed modules: code the user does not own.
+    installed_files: HashSet<FileId>,
 }
 
 impl Project {
@@ -91,6 +93,7 @@ impl Project {
             cli_var_files,
             by_dir,
             installed: HashMap::new(),
+            installed_files: HashSet::new(),
         }
     }
 
@@ -99,7 +102,14 @@ impl Project {
     pub fn add_installed(&mut self, root: &Path, key: String, dir: &Path) {
         if let Some(&i) = self.by_dir.get(&normalize(dir)) {
             self.installed.insert((normalize(root), key), i);
+            self.installed_files
+                .extend(self.modules[i].files.iter().map(|f| f.file));
         }
+    }
+
+    /// Whether `file` belongs to a module `terraform init` installed.
+    pub fn is_installed(&self, file: FileId) -> bool {
+        self.installed_files.contains(&file)
     }
 
     /// The module in `dir`, if it is part of the scan.
@@ -213,6 +223,85 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// Where `terraform init` writes the list of the modules it installed.
+pub const MODULES_MANIFEST: &str = ".terraform/modules/modules.json";
+
+#[derive(serde::Deserialize)]
+struct Manifest {
+    #[serde(rename = "Modules", default)]
+    modules: Vec<ManifestEntry>,
+}
+
+#[derive(serde::Deserialize)]
+struct ManifestEntry {
+    #[serde(rename = "Key", default)]
+    key: String,
+    #[serde(rename = "Dir", default)]
+    dir: String,
+}
+
+/// The modules `terraform init` installed for the root module in `root`,
+/// as (key, directory) pairs read from its `modules.json` (`Ok(vec![])`
+/// when there is none). Only directories inside `.terraform/modules` are
+/// kept: local modules are part of the scan already, and a manifest never
+/// sends the scan elsewhere. Nothing is ever downloaded.
+pub fn installed_modules(root: &Path) -> Result<Vec<(String, PathBuf)>, String> {
+    let manifest = root.join(MODULES_MANIFEST);
+    let text = match std::fs::read_to_string(&manifest) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("cannot read: {e}")),
+    };
+    let parsed: Manifest = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "line {}: not a module manifest: {e}; installed modules are not evaluated",
+            e.line()
+        )
+    })?;
+    let store = normalize(&root.join(".terraform/modules"));
+    Ok(parsed
+        .modules
+        .into_iter()
+        .filter(|m| !m.key.is_empty())
+        .filter_map(|m| {
+            let dir = normalize(&root.join(&m.dir));
+            (dir.starts_with(&store) && dir != store).then_some((m.key, dir))
+        })
+        .collect())
+}
+
+/// Findings whose place is in an installed module's code (under
+/// `.terraform`, which the user does not own) are reported at the `module`
+/// block of the user's code that brought that module in, with the
+/// module's line as a related location.
+pub fn report_installed_at_callers(project: &Project, set: &SubjectSet, findings: &mut [crate::finding::Finding]) {
+    for f in findings.iter_mut().filter(|f| project.is_installed(f.primary.file)) {
+        // The deepest call, written in a file of the user's, whose module
+        // holds the finding's resource.
+        let call = set
+            .select("module", &[])
+            .filter(|call| !project.is_installed(call.file))
+            .filter(|call| {
+                f.address.len() > call.address.len()
+                    && f.address.starts_with(&*call.address)
+                    && f.address.as_bytes()[call.address.len()] == b'.'
+            })
+            .max_by_key(|call| call.address.len());
+        let Some(call) = call else { continue };
+        let inside = f.primary;
+        f.primary = call.header;
+        f.enclosing = vec![call.header.to(call.span)];
+        f.related.retain(|(span, _)| *span != call.header);
+        f.related.insert(
+            0,
+            (
+                inside,
+                format!("in the code of {}, installed by `terraform init`", call.address),
+            ),
+        );
+    }
+}
+
 /// Evaluate a root module (and every module it calls) into one scope of
 /// subjects, with notices about what could not be evaluated.
 pub fn root_subjects(
@@ -318,4 +407,33 @@ pub fn var_file_rank(path: &Path) -> Option<(u8, String)> {
         _ => return None,
     };
     Some((rank, name.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_module_manifest_never_leads_outside_the_module_store() {
+        let root = tempfile::tempdir().unwrap();
+        assert_eq!(installed_modules(root.path()), Ok(vec![]));
+        std::fs::create_dir_all(root.path().join(".terraform/modules")).unwrap();
+        let manifest = r#"{"Modules":[
+            {"Key":"","Source":"","Dir":"."},
+            {"Key":"vpc","Source":"terraform-aws-modules/vpc/aws","Dir":".terraform/modules/vpc"},
+            {"Key":"local","Source":"./modules/x","Dir":"modules/x"},
+            {"Key":"escape","Source":"x","Dir":".terraform/modules/../../../etc"}
+        ]}"#;
+        std::fs::write(root.path().join(MODULES_MANIFEST), manifest).unwrap();
+        let found = installed_modules(root.path()).unwrap();
+        assert_eq!(
+            found,
+            vec![(
+                "vpc".to_string(),
+                normalize(&root.path().join(".terraform/modules/vpc"))
+            )]
+        );
+        std::fs::write(root.path().join(MODULES_MANIFEST), "{\"Modules\": [").unwrap();
+        assert!(installed_modules(root.path()).unwrap_err().starts_with("line 1:"));
+    }
 }

@@ -156,6 +156,30 @@ fn a_bad_module_argument_is_reported_at_the_caller_with_the_module_line_related(
 }
 
 #[test]
+fn installed_modules_are_evaluated_and_reported_at_the_users_module_block() {
+    let report = scan_case(&eval_dir("TF0002-installed-module"), false);
+    assert!(report.notices.is_empty(), "{:?}", report.notices);
+    let f = finding(&report, "module.public_by_default.aws_s3_bucket_acl.this");
+    assert!(
+        at(&report, f.primary).ends_with("TF0002-installed-module/main.tf:6"),
+        "the module block is the primary location: {}",
+        at(&report, f.primary)
+    );
+    let related = related(&report, f);
+    assert!(
+        related[0].contains(".terraform/modules/bucket/main.tf:14")
+            && related[0].contains("installed by `terraform init`"),
+        "the installed code is related: {related:?}"
+    );
+    // The installed module's output is known: the mirror bucket is private.
+    assert!(!report.findings.iter().any(|f| f.address.contains("mirror")));
+    // Without modules.json the same output is unknown.
+    let report = scan_case(&eval_dir("TF0002-remote-module-not-installed"), true);
+    assert_eq!(report.findings.len(), 1, "{:?}", report.findings);
+    assert_eq!(report.findings[0].status, Status::Inconclusive);
+}
+
+#[test]
 fn for_each_instances_carry_their_keys() {
     let report = scan_case(&eval_dir("TF0002-for-each-map"), false);
     let this = finding(&report, "aws_s3_bucket.this");
