@@ -241,6 +241,7 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<(Vec<Dis
                     .kind_override
                     .or_else(|| classify(root))
                     .or_else(|| secrets_only(root, root))
+                    .or_else(|| crate::terraform::plan::is_plan_json(root).then_some(FileKind::TerraformPlan))
                 {
                     Some(kind) => found.lock().unwrap_or_else(|p| p.into_inner()).push(Discovered {
                         path: root.clone(),
@@ -307,7 +308,10 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<(Vec<Dis
                 if !includes.is_empty() && !includes.is_match(rel) {
                     return WalkState::Continue;
                 }
-                if let Some(kind) = classify(path).or_else(|| secrets_only(path, rel)) {
+                if let Some(kind) = classify(path)
+                    .or_else(|| secrets_only(path, rel))
+                    .or_else(|| crate::terraform::plan::is_plan_json(path).then_some(FileKind::TerraformPlan))
+                {
                     // Symlinks: take them when they point at a regular file.
                     if ft.is_some_and(|t| t.is_symlink()) {
                         match std::fs::metadata(path) {

@@ -145,6 +145,9 @@ enum Parsed {
     TerraformVars(TfFile),
     /// A file that is a scope of its own (a Dockerfile, a CI file).
     Scope(Box<SubjectSet>),
+    /// A Terraform plan: a scope of its own, pointed back at its
+    /// configuration once the scan's modules are known.
+    Plan(Box<SubjectSet>),
     /// Read, but no front end produced subjects from it.
     Other,
     Failed,
@@ -310,6 +313,7 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
     // Terraform: one module per directory.
     let mut modules: BTreeMap<PathBuf, Module> = BTreeMap::new();
     let mut var_files = Vec::new();
+    let mut plans = Vec::new();
     for (p, d) in parsed.into_iter().zip(&files) {
         let dir = d.path.parent().map(Path::to_path_buf).unwrap_or_default();
         match p {
@@ -324,6 +328,7 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
                 }
             }
             Parsed::Scope(set) => scopes.push(*set),
+            Parsed::Plan(set) => plans.push((dir, *set)),
             Parsed::Other | Parsed::Failed => {}
         }
     }
@@ -354,6 +359,10 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
     );
     for (root_dir, key, dir) in installed {
         project.add_installed(&root_dir, key, &dir);
+    }
+    for (dir, mut set) in plans {
+        terraform::plan::map_to_configuration(&mut set, &project, &dir);
+        scopes.push(set);
     }
     // Every unit of work: a Terraform root module to evaluate, or a ready scope.
     enum Work<'a> {
@@ -424,6 +433,7 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
     if !options.show_inconclusive {
         findings.retain(|f| f.status == Status::Fail);
     }
+    drop_duplicates(&mut findings);
     findings.sort_by_cached_key(|f| f.sort_key(&sources));
     notices.sort();
     notices.dedup();
@@ -435,6 +445,30 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
         checked,
         root,
     })
+}
+
+/// One Terraform finding per policy, place and resource: a configuration and its
+/// plan scanned together find the same problem twice at the same line (the
+/// plan's findings point back into the configuration). A failure is kept
+/// over an inconclusive result (the plan knows values the configuration
+/// alone does not).
+fn drop_duplicates(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| {
+        (&a.policy.id, a.primary, &a.address, &a.path, a.status).cmp(&(
+            &b.policy.id,
+            b.primary,
+            &b.address,
+            &b.path,
+            b.status,
+        ))
+    });
+    findings.dedup_by(|later, kept| {
+        later.policy.input == crate::policy::InputKind::Terraform
+            && later.policy.id == kept.policy.id
+            && later.primary == kept.primary
+            && later.address == kept.address
+            && later.path == kept.path
+    });
 }
 
 /// The modules `terraform init` installed for the scanned modules (read from
@@ -565,7 +599,7 @@ fn load(id: FileId, d: &Discovered, root: &Path, options: &ScanOptions) -> (Sour
         FileKind::TerraformPlan => {
             let (set, mut n) = terraform::plan::load(id, &source, options.parse_budget);
             notices.append(&mut n);
-            set.map(|s| Parsed::Scope(Box::new(s))).unwrap_or(Parsed::Other)
+            set.map(|s| Parsed::Plan(Box::new(s))).unwrap_or(Parsed::Other)
         }
         FileKind::Dockerfile => {
             let (set, mut n) = crate::docker::load(id, &source, options);

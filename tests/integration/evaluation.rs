@@ -256,6 +256,35 @@ fn tf_json_is_evaluated_and_findings_point_into_it() {
     );
 }
 
+#[test]
+fn plan_findings_point_back_into_the_configuration_beside_it() {
+    // `plan.json` is recognised by its content; the configuration alone
+    // cannot know `var.acl` (inconclusive), the plan can: one finding, at
+    // the attribute, the plan's place related.
+    let report = scan_case(&eval_dir("TF0002-plan-beside-configuration"), true);
+    assert!(report.notices.is_empty(), "{:?}", report.notices);
+    let f = finding(&report, "aws_s3_bucket_acl.site");
+    assert_eq!(f.status, Status::Fail);
+    assert!(at(&report, f.primary).ends_with("plan-beside-configuration/main.tf:16"));
+    let related = related(&report, f);
+    assert!(
+        related
+            .iter()
+            .any(|r| r.contains("plan.json:16") && r.contains("planned as aws_s3_bucket_acl.site")),
+        "{related:?}"
+    );
+    let site: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.address == "aws_s3_bucket_acl.site")
+        .collect();
+    assert_eq!(
+        site.len(),
+        1,
+        "the configuration's inconclusive result is merged: {site:?}"
+    );
+}
+
 /// Everything found in `fixtures/eval/TF0002-plan-json` by one policy, as
 /// `(status, address, line)`.
 fn plan_results(id: &str) -> BTreeSet<(String, String, u32)> {
