@@ -67,6 +67,7 @@ pub static PREDICATES: &[Predicate] = &[
     super::predicates_cloud::DURATION_EXCEEDS,
     super::predicates_cloud::RESOURCE_TYPE_IS,
     super::predicates_azure::ROLE_PERMITS,
+    super::predicates_azure::EMPTY,
     super::predicates_aws::JSON_FIELD,
 ];
 

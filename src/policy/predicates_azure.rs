@@ -1,11 +1,12 @@
 //! Predicates for Azure policies: what an Azure role definition's
-//! `permissions` blocks allow, with Azure's `*` wildcards and `not_actions`.
+//! `permissions` blocks allow, with Azure's `*` wildcards and `not_actions`;
+//! whether an allow-list attribute (IP ranges, filters) lists anything.
 
-use super::condition::{Outcome, Tri, Witness, witness_for};
+use super::condition::{Outcome, Tri, Witness, join_path, witness_for};
 use super::path::{Focus, Path, resolve};
 use super::predicates::{Predicate, PredicateCx, iam_glob, only_keys};
 use crate::source::Span;
-use crate::value::Val;
+use crate::value::{Val, ValKind};
 
 pub const ROLE_PERMITS: Predicate = Predicate {
     name: "azure-role-permits",
@@ -18,6 +19,76 @@ pub const ROLE_PERMITS: Predicate = Predicate {
     validate: validate_role_permits,
     eval: role_permits,
 };
+
+pub const EMPTY: Predicate = Predicate {
+    name: "empty",
+    description: "The attribute at `path` is absent, null, an empty or all-whitespace string, or an empty list (an allow-list that lists nothing). Unknown values are inconclusive.",
+    arguments: &[],
+    needs_path: true,
+    validate: no_arguments,
+    eval: empty,
+};
+
+fn no_arguments(args: &toml::Table) -> Result<(), String> {
+    only_keys(args, &[])
+}
+
+fn empty(p: &PredicateCx) -> Outcome {
+    let Some(path) = p.path else {
+        return Outcome {
+            truth: Tri::False,
+            witness: None,
+        };
+    };
+    let r = resolve(p.focus, path);
+    if r.found.is_empty() {
+        if let Some((span, at, why)) = r.unknown {
+            return Outcome {
+                truth: Tri::Unknown,
+                witness: Some(Witness {
+                    span,
+                    path: at,
+                    value: Some(format!("unknown ({why})")),
+                    related: vec![],
+                }),
+            };
+        }
+        let span = r.absent_at.as_ref().map(|a| a.0).unwrap_or(p.focus.loc);
+        return Outcome {
+            truth: Tri::True,
+            witness: Some(Witness {
+                span,
+                path: join_path(p.focus.path, &path.text),
+                value: None,
+                related: vec![],
+            }),
+        };
+    }
+    let mut unknown = None;
+    for reached in &r.found {
+        let v = reached.val;
+        let hit = match &v.kind {
+            ValKind::Null => true,
+            ValKind::String(s) => s.trim().is_empty(),
+            ValKind::List(items) => items.is_empty(),
+            ValKind::Unknown(_) => {
+                unknown.get_or_insert_with(|| witness_for(p.cx, reached.loc, &reached.path, Some(v)));
+                false
+            }
+            _ => false,
+        };
+        if hit {
+            return Outcome {
+                truth: Tri::True,
+                witness: Some(witness_for(p.cx, reached.loc, &reached.path, Some(v))),
+            };
+        }
+    }
+    Outcome {
+        truth: if unknown.is_some() { Tri::Unknown } else { Tri::False },
+        witness: unknown,
+    }
+}
 
 fn validate_role_permits(args: &toml::Table) -> Result<(), String> {
     only_keys(args, &["actions"])?;
