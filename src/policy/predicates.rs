@@ -69,6 +69,7 @@ pub static PREDICATES: &[Predicate] = &[
     super::predicates_azure::ROLE_PERMITS,
     super::predicates_azure::EMPTY,
     super::predicates_aws::JSON_FIELD,
+    super::predicates_aws::POLICY_ACCEPTS_HTTP,
 ];
 
 pub fn lookup(name: &str) -> Option<&'static Predicate> {
@@ -269,7 +270,7 @@ fn iam_policy_grants(p: &PredicateCx) -> Outcome {
 /// from (`data.aws_iam_policy_document.x.json`), rebuilt from its `statement`
 /// blocks, and whether that is all of it (no unknown values, no `dynamic`
 /// statements, no merged documents). `None` when `v` does not come from one.
-fn policy_document_data(cx: &EvalCx, v: &Val) -> Option<(serde_json::Value, bool)> {
+pub(super) fn policy_document_data(cx: &EvalCx, v: &Val) -> Option<(serde_json::Value, bool)> {
     let address = v.reference.as_deref()?;
     if !address.starts_with("data.aws_iam_policy_document.") {
         return None;
@@ -306,11 +307,83 @@ fn policy_document_data(cx: &EvalCx, v: &Val) -> Option<(serde_json::Value, bool
                 "NotAction": field("not_actions"),
                 "Resource": field("resources"),
                 "NotResource": field("not_resources"),
+                "Principal": principals_json(st.get("principals")),
+                "NotPrincipal": principals_json(st.get("not_principals")),
+                "Condition": conditions_json(st.get("condition")),
             }));
         }
     }
     let doc = serde_json::json!({ "Version": "2012-10-17", "Statement": statements });
     Some((doc, complete))
+}
+
+/// The blocks of a nested block type: a list of maps, or one map.
+fn blocks(v: Option<&Val>) -> &[Val] {
+    match v {
+        Some(Val {
+            kind: ValKind::List(items),
+            ..
+        }) => items.as_slice(),
+        Some(
+            one @ Val {
+                kind: ValKind::Map(_), ..
+            },
+        ) => std::slice::from_ref(one),
+        _ => &[],
+    }
+}
+
+/// `principals { type, identifiers }` blocks as a policy's `Principal`:
+/// type `"*"` with identifier `"*"` is everyone, written `"*"`.
+fn principals_json(v: Option<&Val>) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for block in blocks(v) {
+        let kind = block.get("type").and_then(Val::as_str).unwrap_or_default().to_string();
+        let ids = block
+            .get("identifiers")
+            .map(Val::to_json)
+            .unwrap_or(serde_json::Value::Null);
+        if kind == "*" {
+            return serde_json::Value::String("*".into());
+        }
+        match out.get_mut(&kind) {
+            Some(serde_json::Value::Array(existing)) => match ids {
+                serde_json::Value::Array(more) => existing.extend(more),
+                other => existing.push(other),
+            },
+            _ => {
+                out.insert(kind, ids);
+            }
+        }
+    }
+    if out.is_empty() {
+        serde_json::Value::Null
+    } else {
+        out.into()
+    }
+}
+
+/// `condition { test, variable, values }` blocks as a policy's `Condition`
+/// (`{ "Bool": { "aws:SecureTransport": ["false"] } }`).
+fn conditions_json(v: Option<&Val>) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for block in blocks(v) {
+        let test = block.get("test").and_then(Val::as_str).unwrap_or_default().to_string();
+        let variable = block
+            .get("variable")
+            .and_then(Val::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let values = block.get("values").map(Val::to_json).unwrap_or(serde_json::Value::Null);
+        if let serde_json::Value::Object(keys) = out.entry(test).or_insert_with(|| serde_json::json!({})) {
+            keys.insert(variable, values);
+        }
+    }
+    if out.is_empty() {
+        serde_json::Value::Null
+    } else {
+        out.into()
+    }
 }
 
 fn attr<'v>(focus: Focus<'v, '_>, name: &str) -> Option<&'v Val> {

@@ -3,7 +3,7 @@
 
 use super::condition::{Outcome, Tri, Witness, join_path, witness_for};
 use super::path::{Reached, resolve};
-use super::predicates::{Predicate, PredicateCx, iam_glob, strings_of};
+use super::predicates::{Predicate, PredicateCx, iam_glob, policy_document_data, strings_of};
 use crate::value::{Unknown, Val, ValKind};
 
 /// The attribute at `path` is not set: absent, null, or an empty string,
@@ -30,11 +30,21 @@ pub const POLICY_ALLOWS_ANYONE: Predicate = Predicate {
     eval: policy_allows_anyone,
 };
 
+/// A resource policy does not insist on TLS.
+pub const POLICY_ACCEPTS_HTTP: Predicate = Predicate {
+    name: "policy-accepts-http",
+    description: "The policy document at `path` neither denies requests sent without TLS (a `Deny` statement with `aws:SecureTransport` false under `Bool` or `BoolIfExists`) nor limits every one of its `Allow` statements to TLS (`aws:SecureTransport` true). Inconclusive when the document is not fully known and no such `Deny` is seen.",
+    arguments: &[],
+    needs_path: true,
+    validate: no_arguments,
+    eval: policy_accepts_http,
+};
+
 /// A field inside a JSON document held as text (ECS container definitions,
 /// Batch container properties).
 pub const JSON_FIELD: Predicate = Predicate {
     name: "json-field",
-    description: "The JSON document at `path` (text, as `jsonencode` or a heredoc writes it, or an object) has a field at `pointer` (dotted keys, `*` for every array element or object entry) that equals `equals` or matches the regex `matches`.",
+    description: "The JSON document at `path` (text, as `jsonencode` or a heredoc writes it, or an object) has a field at `pointer` (dotted keys, `*` for every array element or object entry) that equals `equals` or matches the regex `matches`; with `exists = false`, has no such field (or only null or empty ones), and text that is not JSON is then inconclusive.",
     arguments: &[
         (
             "pointer",
@@ -42,6 +52,7 @@ pub const JSON_FIELD: Predicate = Predicate {
         ),
         ("equals", "the value that fails (JSON `true`, a number or a string)"),
         ("matches", "a regular expression the field's text matches to fail"),
+        ("exists", "`false`: fail when the document has no field at `pointer`"),
     ],
     needs_path: true,
     validate: validate_json_field,
@@ -50,22 +61,28 @@ pub const JSON_FIELD: Predicate = Predicate {
 
 fn validate_json_field(args: &toml::Table) -> Result<(), String> {
     for k in args.keys() {
-        if !["pointer", "equals", "matches"].contains(&k.as_str()) {
-            return Err(format!("unknown argument `{k}`; expected: pointer, equals, matches"));
+        if !["pointer", "equals", "matches", "exists"].contains(&k.as_str()) {
+            return Err(format!(
+                "unknown argument `{k}`; expected: pointer, equals, matches, exists"
+            ));
         }
     }
     if args.get("pointer").is_none_or(|p| p.as_str().is_none_or(str::is_empty)) {
         return Err("`pointer` is required: a dotted path into the document".into());
     }
-    match (args.get("equals"), args.get("matches")) {
-        (Some(_), None) => Ok(()),
-        (None, Some(m)) => {
+    match (args.get("equals"), args.get("matches"), args.get("exists")) {
+        (Some(_), None, None) => Ok(()),
+        (None, Some(m), None) => {
             let re = m.as_str().ok_or("`matches` must be a string")?;
             regex::Regex::new(re)
                 .map(|_| ())
                 .map_err(|e| format!("invalid regular expression: {e}"))
         }
-        _ => Err("give exactly one of `equals` or `matches`".into()),
+        (None, None, Some(toml::Value::Boolean(false))) => Ok(()),
+        (None, None, Some(_)) => {
+            Err("`exists` can only be `false` (use `matches` to test a field that is there)".into())
+        }
+        _ => Err("give exactly one of `equals`, `matches` or `exists`".into()),
     }
 }
 
@@ -122,9 +139,12 @@ fn json_field(p: &PredicateCx) -> Outcome {
         return outcome(Tri::False, None);
     };
     let r = resolve(p.focus, path);
+    if p.args.contains_key("exists") {
+        return json_field_missing(p, &r, pointer);
+    }
     let (docs, unknown) = documents(p, &r.found);
-    for (doc, reached) in &docs {
-        if json_at(doc, pointer).into_iter().any(hit) {
+    for Document { json, reached, .. } in &docs {
+        if json_at(json, pointer).into_iter().any(hit) {
             return outcome(
                 Tri::True,
                 Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val))),
@@ -132,6 +152,47 @@ fn json_field(p: &PredicateCx) -> Outcome {
         }
     }
     match unknown.or_else(|| unknown_witness(&r.unknown)) {
+        Some(w) => outcome(Tri::Unknown, Some(w)),
+        None => outcome(Tri::False, None),
+    }
+}
+
+/// `json-field` with `exists = false`: the document lacks the field.
+fn json_field_missing(p: &PredicateCx, r: &super::path::Resolution, pointer: &str) -> Outcome {
+    let present = |field: &&serde_json::Value| match field {
+        serde_json::Value::Null => false,
+        serde_json::Value::String(s) => !s.trim().is_empty(),
+        _ => true,
+    };
+    let mut unknown = unknown_witness(&r.unknown);
+    for reached in &r.found {
+        let witness = || witness_for(p.cx, reached.loc, &reached.path, Some(reached.val));
+        let json = match &reached.val.kind {
+            ValKind::String(s) => match serde_json::from_str::<serde_json::Value>(s) {
+                Ok(json) => json,
+                // YAML, or text Palisade cannot read: the field may be there.
+                Err(_) => {
+                    unknown.get_or_insert_with(witness);
+                    continue;
+                }
+            },
+            ValKind::Map(_) | ValKind::List(_) => reached.val.to_json(),
+            ValKind::Unknown(_) => {
+                unknown.get_or_insert_with(witness);
+                continue;
+            }
+            _ => continue,
+        };
+        if !json_at(&json, pointer).iter().any(present) {
+            // An unknown part of an object may be the field.
+            if reached.val.contains_unknown() {
+                unknown.get_or_insert_with(witness);
+            } else {
+                return outcome(Tri::True, Some(witness()));
+            }
+        }
+    }
+    match unknown {
         Some(w) => outcome(Tri::Unknown, Some(w)),
         None => outcome(Tri::False, None),
     }
@@ -259,17 +320,11 @@ fn narrowed_by_condition(condition: Option<&serde_json::Value>) -> bool {
 /// Whether a policy document has an unconditional `Allow` for everyone that
 /// grants one of `actions` (any action when `actions` is empty).
 pub fn document_allows_anyone(doc: &serde_json::Value, actions: &[String]) -> bool {
-    let statements: Vec<&serde_json::Value> = match doc.get("Statement") {
-        Some(serde_json::Value::Array(a)) => a.iter().collect(),
-        Some(s @ serde_json::Value::Object(_)) => vec![s],
-        _ => vec![],
-    };
-    statements.into_iter().any(|st| {
-        let allow = st
-            .get("Effect")
-            .and_then(|e| e.as_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("allow"));
-        if !allow || narrowed_by_condition(st.get("Condition")) || !principal_is_anyone(st.get("Principal")) {
+    statements(doc).into_iter().any(|st| {
+        if !effect_is(st, "allow")
+            || narrowed_by_condition(st.get("Condition"))
+            || !principal_is_anyone(st.get("Principal"))
+        {
             return false;
         }
         if actions.is_empty() {
@@ -280,34 +335,142 @@ pub fn document_allows_anyone(doc: &serde_json::Value, actions: &[String]) -> bo
     })
 }
 
-/// The policy documents at a path: parsed JSON text or objects, with the
-/// witness of the first unknown one.
-fn documents<'v>(
-    p: &PredicateCx<'_, 'v>,
-    reached: &'v [Reached<'v>],
-) -> (Vec<(serde_json::Value, &'v Reached<'v>)>, Option<Witness>) {
+/// A policy document found at a path, and whether all of it is known.
+struct Document<'v> {
+    json: serde_json::Value,
+    reached: &'v Reached<'v>,
+    complete: bool,
+}
+
+/// The policy documents at a path: parsed JSON text, objects, or
+/// `data.aws_iam_policy_document` sources rebuilt from their statements,
+/// with the witness of the first one not fully known.
+fn documents<'v>(p: &PredicateCx<'_, 'v>, reached: &'v [Reached<'v>]) -> (Vec<Document<'v>>, Option<Witness>) {
     let mut docs = Vec::new();
     let mut unknown = None;
     for r in reached {
+        let witness = || witness_for(p.cx, r.loc, &r.path, Some(r.val));
         match &r.val.kind {
             ValKind::String(s) => {
-                if let Ok(d) = serde_json::from_str::<serde_json::Value>(s) {
-                    docs.push((d, r));
+                if let Ok(json) = serde_json::from_str::<serde_json::Value>(s) {
+                    docs.push(Document {
+                        json,
+                        reached: r,
+                        complete: true,
+                    });
                 }
             }
             ValKind::Map(_) => {
-                if r.val.contains_unknown() {
-                    unknown.get_or_insert_with(|| witness_for(p.cx, r.loc, &r.path, Some(r.val)));
+                let complete = !r.val.contains_unknown();
+                if !complete {
+                    unknown.get_or_insert_with(witness);
                 }
-                docs.push((r.val.to_json(), r));
+                docs.push(Document {
+                    json: r.val.to_json(),
+                    reached: r,
+                    complete,
+                });
             }
-            ValKind::Unknown(_) => {
-                unknown.get_or_insert_with(|| witness_for(p.cx, r.loc, &r.path, Some(r.val)));
-            }
+            ValKind::Unknown(_) => match policy_document_data(p.cx, r.val) {
+                Some((json, complete)) => {
+                    if !complete {
+                        unknown.get_or_insert_with(witness);
+                    }
+                    docs.push(Document {
+                        json,
+                        reached: r,
+                        complete,
+                    });
+                }
+                None => {
+                    unknown.get_or_insert_with(witness);
+                }
+            },
             _ => {}
         }
     }
     (docs, unknown)
+}
+
+/// The statements of a policy document (one object or a list).
+fn statements(doc: &serde_json::Value) -> Vec<&serde_json::Value> {
+    match doc.get("Statement") {
+        Some(serde_json::Value::Array(a)) => a.iter().collect(),
+        Some(s @ serde_json::Value::Object(_)) => vec![s],
+        _ => vec![],
+    }
+}
+
+fn effect_is(st: &serde_json::Value, effect: &str) -> bool {
+    st.get("Effect")
+        .and_then(|e| e.as_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(effect))
+}
+
+/// Whether a statement's `Condition` requires `aws:SecureTransport` to be
+/// `secure` (under `Bool` or `BoolIfExists`).
+fn requires_secure_transport(st: &serde_json::Value, secure: bool) -> bool {
+    let Some(operators) = st.get("Condition").and_then(|c| c.as_object()) else {
+        return false;
+    };
+    operators
+        .iter()
+        .filter(|(op, _)| op.eq_ignore_ascii_case("bool") || op.eq_ignore_ascii_case("boolifexists"))
+        .filter_map(|(_, keys)| keys.as_object())
+        .flat_map(|keys| keys.iter())
+        .any(|(key, value)| {
+            let values: Vec<String> = match value {
+                serde_json::Value::Bool(b) => vec![b.to_string()],
+                other => strings_of(Some(other)),
+            };
+            key.eq_ignore_ascii_case("aws:securetransport")
+                && !values.is_empty()
+                && values.iter().all(|v| v.eq_ignore_ascii_case(&secure.to_string()))
+        })
+}
+
+/// Whether a document denies plain-HTTP requests.
+fn denies_http(doc: &serde_json::Value) -> bool {
+    statements(doc)
+        .into_iter()
+        .any(|st| effect_is(st, "deny") && requires_secure_transport(st, false))
+}
+
+/// Whether every `Allow` of a document (there is at least one) needs TLS.
+fn allows_only_tls(doc: &serde_json::Value) -> bool {
+    let allows: Vec<_> = statements(doc)
+        .into_iter()
+        .filter(|st| effect_is(st, "allow"))
+        .collect();
+    !allows.is_empty() && allows.into_iter().all(|st| requires_secure_transport(st, true))
+}
+
+fn policy_accepts_http(p: &PredicateCx) -> Outcome {
+    let Some(path) = p.path else {
+        return outcome(Tri::False, None);
+    };
+    let r = resolve(p.focus, path);
+    let (docs, unknown) = documents(p, &r.found);
+    // A known `Deny` settles it even when other parts are unknown.
+    if docs
+        .iter()
+        .any(|d| denies_http(&d.json) || (d.complete && allows_only_tls(&d.json)))
+    {
+        return outcome(Tri::False, None);
+    }
+    if let Some(w) = unknown.or_else(|| unknown_witness(&r.unknown)) {
+        return outcome(Tri::Unknown, Some(w));
+    }
+    match docs.first() {
+        Some(doc) => {
+            let reached = doc.reached;
+            outcome(
+                Tri::True,
+                Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val))),
+            )
+        }
+        None => outcome(Tri::False, None),
+    }
 }
 
 fn policy_allows_anyone(p: &PredicateCx) -> Outcome {
@@ -322,8 +485,9 @@ fn policy_allows_anyone(p: &PredicateCx) -> Outcome {
     };
     let r = resolve(p.focus, path);
     let (docs, unknown) = documents(p, &r.found);
-    for (doc, reached) in &docs {
-        if document_allows_anyone(doc, &actions) {
+    for doc in &docs {
+        if document_allows_anyone(&doc.json, &actions) {
+            let reached = doc.reached;
             return outcome(
                 Tri::True,
                 Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val))),
@@ -352,6 +516,31 @@ mod tests {
         assert!(json_at(&d, "privileged").is_empty());
         assert!(json_equals(&serde_json::json!("true"), &toml::Value::Boolean(true)));
         assert!(!json_equals(&serde_json::json!(false), &toml::Value::Boolean(true)));
+    }
+
+    #[test]
+    fn secure_transport() {
+        let deny = doc(
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#,
+        );
+        assert!(denies_http(&deny));
+        assert!(!allows_only_tls(&deny));
+        let bool_value = doc(
+            r#"{"Statement":{"Effect":"Deny","Action":"*","Condition":{"BoolIfExists":{"aws:SecureTransport":false}}}}"#,
+        );
+        assert!(denies_http(&bool_value));
+        let ip_only = doc(
+            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Condition":{"IpAddress":{"aws:SourceIp":"8.8.8.8/32"}}}]}"#,
+        );
+        assert!(!denies_http(&ip_only) && !allows_only_tls(&ip_only));
+        let tls_allow = doc(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{"Bool":{"aws:SecureTransport":["true"]}}}]}"#,
+        );
+        assert!(allows_only_tls(&tls_allow));
+        let http_allow = doc(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#,
+        );
+        assert!(!denies_http(&http_allow) && !allows_only_tls(&http_allow));
     }
 
     #[test]
