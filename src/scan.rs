@@ -447,27 +447,30 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
     })
 }
 
-/// One Terraform finding per policy, place and resource: a configuration and its
-/// plan scanned together find the same problem twice at the same line (the
-/// plan's findings point back into the configuration). A failure is kept
-/// over an inconclusive result (the plan knows values the configuration
-/// alone does not).
+/// One Terraform finding per policy, resource and path: a configuration and
+/// its plan scanned together find the same problem twice (the plan's
+/// findings point back into the configuration, at the same place). A
+/// failure is kept over an inconclusive result, which may sit elsewhere (the
+/// configuration alone cannot know the value: at the module argument the
+/// unknown came through, while the plan points into the module).
 fn drop_duplicates(findings: &mut Vec<Finding>) {
     findings.sort_by(|a, b| {
-        (&a.policy.id, a.primary, &a.address, &a.path, a.status).cmp(&(
+        (&a.policy.id, &a.address, &a.path, &a.instances, a.status, a.primary).cmp(&(
             &b.policy.id,
-            b.primary,
             &b.address,
             &b.path,
+            &b.instances,
             b.status,
+            b.primary,
         ))
     });
     findings.dedup_by(|later, kept| {
         later.policy.input == crate::policy::InputKind::Terraform
             && later.policy.id == kept.policy.id
-            && later.primary == kept.primary
             && later.address == kept.address
             && later.path == kept.path
+            && later.instances == kept.instances
+            && (later.primary == kept.primary || (kept.status == Status::Fail && later.status == Status::Inconclusive))
     });
 }
 

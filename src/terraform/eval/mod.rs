@@ -859,11 +859,21 @@ impl<'m> Evaluator<'m> {
         Some(self.memo(&format!("input.{name}"), Some(a.value.span), || {
             let scope = parent.instance_scope(caller.call, "", caller.instance.as_ref());
             let mut v = parent.eval(&a.value, &scope);
-            if v.span.is_none() {
-                v.span = Some(a.value.span);
-            }
+            // What the caller takes from elsewhere (its variables, tfvars,
+            // locals) is placed at the argument: a finding on it belongs
+            // where the caller passes it, in code the user owns.
+            anchor(&mut v, a.value.span, &|s| self.within_calls(s));
             v
         }))
+    }
+
+    /// Whether `span` lies inside the `module` block that called this
+    /// module, or one that called a module above it.
+    fn within_calls(&self, span: Span) -> bool {
+        let Some(caller) = &self.caller else { return false };
+        let call = caller.call.span;
+        (call.file == span.file && call.start <= span.start && span.end <= call.end)
+            || caller.parent.upgrade().is_some_and(|p| p.within_calls(span))
     }
 
     fn local(&self, name: &str, d: usize, span: Option<Span>) -> Val {
@@ -1074,6 +1084,19 @@ impl<'m> Evaluator<'m> {
         );
         self.children.borrow_mut().insert(key, child.clone());
         Some(child)
+    }
+}
+
+/// Place `v` and the values inside it at `at`, except those whose own
+/// place passes `keep`.
+fn anchor(v: &mut Val, at: Span, keep: &dyn Fn(Span) -> bool) {
+    if !v.span.is_some_and(keep) {
+        v.span = Some(at);
+    }
+    match &mut v.kind {
+        ValKind::List(items) => items.iter_mut().for_each(|i| anchor(i, at, keep)),
+        ValKind::Map(entries) => entries.iter_mut().for_each(|e| anchor(&mut e.value, at, keep)),
+        _ => {}
     }
 }
 
