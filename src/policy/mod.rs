@@ -10,6 +10,7 @@ pub mod predicates;
 pub mod predicates_aws;
 pub mod predicates_azure;
 pub mod predicates_cloud;
+pub mod predicates_gcp;
 pub mod reference;
 pub mod testing;
 pub mod user;

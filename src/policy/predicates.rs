@@ -70,6 +70,8 @@ pub static PREDICATES: &[Predicate] = &[
     super::predicates_azure::EMPTY,
     super::predicates_aws::JSON_FIELD,
     super::predicates_aws::POLICY_ACCEPTS_HTTP,
+    super::predicates_gcp::IAM_GRANTS,
+    super::predicates_gcp::DEFAULT_SERVICE_ACCOUNT,
 ];
 
 pub fn lookup(name: &str) -> Option<&'static Predicate> {
@@ -92,7 +94,7 @@ pub(super) fn only_keys(args: &toml::Table, allowed: &[&str]) -> Result<(), Stri
     Ok(())
 }
 
-fn string_list(args: &toml::Table, key: &str) -> Result<Option<Vec<String>>, String> {
+pub(super) fn string_list(args: &toml::Table, key: &str) -> Result<Option<Vec<String>>, String> {
     match args.get(key) {
         None => Ok(None),
         Some(toml::Value::Array(items)) => items

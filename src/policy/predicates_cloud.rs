@@ -91,7 +91,7 @@ fn port_range(spec: &Val) -> Option<(u32, u32)> {
 }
 
 /// Each value reached, with lists flattened into their elements.
-fn each_value<'v>(r: &Resolution<'v>) -> Vec<(&'v Val, crate::source::Span, String)> {
+pub(super) fn each_value<'v>(r: &Resolution<'v>) -> Vec<(&'v Val, crate::source::Span, String)> {
     let mut out = Vec::new();
     for reached in &r.found {
         match &reached.val.kind {
