@@ -2,9 +2,9 @@
 //! framework data in `policies/frameworks/` (which are not policies).
 //!
 //! Each policy is embedded twice: as written, and with its `[docs]` strings
-//! blanked out (same length, same lines). A scan parses only the blanked
-//! text at start-up: the documentation is half of every file and only
-//! explanations and reports need it, so it is parsed on first use.
+//! emptied (line breaks kept, so errors name the file's lines). A scan parses
+//! only the second at start-up: the documentation is half of every file and
+//! only explanations and reports need it, so it is parsed on first use.
 
 use std::path::{Path, PathBuf};
 
@@ -28,38 +28,36 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// `text` with every string of its `docs` table replaced by `""` and
-/// spaces, line breaks kept: byte offsets and line numbers stay those of the
-/// file. A file that does not parse is returned as is (loading it reports
-/// the error).
+/// `text` with every string of its `docs` table replaced by `""` followed by
+/// the string's line breaks: line numbers stay those of the file. A file
+/// that does not parse is returned as is (loading it reports the error).
 fn without_docs(text: &str) -> String {
     let Ok(doc) = toml::de::DeTable::parse(text) else {
         return text.to_string();
     };
-    let mut out = text.as_bytes().to_vec();
     let docs = doc.get_ref().iter().find(|(k, _)| k.get_ref() == "docs");
-    if let Some((_, docs)) = docs
-        && let toml::de::DeValue::Table(table) = docs.get_ref()
-    {
-        for (_, value) in table.iter() {
-            if !matches!(value.get_ref(), toml::de::DeValue::String(_)) {
-                continue;
-            }
-            let span = value.span();
-            let literal = &mut out[span.clone()];
-            if !matches!(literal.first(), Some(b'"' | b'\'')) || literal.len() < 2 {
-                return text.to_string();
-            }
-            literal[0] = b'"';
-            literal[1] = b'"';
-            for b in &mut literal[2..] {
-                if *b != b'\n' && *b != b'\r' {
-                    *b = b' ';
-                }
-            }
+    let Some(toml::de::DeValue::Table(table)) = docs.map(|(_, v)| v.get_ref()) else {
+        return text.to_string();
+    };
+    let mut strings: Vec<std::ops::Range<usize>> = table
+        .iter()
+        .filter(|(_, v)| matches!(v.get_ref(), toml::de::DeValue::String(_)))
+        .map(|(_, v)| v.span())
+        .collect();
+    strings.sort_by_key(|r| r.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for span in strings {
+        if !text[span.clone()].starts_with(['"', '\'']) {
+            return text.to_string();
         }
+        out.push_str(&text[at..span.start]);
+        out.push_str("\"\"");
+        out.extend(text[span.clone()].chars().filter(|&c| c == '\n'));
+        at = span.end;
     }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+    out.push_str(&text[at..]);
+    out
 }
 
 /// Append `pub static NAME: &[(path, text)]` embedding `files`, or with

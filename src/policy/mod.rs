@@ -626,11 +626,13 @@ pub fn embedded_frameworks() -> &'static [(&'static str, &'static str)] {
 impl Registry {
     /// The built-in policies, validated. Every error is returned, not just the first.
     pub fn builtin() -> Result<Registry, Vec<PolicyError>> {
-        Self::collect(
-            embedded::POLICIES
-                .iter()
-                .map(|(file, full, fast)| load_builtin(file, full, fast)),
-        )
+        use rayon::prelude::*;
+        // Parsing is most of a small scan's start-up: spread it over the cores.
+        let loaded: Vec<Result<Policy, PolicyError>> = embedded::POLICIES
+            .par_iter()
+            .map(|(file, full, fast)| load_builtin(file, full, fast))
+            .collect();
+        Self::collect(loaded.into_iter())
     }
 
     pub fn from_sources<'a>(
@@ -835,8 +837,12 @@ fail-if = { path = "acl", equals = "public-read" }
         let registry = Registry::builtin().expect("built-in policies load");
         assert_eq!(registry.policies.len(), embedded::POLICIES.len());
         for ((file, full, fast), deferred) in embedded::POLICIES.iter().zip(&registry.policies) {
-            assert_eq!(full.len(), fast.len(), "{file}: offsets must not move");
-            assert_ne!(full, fast, "{file}: the docs are left out at start-up");
+            assert_eq!(
+                full.lines().count(),
+                fast.lines().count(),
+                "{file}: lines must not move"
+            );
+            assert!(fast.len() < full.len(), "{file}: the docs are left out at start-up");
             let eager = load_policy(file, full, true).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(eager.id, deferred.id);
             assert_eq!(
