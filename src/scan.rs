@@ -266,18 +266,75 @@ pub fn parse_only(options: &ScanOptions) -> Result<Stats, ScanError> {
 
 /// Run a scan with the given policies.
 pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<ScanReport, ScanError> {
-    // Everything runs on pool threads with large stacks, never on the
-    // caller's (the main thread's 8 MB would limit the nesting we can take).
+    on_pool(options.discover.threads, || {
+        Ok(check(load_all(options)?, registry, options))
+    })?
+}
+
+/// Run `f` on a pool of `threads` workers (0: one per core) with large
+/// stacks, never on the caller's thread (the main thread's 8 MB would limit
+/// the nesting we can take).
+pub fn on_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> Result<R, ScanError> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.discover.threads)
+        .num_threads(threads)
         .stack_size(crate::limits::WORKER_STACK_SIZE)
         .thread_name(|i| format!("palisade-{i}"))
         .build()
         .map_err(|e| ScanError::Threads(e.to_string()))?;
-    pool.install(|| scan_on_pool(options, registry))
+    Ok(pool.install(f))
 }
 
-fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport, ScanError> {
+/// Every file read and parsed, Terraform files grouped in modules: what
+/// evaluation and the policies start from.
+pub struct Loaded {
+    pub sources: SourceMap,
+    pub project: terraform::Project,
+    /// Scopes ready for the policies: one per file (`input = "any"`), one
+    /// per Dockerfile, CI file or plan.
+    pub scopes: Vec<SubjectSet>,
+    pub notices: Vec<Notice>,
+    pub stats: Stats,
+    pub root: PathBuf,
+}
+
+impl Loaded {
+    /// Every unit of the check stage: a Terraform root module to evaluate, or a ready scope.
+    pub fn work(&self) -> Vec<Work<'_>> {
+        self.project
+            .roots()
+            .into_iter()
+            .map(Work::Module)
+            .chain(self.scopes.iter().map(Work::Scope))
+            .collect()
+    }
+
+    /// Call `f` with the subjects of a unit of work (a root module
+    /// evaluated, or the scope) and the evaluation's notices.
+    pub fn with_subjects<R>(
+        &self,
+        w: &Work,
+        options: &ScanOptions,
+        f: impl FnOnce(&SubjectSet, Vec<Notice>) -> R,
+    ) -> R {
+        match w {
+            Work::Module(m) => {
+                let (set, notices) = terraform::root_subjects(&self.project, *m, &self.sources, &options.terraform);
+                f(&set, notices)
+            }
+            Work::Scope(set) => f(set, Vec::new()),
+        }
+    }
+}
+
+/// A unit of the check stage.
+pub enum Work<'a> {
+    /// A Terraform root module, by index in the project.
+    Module(usize),
+    Scope(&'a SubjectSet),
+}
+
+/// Discover, read and parse (on the current thread pool).
+pub fn load_all(options: &ScanOptions) -> Result<Loaded, ScanError> {
     let (files, mut notices) = discover::discover(&options.paths, &options.discover)?;
     let root = options
         .root
@@ -364,17 +421,20 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
         terraform::plan::map_to_configuration(&mut set, &project, &dir);
         scopes.push(set);
     }
-    // Every unit of work: a Terraform root module to evaluate, or a ready scope.
-    enum Work<'a> {
-        Module(usize),
-        Scope(&'a SubjectSet),
-    }
-    let work: Vec<Work> = project
-        .roots()
-        .into_iter()
-        .map(Work::Module)
-        .chain(scopes.iter().map(Work::Scope))
-        .collect();
+    Ok(Loaded {
+        sources,
+        project,
+        scopes,
+        notices,
+        stats,
+        root,
+    })
+}
+
+/// Evaluate and run the policies on everything loaded (on the current pool).
+pub fn check(loaded: Loaded, registry: &Registry, options: &ScanOptions) -> ScanReport {
+    let work = loaded.work();
+    let sources = &loaded.sources;
     /// What one unit of work yields: findings, subjects checked per policy, notices.
     type WorkResult = (Vec<Finding>, Vec<(Str, usize)>, Vec<Notice>);
     let results: Vec<WorkResult> = work
@@ -382,25 +442,25 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
         .map(|w| {
             let checked = |set: &SubjectSet, notices: Vec<Notice>| {
                 (
-                    engine::run(registry, set, &sources),
+                    engine::run(registry, set, sources),
                     engine::subject_counts(registry, set),
                     notices,
                 )
             };
-            let run = catch_unwind(AssertUnwindSafe(|| match w {
-                Work::Module(m) => {
-                    let (set, notices) = terraform::root_subjects(&project, *m, &sources, &options.terraform);
-                    let mut result = checked(&set, notices);
-                    terraform::report_installed_at_callers(&project, &set, &mut result.0);
+            let run = catch_unwind(AssertUnwindSafe(|| {
+                loaded.with_subjects(w, options, |set, notices| {
+                    let mut result = checked(set, notices);
+                    if matches!(w, Work::Module(_)) {
+                        terraform::report_installed_at_callers(&loaded.project, set, &mut result.0);
+                    }
                     result
-                }
-                Work::Scope(set) => checked(set, Vec::new()),
+                })
             }));
             match run {
                 Ok(r) => r,
                 Err(p) => {
                     let file = match w {
-                        Work::Module(m) => project.modules[*m].files.first().map(|f| f.file),
+                        Work::Module(m) => loaded.project.modules[*m].files.first().map(|f| f.file),
                         Work::Scope(set) => set.subjects.first().map(|s| s.file),
                     }
                     .map(|f| sources.get(f).display.clone())
@@ -421,6 +481,14 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
             }
         })
         .collect();
+    drop(work);
+    let Loaded {
+        sources,
+        mut notices,
+        stats,
+        root,
+        ..
+    } = loaded;
     let mut findings = Vec::new();
     let mut checked: BTreeMap<Str, usize> = BTreeMap::new();
     for (f, counts, n) in results {
@@ -437,14 +505,14 @@ fn scan_on_pool(options: &ScanOptions, registry: &Registry) -> Result<ScanReport
     findings.sort_by_cached_key(|f| f.sort_key(&sources));
     notices.sort();
     notices.dedup();
-    Ok(ScanReport {
+    ScanReport {
         sources,
         findings,
         notices,
         stats,
         checked,
         root,
-    })
+    }
 }
 
 /// One Terraform finding per policy, resource and path: a configuration and

@@ -74,6 +74,19 @@ pub static PREDICATES: &[Predicate] = &[
     super::predicates_gcp::DEFAULT_SERVICE_ACCOUNT,
 ];
 
+/// The regex of a predicate argument, compiled once per process: a
+/// predicate runs once per subject, and compiling costs far more than
+/// matching. The patterns come from the loaded policies, so the set is small.
+pub fn cached_regex(pattern: &str) -> Option<&'static regex::Regex> {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    static COMPILED: LazyLock<Mutex<HashMap<String, Option<&'static regex::Regex>>>> = LazyLock::new(Default::default);
+    let mut compiled = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
+    *compiled
+        .entry(pattern.to_string())
+        .or_insert_with(|| regex::Regex::new(pattern).ok().map(|r| &*Box::leak(Box::new(r))))
+}
+
 pub fn lookup(name: &str) -> Option<&'static Predicate> {
     PREDICATES.iter().find(|p| p.name == name)
 }

@@ -129,8 +129,8 @@ fn json_field(p: &PredicateCx) -> Outcome {
         .args
         .get("matches")
         .and_then(|v| v.as_str())
-        .and_then(|r| regex::Regex::new(r).ok());
-    let hit = |field: &serde_json::Value| match (&regex, p.args.get("equals")) {
+        .and_then(super::predicates::cached_regex);
+    let hit = |field: &serde_json::Value| match (regex, p.args.get("equals")) {
         (Some(re), _) => field.as_str().is_some_and(|s| re.is_match(s)),
         (None, Some(want)) => json_equals(field, want),
         (None, None) => false,
