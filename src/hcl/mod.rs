@@ -3,6 +3,8 @@
 //! The AST keeps every expression, not just literals, so that the Terraform
 //! evaluator can compute values and every value can point back to its source.
 
+mod comments;
+mod fast;
 mod json;
 mod parse;
 
@@ -10,14 +12,15 @@ use std::sync::Arc;
 
 use crate::source::Span;
 
+pub use comments::scan_comments;
 pub use json::{parse_json_vars, parse_tf_json};
-pub use parse::{ParsedHcl, parse_hcl};
+pub use parse::{ParsedHcl, parse_hcl, parse_hcl_fast, parse_hcl_tree_sitter};
 
 /// Interned-ish string shared between AST and values.
 pub type Str = Arc<str>;
 
 /// A sequence of attributes and blocks (a file, or the inside of a block).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Body {
     pub attributes: Vec<Attribute>,
     pub blocks: Vec<Block>,
@@ -34,7 +37,7 @@ impl Body {
 }
 
 /// `name = expression`
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Attribute {
     pub name: Str,
     pub name_span: Span,
@@ -44,7 +47,7 @@ pub struct Attribute {
 }
 
 /// `type "label" "label" { body }`
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Block {
     pub ty: Str,
     pub labels: Vec<Str>,
@@ -55,13 +58,13 @@ pub struct Block {
     pub header: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
     Null,
     Bool(bool),
@@ -95,13 +98,13 @@ pub enum ExprKind {
 }
 
 /// A step after a splat.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Traverser {
     Attr(Str),
     Index(Expr),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ForExpr {
     pub key_var: Option<Str>,
     pub value_var: Str,
@@ -137,7 +140,7 @@ pub enum BinaryOp {
     Or,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Template {
     pub parts: Vec<TemplatePart>,
 }
@@ -153,7 +156,7 @@ impl Template {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum TemplatePart {
     /// Unescaped text, with the span it came from.
     Literal(String, Span),
@@ -172,7 +175,7 @@ pub enum TemplatePart {
 }
 
 /// A comment and where it is.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Comment {
     pub text: Str,
     pub span: Span,

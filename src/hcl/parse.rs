@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use tree_sitter::Node;
 
+use super::comments::scan_comments;
 use super::*;
 use crate::source::FileId;
 use crate::syntax::{self, Grammar, ParseFailure};
@@ -25,26 +26,41 @@ pub struct ParsedHcl {
 
 /// Parse HCL source into a [`Body`]. Syntax errors are recovered locally and
 /// the first one is reported in [`ParsedHcl::error`].
+///
+/// The fast front end (hcl-edit) reads most files; tree-sitter reads the
+/// rest (any syntax error, duplicate keys, constructs the fast path leaves
+/// to it), and both give the same model.
 pub fn parse_hcl(file: FileId, text: &str, budget: Duration) -> Result<ParsedHcl, ParseFailure> {
+    match parse_hcl_fast(file, text) {
+        Some(parsed) => Ok(parsed),
+        None => parse_hcl_tree_sitter(file, text, budget),
+    }
+}
+
+/// The fast front end alone: `None` when it leaves the file to tree-sitter.
+pub fn parse_hcl_fast(file: FileId, text: &str) -> Option<ParsedHcl> {
+    Some(ParsedHcl {
+        body: super::fast::parse_fast(file, text)?,
+        comments: scan_comments(file, text),
+        error: None,
+    })
+}
+
+/// The tree-sitter front end alone, which recovers from syntax errors.
+pub fn parse_hcl_tree_sitter(file: FileId, text: &str, budget: Duration) -> Result<ParsedHcl, ParseFailure> {
     let tree = syntax::parse(Grammar::Hcl, text, budget)?;
     let root = tree.root_node();
-    let mut cx = Cx {
-        file,
-        src: text,
-        comments: Vec::new(),
-    };
+    let mut cx = Cx { file, src: text };
     let mut body = Body::default();
     let mut cursor = root.walk();
     for child in root.named_children(&mut cursor) {
-        match child.kind() {
-            "body" => body = cx.body(child),
-            "comment" => cx.comment(child),
-            _ => {}
+        if child.kind() == "body" {
+            body = cx.body(child);
         }
     }
     Ok(ParsedHcl {
         body,
-        comments: cx.comments,
+        comments: scan_comments(file, text),
         error: syntax::first_error(root),
     })
 }
@@ -52,7 +68,6 @@ pub fn parse_hcl(file: FileId, text: &str, budget: Duration) -> Result<ParsedHcl
 struct Cx<'s> {
     file: FileId,
     src: &'s str,
-    comments: Vec<Comment>,
 }
 
 fn children(node: Node) -> Vec<Node> {
@@ -69,13 +84,6 @@ impl<'s> Cx<'s> {
         &self.src[node.byte_range()]
     }
 
-    fn comment(&mut self, node: Node) {
-        self.comments.push(Comment {
-            text: self.text(node).into(),
-            span: self.span(node),
-        });
-    }
-
     fn body(&mut self, node: Node) -> Body {
         let mut body = Body::default();
         for child in children(node) {
@@ -90,7 +98,6 @@ impl<'s> Cx<'s> {
                         body.blocks.push(b);
                     }
                 }
-                "comment" => self.comment(child),
                 _ => {}
             }
         }
@@ -108,11 +115,6 @@ impl<'s> Cx<'s> {
                 kind: ExprKind::Invalid,
                 span: self.span(node),
             });
-        for k in &kids {
-            if k.kind() == "comment" {
-                self.comment(*k);
-            }
-        }
         Some(Attribute {
             name: self.text(*name).into(),
             name_span: self.span(*name),
@@ -133,7 +135,6 @@ impl<'s> Cx<'s> {
                 "identifier" => labels.push(self.text(*k).into()),
                 "block_start" => header_end = k.start_byte(),
                 "body" => body = self.body(*k),
-                "comment" => self.comment(*k),
                 _ => {}
             }
         }
@@ -176,18 +177,7 @@ impl<'s> Cx<'s> {
     /// An expression written as a sequence of sibling nodes: a primary
     /// expression followed by attribute accesses, indexes and splats.
     fn expr_seq(&mut self, nodes: &[Node], span: Span) -> Expr {
-        let mut nodes: Vec<Node> = nodes
-            .iter()
-            .copied()
-            .filter(|n| {
-                if n.kind() == "comment" {
-                    self.comment(*n);
-                    false
-                } else {
-                    true
-                }
-            })
-            .collect();
+        let mut nodes: Vec<Node> = nodes.iter().copied().filter(|n| n.kind() != "comment").collect();
         if nodes.is_empty() {
             return Expr {
                 kind: ExprKind::Invalid,
@@ -352,7 +342,6 @@ impl<'s> Cx<'s> {
                         match a.kind() {
                             "expression" => args.push(self.expr(a)),
                             "ellipsis" => expand_final = true,
-                            "comment" => self.comment(a),
                             _ => {}
                         }
                     }
@@ -365,50 +354,44 @@ impl<'s> Cx<'s> {
             }
             "collection_value" => match node.named_child(0) {
                 Some(t) if t.kind() == "tuple" => {
-                    let mut items = Vec::new();
-                    for c in children(t) {
-                        match c.kind() {
-                            "expression" => items.push(self.expr(c)),
-                            "comment" => self.comment(c),
-                            _ => {}
-                        }
-                    }
+                    let items = children(t)
+                        .into_iter()
+                        .filter(|c| c.kind() == "expression")
+                        .map(|c| self.expr(c))
+                        .collect();
                     ExprKind::Tuple(items)
                 }
                 Some(o) if o.kind() == "object" => {
                     let mut items = Vec::new();
-                    for c in children(o) {
-                        match c.kind() {
-                            "object_elem" => {
-                                let (Some(k), Some(v)) = (c.child_by_field_name("key"), c.child_by_field_name("val"))
-                                else {
-                                    continue;
-                                };
-                                let key = self.object_key(k);
-                                let val = self.expr(v);
-                                items.push((key, val));
-                            }
-                            "comment" => self.comment(c),
-                            _ => {}
-                        }
+                    for c in children(o).into_iter().filter(|c| c.kind() == "object_elem") {
+                        let (Some(k), Some(v)) = (c.child_by_field_name("key"), c.child_by_field_name("val")) else {
+                            continue;
+                        };
+                        let key = self.object_key(k);
+                        let val = self.expr(v);
+                        items.push((key, val));
                     }
                     ExprKind::Object(items)
                 }
                 _ => ExprKind::Invalid,
             },
             "conditional" => {
-                let mut e: Vec<Expr> = children(node)
-                    .into_iter()
-                    .filter(|n| n.kind() == "expression")
-                    .map(|n| self.expr(n))
-                    .collect();
-                if e.len() != 3 {
+                let mut operands = Vec::new();
+                if !conditional_operands(node, &mut operands) {
                     ExprKind::Invalid
                 } else {
-                    let f = e.pop().unwrap_or_else(|| self.invalid(node));
-                    let t = e.pop().unwrap_or_else(|| self.invalid(node));
-                    let c = e.pop().unwrap_or_else(|| self.invalid(node));
-                    ExprKind::Conditional(Box::new(c), Box::new(t), Box::new(f))
+                    // `a ? b : c ? d : e` chains to the right.
+                    let exprs: Vec<Expr> = operands.into_iter().map(|n| self.expr(n)).collect();
+                    let mut operands = exprs.into_iter().rev();
+                    let mut chain = operands.next().unwrap_or_else(|| self.invalid(node));
+                    while let (Some(t), Some(c)) = (operands.next(), operands.next()) {
+                        let span = c.span.to(chain.span);
+                        chain = Expr {
+                            kind: ExprKind::Conditional(Box::new(c), Box::new(t), Box::new(chain)),
+                            span,
+                        };
+                    }
+                    chain.kind
                 }
             }
             "operation" => return self.operations(&[node], span),
@@ -468,7 +451,7 @@ impl<'s> Cx<'s> {
                     self.flatten_operation(c, out);
                 }
             }
-            "comment" => self.comment(n),
+            "comment" => {}
             _ => out.push(n),
         }
     }
@@ -599,19 +582,8 @@ impl<'s> Cx<'s> {
         };
         // Content starts on the line after the opening marker and ends where
         // the closing marker's line starts.
-        let after_open = open.end_byte();
-        let start = self.src[after_open..]
-            .find('\n')
-            .map(|i| after_open + i + 1)
-            .unwrap_or(after_open)
-            .min(close.start_byte());
-        let end = self.src[..close.start_byte()]
-            .rfind('\n')
-            .map(|i| i + 1)
-            .unwrap_or(close.start_byte())
-            .max(start);
-        let indent = if strip { min_indent(&self.src[start..end]) } else { 0 };
-        self.template(&kids, start, end, TemplateMode::Heredoc { indent })
+        let (start, end, mode) = heredoc_content(self.src, open.end_byte(), close.start_byte(), strip);
+        self.template(&kids, start, end, mode)
     }
 
     /// Build a template from the nodes of a quoted string, heredoc or
@@ -643,7 +615,14 @@ impl<'s> Cx<'s> {
                 _ => continue,
             }
             let (strip_before, strip_after) = self.strip_markers(*n);
-            self.push_literal(&mut parts, pos, n.start_byte(), mode, strip_next, strip_before);
+            parts.extend(literal_part(
+                self.src,
+                self.file,
+                pos,
+                n.start_byte(),
+                mode,
+                (strip_next, strip_before),
+            ));
             strip_next = strip_after;
             pos = n.end_byte();
             match n.kind() {
@@ -662,7 +641,7 @@ impl<'s> Cx<'s> {
                 }
             }
         }
-        self.push_literal(&mut parts, pos, end, mode, strip_next, strip.1);
+        parts.extend(literal_part(self.src, self.file, pos, end, mode, (strip_next, strip.1)));
         Template { parts }
     }
 
@@ -670,41 +649,6 @@ impl<'s> Cx<'s> {
     fn strip_markers(&self, n: Node) -> (bool, bool) {
         let text = self.text(n);
         (text.starts_with("${~") || text.starts_with("%{~"), text.ends_with("~}"))
-    }
-
-    fn push_literal(
-        &self,
-        parts: &mut Vec<TemplatePart>,
-        from: usize,
-        to: usize,
-        mode: TemplateMode,
-        trim_start: bool,
-        trim_end: bool,
-    ) {
-        if from >= to {
-            return;
-        }
-        let raw = &self.src[from..to];
-        let mut text = match mode {
-            TemplateMode::Quoted => unescape_quoted(raw),
-            TemplateMode::Heredoc { indent } => {
-                let raw = if indent > 0 {
-                    dedent(self.src, from, to, indent)
-                } else {
-                    raw.to_string()
-                };
-                unescape_template_markers(&raw)
-            }
-        };
-        if trim_start {
-            text = text.trim_start().to_string();
-        }
-        if trim_end {
-            text = text.trim_end().to_string();
-        }
-        if !text.is_empty() {
-            parts.push(TemplatePart::Literal(text, Span::new(self.file, from, to)));
-        }
     }
 
     fn directive(&mut self, d: Node, mode: TemplateMode) -> Option<TemplatePart> {
@@ -765,10 +709,93 @@ impl<'s> Cx<'s> {
     }
 }
 
+/// A heredoc's content, from the line after the opening marker (which ends
+/// at `after_open`) to the start of the closing marker's line (which starts
+/// at `close`), and how its literals are read: `<<-` removes the common
+/// indentation.
+pub(super) fn heredoc_content(
+    src: &str,
+    after_open: usize,
+    close: usize,
+    indented: bool,
+) -> (usize, usize, TemplateMode) {
+    let start = src[after_open..]
+        .find('\n')
+        .map(|i| after_open + i + 1)
+        .unwrap_or(after_open)
+        .min(close);
+    let end = src[..close].rfind('\n').map(|i| i + 1).unwrap_or(close).max(start);
+    let indent = if indented { min_indent(&src[start..end]) } else { 0 };
+    (start, end, TemplateMode::Heredoc { indent })
+}
+
+/// The template literal for the source text `from..to`, unescaped as `mode`
+/// says and trimmed at either end as `trim` says; none when empty.
+pub(super) fn literal_part(
+    src: &str,
+    file: FileId,
+    from: usize,
+    to: usize,
+    mode: TemplateMode,
+    trim: (bool, bool),
+) -> Option<TemplatePart> {
+    if from >= to {
+        return None;
+    }
+    let raw = &src[from..to];
+    let mut text = match mode {
+        TemplateMode::Quoted => unescape_quoted(raw),
+        TemplateMode::Heredoc { indent } => {
+            let raw = if indent > 0 {
+                dedent(src, from, to, indent)
+            } else {
+                raw.to_string()
+            };
+            unescape_template_markers(&raw)
+        }
+    };
+    if trim.0 {
+        text = text.trim_start().to_string();
+    }
+    if trim.1 {
+        text = text.trim_end().to_string();
+    }
+    (!text.is_empty()).then(|| TemplatePart::Literal(text, Span::new(file, from, to)))
+}
+
 #[derive(Debug, Clone, Copy)]
-enum TemplateMode {
+pub(super) enum TemplateMode {
     Quoted,
     Heredoc { indent: usize },
+}
+
+/// The operands of a chain of conditionals, in source order (condition,
+/// then, condition, then, …, else). tree-sitter-hcl nests a chain to the
+/// left, `(a ? b : c) ? d : e`, where HCL reads `a ? b : (c ? d : e)`; an
+/// unparenthesised conditional as a condition is such a chain. False when a
+/// conditional lacks an operand.
+fn conditional_operands<'t>(node: Node<'t>, out: &mut Vec<Node<'t>>) -> bool {
+    let exprs: Vec<Node> = children(node)
+        .into_iter()
+        .filter(|n| n.kind() == "expression")
+        .collect();
+    let [condition, then, otherwise] = exprs.as_slice() else {
+        return false;
+    };
+    let inner: Vec<Node> = children(*condition)
+        .into_iter()
+        .filter(|n| n.kind() != "comment")
+        .collect();
+    match inner.as_slice() {
+        [chained] if chained.kind() == "conditional" => {
+            if !conditional_operands(*chained, out) {
+                return false;
+            }
+        }
+        _ => out.push(*condition),
+    }
+    out.extend([*then, *otherwise]);
+    true
 }
 
 /// Binding strength of a binary operator: higher binds tighter.
