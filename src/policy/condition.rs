@@ -78,6 +78,12 @@ pub enum Condition {
         via: Option<Path>,
         cond: Option<Box<Condition>>,
     },
+    /// The subject names, through its attribute `via`, a resource of these types.
+    RefersTo {
+        types: Vec<Str>,
+        via: Path,
+        cond: Option<Box<Condition>>,
+    },
     Predicate {
         predicate: &'static Predicate,
         path: Option<Path>,
@@ -199,6 +205,7 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
         def.some.is_some(),
         def.every.is_some(),
         def.related.is_some(),
+        def.refers_to.is_some(),
         def.predicate.is_some(),
         def.path.is_some() && def.predicate.is_none(),
     ]
@@ -207,7 +214,7 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
     .count();
     if heads != 1 {
         return Err(err(
-            "a condition needs exactly one of `all`, `any`, `not`, `some`, `every`, `related`, `predicate`, or `path` with a test",
+            "a condition needs exactly one of `all`, `any`, `not`, `some`, `every`, `related`, `refers-to`, `predicate`, or `path` with a test",
             offset,
         ));
     }
@@ -250,6 +257,19 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
         Condition::Related {
             types,
             via: def.via.as_ref().map(path_of).transpose()?,
+            cond: def.where_.as_ref().map(|w| compile(w).map(Box::new)).transpose()?,
+        }
+    } else if let Some(types) = &def.refers_to {
+        head_only("refers-to")?;
+        let Some(via) = &def.via else {
+            return Err(err(
+                "`refers-to` needs `via`: the attribute of this subject that names the other",
+                offset,
+            ));
+        };
+        Condition::RefersTo {
+            types: types.clone().into_vec().into_iter().map(Str::from).collect(),
+            via: path_of(via)?,
             cond: def.where_.as_ref().map(|w| compile(w).map(Box::new)).transpose()?,
         }
     } else if let Some(name) = &def.predicate {
@@ -324,13 +344,16 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
     if def.where_.is_some()
         && !matches!(
             cond,
-            Condition::Some { .. } | Condition::Every { .. } | Condition::Related { .. }
+            Condition::Some { .. } | Condition::Every { .. } | Condition::Related { .. } | Condition::RefersTo { .. }
         )
     {
-        return Err(err("`where` belongs to `some`, `every` or `related`", offset));
+        return Err(err(
+            "`where` belongs to `some`, `every`, `related` or `refers-to`",
+            offset,
+        ));
     }
-    if def.via.is_some() && !matches!(cond, Condition::Related { .. }) {
-        return Err(err("`via` belongs to `related`", offset));
+    if def.via.is_some() && !matches!(cond, Condition::Related { .. } | Condition::RefersTo { .. }) {
+        return Err(err("`via` belongs to `related` or `refers-to`", offset));
     }
     if def.args.is_some() && !matches!(cond, Condition::Predicate { .. }) {
         return Err(err("`args` belongs to `predicate`", offset));
@@ -461,6 +484,7 @@ pub fn eval(cond: &Condition, cx: &EvalCx, focus: Focus) -> Outcome {
         Condition::Some { path, cond } => quantify(false, path, cond, cx, focus),
         Condition::Every { path, cond } => quantify(true, path, cond, cx, focus),
         Condition::Related { types, via, cond } => related(types, via.as_ref(), cond.as_deref(), cx, focus),
+        Condition::RefersTo { types, via, cond } => refers_to_other(types, via, cond.as_deref(), cx),
         Condition::Predicate { predicate, path, args } => (predicate.eval)(&predicates::PredicateCx {
             cx,
             focus,
@@ -609,6 +633,56 @@ fn related(types: &[Str], via: Option<&Path>, cond: Option<&Condition>, cx: &Eva
         Some(Witness {
             span: subject.header,
             path: String::new(),
+            value: None,
+            related: vec![],
+        }),
+    ))
+}
+
+/// Whether the subject refers through `via` to a resource of `types` (that
+/// satisfies `cond`). The witness is the subject's `via` attribute, the
+/// other resource a related location.
+fn refers_to_other(types: &[Str], via: &Path, cond: Option<&Condition>, cx: &EvalCx) -> Outcome {
+    let at = resolve(cx.root(), via)
+        .found
+        .first()
+        .map(|f| (f.loc, f.path.clone()))
+        .unwrap_or((cx.subject.header, via.text.to_string()));
+    let mut unknown: Option<Outcome> = None;
+    for class in ["resource", "data"] {
+        for other in cx.set.select(class, types) {
+            let link = link_through(cx, via, other);
+            if link == Tri::False {
+                continue;
+            }
+            let other_cx = EvalCx {
+                subject: other,
+                set: cx.set,
+            };
+            let inner = match cond {
+                Some(c) => eval(c, &other_cx, other_cx.root()).truth,
+                None => Tri::True,
+            };
+            let witness = Witness {
+                span: at.0,
+                path: at.1.clone(),
+                value: Some(other.address.to_string()),
+                related: vec![(other.header, format!("{} is here", other.address))],
+            };
+            match link.min(inner) {
+                Tri::True => return Outcome::new(Tri::True, Some(witness)),
+                Tri::Unknown => {
+                    unknown.get_or_insert(Outcome::new(Tri::Unknown, Some(witness)));
+                }
+                Tri::False => {}
+            }
+        }
+    }
+    unknown.unwrap_or(Outcome::new(
+        Tri::False,
+        Some(Witness {
+            span: at.0,
+            path: at.1,
             value: None,
             related: vec![],
         }),

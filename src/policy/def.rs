@@ -236,7 +236,7 @@ pub struct SubjectDef {
 }
 
 /// One condition. Exactly one "head" is allowed: `all`, `any`, `not`, `some`,
-/// `every`, `related`, `predicate`, or `path` with one test.
+/// `every`, `related`, `refers-to`, `predicate`, or `path` with one test.
 #[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConditionDef {
@@ -252,13 +252,20 @@ pub struct ConditionDef {
     /// True when every element at this path satisfies `where`.
     #[schemars(with = "Option<String>")]
     pub every: Option<Spanned<String>>,
-    /// The condition each element (`some`, `every`) or related resource (`related`) must satisfy, relative to it.
+    /// The condition each element (`some`, `every`) or related resource (`related`, `refers-to`) must satisfy, relative to it.
     #[serde(rename = "where")]
     pub where_: Option<Box<ConditionDef>>,
     /// True when a resource of one of these types refers to this subject
     /// through its `via` attribute (and satisfies `where`, if given).
     pub related: Option<OneOrMany>,
-    /// The attribute of the related resource that names this one; without it, any resource of the types in the scope is related.
+    /// True when this subject refers, through its `via` attribute, to a
+    /// resource of one of these types (that satisfies `where`, if given): the
+    /// settings of the resource a split-out one belongs to (the storage
+    /// account of an `azurerm_storage_account_network_rules`).
+    pub refers_to: Option<OneOrMany>,
+    /// With `related`: the attribute of the related resource that names this
+    /// one; without it, any resource of the types in the scope is related.
+    /// With `refers-to`: the attribute of this subject that names the other.
     #[schemars(with = "Option<String>")]
     pub via: Option<Spanned<String>>,
     /// A named predicate implemented in Rust.
