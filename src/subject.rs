@@ -78,37 +78,45 @@ pub struct SubjectSet {
     pub input: Option<InputKind>,
     pub subjects: Vec<Subject>,
     pub native: Native,
-    index: HashMap<(Str, Str), Vec<usize>>,
-    by_class: HashMap<Str, Vec<usize>>,
+    /// Class, then kind: the subjects' indices. Built once per scope, so
+    /// each policy looks only at the kinds it selects.
+    index: HashMap<Str, ClassIndex>,
+}
+
+#[derive(Debug, Default)]
+struct ClassIndex {
+    all: Vec<usize>,
+    by_kind: HashMap<Str, Vec<usize>>,
 }
 
 impl SubjectSet {
     pub fn new(input: InputKind, subjects: Vec<Subject>, native: Native) -> Self {
-        let mut index: HashMap<(Str, Str), Vec<usize>> = HashMap::new();
-        let mut by_class: HashMap<Str, Vec<usize>> = HashMap::new();
+        let mut index: HashMap<Str, ClassIndex> = HashMap::new();
         for (i, s) in subjects.iter().enumerate() {
-            index.entry((s.class.clone(), s.kind.clone())).or_default().push(i);
-            by_class.entry(s.class.clone()).or_default().push(i);
+            let class = index.entry(s.class.clone()).or_default();
+            class.all.push(i);
+            class.by_kind.entry(s.kind.clone()).or_default().push(i);
         }
         Self {
             input: Some(input),
             subjects,
             native,
             index,
-            by_class,
         }
     }
 
     /// Subjects of a class, optionally restricted to kinds (empty: all kinds).
     pub fn select<'a>(&'a self, class: &str, kinds: &'a [Str]) -> Box<dyn Iterator<Item = &'a Subject> + 'a> {
+        let Some(class) = self.index.get(class) else {
+            return Box::new(std::iter::empty());
+        };
         if kinds.is_empty() {
-            let idx = self.by_class.get(class).map(Vec::as_slice).unwrap_or(&[]);
-            Box::new(idx.iter().map(|&i| &self.subjects[i]))
+            Box::new(class.all.iter().map(|&i| &self.subjects[i]))
         } else {
-            let class: Str = Arc::from(class);
             Box::new(kinds.iter().flat_map(move |k| {
-                self.index
-                    .get(&(class.clone(), k.clone()))
+                class
+                    .by_kind
+                    .get(k)
                     .map(Vec::as_slice)
                     .unwrap_or(&[])
                     .iter()
