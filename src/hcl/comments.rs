@@ -65,7 +65,7 @@ pub fn scan_comments(file: FileId, src: &str) -> Vec<Comment> {
                     line_start = true;
                     i += 1;
                 }
-                _ => i += 1,
+                _ => i = skip_to(bytes, i + 1, b"#/\"<{}\n"),
             },
             Some(Mode::Quoted) => match b {
                 b'\\' => i += 2,
@@ -73,7 +73,8 @@ pub fn scan_comments(file: FileId, src: &str) -> Vec<Comment> {
                     stack.pop();
                     i += 1;
                 }
-                _ => i = template_step(bytes, i, &mut stack),
+                b'$' | b'%' => i = template_step(bytes, i, &mut stack),
+                _ => i = skip_to(bytes, i + 1, b"\\\"\n$%"),
             },
             Some(Mode::HeredocIntro(marker)) => match b {
                 b'#' => i = push_comment(&mut comments, file, src, i, line_end(bytes, i)),
@@ -95,11 +96,13 @@ pub fn scan_comments(file: FileId, src: &str) -> Vec<Comment> {
                         continue;
                     }
                 }
-                if b == b'\n' {
-                    line_start = true;
-                    i += 1;
-                } else {
-                    i = template_step(bytes, i, &mut stack);
+                match b {
+                    b'\n' => {
+                        line_start = true;
+                        i += 1;
+                    }
+                    b'$' | b'%' => i = template_step(bytes, i, &mut stack),
+                    _ => i = skip_to(bytes, i + 1, b"\n$%"),
                 }
             }
             None => break,
@@ -120,6 +123,14 @@ fn template_step(bytes: &[u8], i: usize, stack: &mut Vec<Mode>) -> usize {
     } else {
         i + 1
     }
+}
+
+/// The offset of the next byte among `stops` from `from`, or the end.
+fn skip_to(bytes: &[u8], from: usize, stops: &[u8]) -> usize {
+    bytes
+        .get(from..)
+        .and_then(|rest| rest.iter().position(|b| stops.contains(b)))
+        .map_or(bytes.len(), |p| from + p)
 }
 
 fn line_end(bytes: &[u8], from: usize) -> usize {
