@@ -14,64 +14,132 @@ fn ascii(pattern: &str) -> Regex {
     RegexBuilder::new(pattern).unicode(false).build().expect("valid regex")
 }
 
+/// A pattern compiled on first need, with the words one of which every
+/// match holds: a script without them neither compiles nor runs it.
+struct Pattern {
+    /// Lowercase, looked for in the lowercased script.
+    needs: &'static [&'static str],
+    regex: LazyLock<Regex>,
+}
+
+impl Pattern {
+    /// The compiled pattern, if `lower` (the script, lowercased) holds one of its words.
+    fn wanted(&self, lower: &str) -> Option<&Regex> {
+        self.needs.iter().any(|n| lower.contains(n)).then(|| &*self.regex)
+    }
+}
+
+const FETCH: &str = r"\b(?:curl|wget)\b";
+/// The rest of the command, including `\`-continued lines, up to a pipe.
+const ARGS: &str = r"(?:[^|;&\n]|\\\r?\n)*";
+const SUDO: &str = r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+(?:\S+=\S*\s+)*)?";
+const INTERP: &str = r"(?:/usr/bin/|/bin/|/usr/bin/env\s+)?(?:sh|bash|zsh|dash|ksh|ash|python[0-9.]*|perl|ruby|node|php|pwsh|powershell)\b";
+
 /// A download piped into an interpreter, or run through process substitution.
-static PIPE_TO_SHELL: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    let fetch = r"\b(?:curl|wget)\b";
-    // the rest of the command, including `\`-continued lines, up to a pipe
-    let args = r"(?:[^|;&\n]|\\\r?\n)*";
-    let sudo = r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+(?:\S+=\S*\s+)*)?";
-    let interp = r"(?:/usr/bin/|/bin/|/usr/bin/env\s+)?(?:sh|bash|zsh|dash|ksh|ash|python[0-9.]*|perl|ruby|node|php|pwsh|powershell)\b";
-    vec![
-        ascii(&format!(r"{fetch}{args}\|\s*{sudo}{interp}")),
-        ascii(&format!(
-            r#"\b(?:sh|bash|zsh|dash|ksh)\s+(?:-\S+\s+)*(?:<\(\s*|-c\s+["']?\$\(\s*){fetch}"#
-        )),
-        ascii(
-            r"(?i)\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|\(New-Object\s+(?:System\.)?Net\.WebClient\)\.DownloadString)\b[^|\n]*\|\s*(?:iex|Invoke-Expression)\b",
-        ),
-        ascii(
-            r"(?i)\b(?:iex|Invoke-Expression)\s*\(?\s*(?:\(New-Object\s+(?:System\.)?Net\.WebClient\)\.DownloadString|\(?\s*(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod)\b)",
-        ),
-    ]
-});
+static PIPE_TO_SHELL: [Pattern; 4] = [
+    Pattern {
+        needs: &["curl", "wget"],
+        regex: LazyLock::new(|| ascii(&format!(r"{FETCH}{ARGS}\|\s*{SUDO}{INTERP}"))),
+    },
+    Pattern {
+        needs: &["curl", "wget"],
+        regex: LazyLock::new(|| {
+            ascii(&format!(
+                r#"\b(?:sh|bash|zsh|dash|ksh)\s+(?:-\S+\s+)*(?:<\(\s*|-c\s+["']?\$\(\s*){FETCH}"#
+            ))
+        }),
+    },
+    Pattern {
+        needs: &["iex", "invoke-expression"],
+        regex: LazyLock::new(|| {
+            ascii(
+                r"(?i)\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|\(New-Object\s+(?:System\.)?Net\.WebClient\)\.DownloadString)\b[^|\n]*\|\s*(?:iex|Invoke-Expression)\b",
+            )
+        }),
+    },
+    Pattern {
+        needs: &["iex", "invoke-expression"],
+        regex: LazyLock::new(|| {
+            ascii(
+                r"(?i)\b(?:iex|Invoke-Expression)\s*\(?\s*(?:\(New-Object\s+(?:System\.)?Net\.WebClient\)\.DownloadString|\(?\s*(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod)\b)",
+            )
+        }),
+    },
+];
 
 /// Commands and settings that turn TLS certificate verification off.
-static TLS_OFF: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    let r = ascii;
-    vec![
-        (
-            r(r"\bcurl\b(?:[^|;&\n]|\\\r?\n)*?\s(?:--insecure\b|-[a-zA-Z]*k[a-zA-Z]*\b)"),
-            "curl --insecure",
-        ),
-        (
-            r(r"\bwget\b(?:[^|;&\n]|\\\r?\n)*?\s--no-check-certificate\b"),
-            "wget --no-check-certificate",
-        ),
-        (
-            r(r"(?i)\bhttp\.sslVerify\s*(?:=|\s)\s*(?:false|0|no|off)\b"),
-            "git http.sslVerify false",
-        ),
-        (
-            r(r#"\bGIT_SSL_NO_VERIFY\s*=\s*["']?(?:1|true|yes)\b"#),
-            "GIT_SSL_NO_VERIFY",
-        ),
-        (
-            r(r#"\bNODE_TLS_REJECT_UNAUTHORIZED\s*=\s*["']?0\b"#),
-            "NODE_TLS_REJECT_UNAUTHORIZED=0",
-        ),
-        (
-            r(r"\b(?:npm|yarn|pnpm)\s+config\s+set\s+strict-ssl\s+false\b"),
-            "npm strict-ssl false",
-        ),
-        (
-            r(r"--insecure-skip-tls-verify(?:=true)?\b"),
-            "--insecure-skip-tls-verify",
-        ),
-        (r(r"--(?:src-|dest-)?tls-verify(?:=|\s+)false\b"), "--tls-verify=false"),
-        (r(r#"\bPYTHONHTTPSVERIFY\s*=\s*["']?0\b"#), "PYTHONHTTPSVERIFY=0"),
-        (r(r"(?i)-SkipCertificateCheck\b"), "-SkipCertificateCheck"),
-    ]
-});
+static TLS_OFF: [(Pattern, &str); 10] = [
+    (
+        Pattern {
+            needs: &["curl"],
+            regex: LazyLock::new(|| ascii(r"\bcurl\b(?:[^|;&\n]|\\\r?\n)*?\s(?:--insecure\b|-[a-zA-Z]*k[a-zA-Z]*\b)")),
+        },
+        "curl --insecure",
+    ),
+    (
+        Pattern {
+            needs: &["wget"],
+            regex: LazyLock::new(|| ascii(r"\bwget\b(?:[^|;&\n]|\\\r?\n)*?\s--no-check-certificate\b")),
+        },
+        "wget --no-check-certificate",
+    ),
+    (
+        Pattern {
+            needs: &["http.sslverify"],
+            regex: LazyLock::new(|| ascii(r"(?i)\bhttp\.sslVerify\s*(?:=|\s)\s*(?:false|0|no|off)\b")),
+        },
+        "git http.sslVerify false",
+    ),
+    (
+        Pattern {
+            needs: &["git_ssl_no_verify"],
+            regex: LazyLock::new(|| ascii(r#"\bGIT_SSL_NO_VERIFY\s*=\s*["']?(?:1|true|yes)\b"#)),
+        },
+        "GIT_SSL_NO_VERIFY",
+    ),
+    (
+        Pattern {
+            needs: &["node_tls_reject_unauthorized"],
+            regex: LazyLock::new(|| ascii(r#"\bNODE_TLS_REJECT_UNAUTHORIZED\s*=\s*["']?0\b"#)),
+        },
+        "NODE_TLS_REJECT_UNAUTHORIZED=0",
+    ),
+    (
+        Pattern {
+            needs: &["strict-ssl"],
+            regex: LazyLock::new(|| ascii(r"\b(?:npm|yarn|pnpm)\s+config\s+set\s+strict-ssl\s+false\b")),
+        },
+        "npm strict-ssl false",
+    ),
+    (
+        Pattern {
+            needs: &["--insecure-skip-tls-verify"],
+            regex: LazyLock::new(|| ascii(r"--insecure-skip-tls-verify(?:=true)?\b")),
+        },
+        "--insecure-skip-tls-verify",
+    ),
+    (
+        Pattern {
+            needs: &["tls-verify"],
+            regex: LazyLock::new(|| ascii(r"--(?:src-|dest-)?tls-verify(?:=|\s+)false\b")),
+        },
+        "--tls-verify=false",
+    ),
+    (
+        Pattern {
+            needs: &["pythonhttpsverify"],
+            regex: LazyLock::new(|| ascii(r#"\bPYTHONHTTPSVERIFY\s*=\s*["']?0\b"#)),
+        },
+        "PYTHONHTTPSVERIFY=0",
+    ),
+    (
+        Pattern {
+            needs: &["-skipcertificatecheck"],
+            regex: LazyLock::new(|| ascii(r"(?i)-SkipCertificateCheck\b")),
+        },
+        "-SkipCertificateCheck",
+    ),
+];
 
 /// Variables that disable TLS verification when set (in `env:`/`variables:`).
 pub fn tls_off_variable(name: &str, value: &str) -> bool {
@@ -118,14 +186,19 @@ fn find(script: &str, patterns: &[&Regex]) -> Vec<Range<usize>> {
 
 /// Where a download is piped into an interpreter.
 pub fn pipe_to_shell(script: &str) -> Vec<Range<usize>> {
-    let res: Vec<&Regex> = PIPE_TO_SHELL.iter().collect();
+    let lower = script.to_ascii_lowercase();
+    let res: Vec<&Regex> = PIPE_TO_SHELL.iter().filter_map(|p| p.wanted(&lower)).collect();
+    if res.is_empty() {
+        return Vec::new();
+    }
     find(script, &res)
 }
 
 /// Where TLS verification is turned off, and how.
 pub fn tls_off(script: &str) -> Vec<(Range<usize>, &'static str)> {
+    let lower = script.to_ascii_lowercase();
     let mut out = Vec::new();
-    for (re, what) in TLS_OFF.iter() {
+    for (re, what) in TLS_OFF.iter().filter_map(|(p, what)| Some((p.wanted(&lower)?, what))) {
         for r in find(script, &[re]) {
             out.push((r, *what));
         }
