@@ -3,7 +3,7 @@
 //! `{ predicate = "name", path = "…", args = { … } }`.
 
 use super::condition::{EvalCx, Outcome, Tri, Witness, witness_for};
-use super::path::{Focus, Path, resolve};
+use super::path::{Focus, Path, Resolution, resolve};
 use crate::value::{Str, Val, ValKind};
 
 pub struct PredicateCx<'a, 'b> {
@@ -474,6 +474,29 @@ fn port_open(p: &PredicateCx) -> Outcome {
     Outcome {
         truth: Tri::from_bool(open),
         witness: Some(here),
+    }
+}
+
+/// The witness for an unknown met while resolving a path.
+pub(super) fn unknown_witness(
+    unknown: &Option<(crate::source::Span, String, crate::value::Unknown)>,
+) -> Option<Witness> {
+    unknown.as_ref().map(|(span, path, why)| Witness {
+        span: *span,
+        path: path.clone(),
+        value: Some(format!("unknown ({why})")),
+        related: vec![],
+    })
+}
+
+/// The witness for an attribute `path` that `resolution` found absent: where
+/// it would be written, else the subject itself.
+pub(super) fn absent_witness(p: &PredicateCx, path: &Path, resolution: &Resolution) -> Witness {
+    Witness {
+        span: resolution.absent_at.as_ref().map(|a| a.0).unwrap_or(p.focus.loc),
+        path: super::condition::join_path(p.focus.path, &path.text),
+        value: None,
+        related: vec![],
     }
 }
 

@@ -1,9 +1,11 @@
 //! Predicates for AWS policies: resource policy documents open to everyone,
 //! and blank values that a provider treats as "not set".
 
-use super::condition::{Outcome, Tri, Witness, join_path, witness_for};
+use super::condition::{Outcome, Tri, Witness, witness_for};
 use super::path::{Reached, resolve};
-use super::predicates::{Predicate, PredicateCx, iam_glob, policy_document_data, strings_of};
+use super::predicates::{
+    Predicate, PredicateCx, absent_witness, iam_glob, policy_document_data, strings_of, unknown_witness,
+};
 use crate::value::{Unknown, Val, ValKind};
 
 /// The attribute at `path` is not set: absent, null, or an empty string,
@@ -224,16 +226,6 @@ fn outcome(truth: Tri, witness: Option<Witness>) -> Outcome {
     Outcome { truth, witness }
 }
 
-/// The witness for an unknown met while resolving a path.
-fn unknown_witness(unknown: &Option<(crate::source::Span, String, Unknown)>) -> Option<Witness> {
-    unknown.as_ref().map(|(span, path, why)| Witness {
-        span: *span,
-        path: path.clone(),
-        value: Some(format!("unknown ({why})")),
-        related: vec![],
-    })
-}
-
 /// A value computed by a managed resource when applied (an id, an ARN): the
 /// provider never leaves those empty.
 fn computed_by_resource(v: &Val) -> bool {
@@ -252,16 +244,7 @@ fn unset(p: &PredicateCx) -> Outcome {
         if let Some(w) = unknown_witness(&r.unknown) {
             return outcome(Tri::Unknown, Some(w));
         }
-        let span = r.absent_at.as_ref().map(|a| a.0).unwrap_or(p.focus.loc);
-        return outcome(
-            Tri::True,
-            Some(Witness {
-                span,
-                path: join_path(p.focus.path, &path.text),
-                value: None,
-                related: vec![],
-            }),
-        );
+        return outcome(Tri::True, Some(absent_witness(p, path, &r)));
     }
     let mut unknown = None;
     for reached in &r.found {

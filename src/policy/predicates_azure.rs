@@ -2,9 +2,9 @@
 //! `permissions` blocks allow, with Azure's `*` wildcards and `not_actions`;
 //! whether an allow-list attribute (IP ranges, filters) lists anything.
 
-use super::condition::{Outcome, Tri, Witness, join_path, witness_for};
+use super::condition::{Outcome, Tri, Witness, witness_for};
 use super::path::{Focus, Path, resolve};
-use super::predicates::{Predicate, PredicateCx, iam_glob, only_keys};
+use super::predicates::{Predicate, PredicateCx, absent_witness, iam_glob, only_keys, unknown_witness};
 use crate::source::Span;
 use crate::value::{Val, ValKind};
 
@@ -42,26 +42,13 @@ fn empty(p: &PredicateCx) -> Outcome {
     };
     let r = resolve(p.focus, path);
     if r.found.is_empty() {
-        if let Some((span, at, why)) = r.unknown {
-            return Outcome {
-                truth: Tri::Unknown,
-                witness: Some(Witness {
-                    span,
-                    path: at,
-                    value: Some(format!("unknown ({why})")),
-                    related: vec![],
-                }),
-            };
-        }
-        let span = r.absent_at.as_ref().map(|a| a.0).unwrap_or(p.focus.loc);
+        let (truth, witness) = match unknown_witness(&r.unknown) {
+            Some(w) => (Tri::Unknown, w),
+            None => (Tri::True, absent_witness(p, path, &r)),
+        };
         return Outcome {
-            truth: Tri::True,
-            witness: Some(Witness {
-                span,
-                path: join_path(p.focus.path, &path.text),
-                value: None,
-                related: vec![],
-            }),
+            truth,
+            witness: Some(witness),
         };
     }
     let mut unknown = None;
