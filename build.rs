@@ -69,12 +69,14 @@ fn embed(code: &mut String, name: &str, root: &Path, mut files: Vec<PathBuf>, fa
     for f in files {
         let rel = f.strip_prefix(root).expect("under the manifest dir");
         let rel = rel.to_string_lossy().replace('\\', "/");
-        let include = format!("include_str!({:?})", f.display().to_string());
+        // The text itself, not `include_str!(absolute path)`: a target directory
+        // shared with another checkout (the pre-commit test does this) must not
+        // keep paths into a tree that may be gone.
+        let text = std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         if fast {
-            let text = std::fs::read_to_string(&f).unwrap_or_default();
-            code.push_str(&format!("    ({rel:?}, {include}, {:?}),\n", without_docs(&text)));
+            code.push_str(&format!("    ({rel:?}, {text:?}, {:?}),\n", without_docs(&text)));
         } else {
-            code.push_str(&format!("    ({rel:?}, {include}),\n"));
+            code.push_str(&format!("    ({rel:?}, {text:?}),\n"));
         }
     }
     code.push_str("];\n");
