@@ -709,8 +709,17 @@ fn link_through(other: &EvalCx, via: &Path, subject: &Subject) -> Tri {
     link
 }
 
-/// Names under which other resources commonly refer to a resource by value.
-const IDENTIFYING_ATTRIBUTES: &[&str] = &["id", "name", "bucket", "arn", "function_name", "cluster_identifier"];
+/// Names under which other resources commonly refer to a resource by value
+/// (`stage_name`: API Gateway method settings name their stage so).
+const IDENTIFYING_ATTRIBUTES: &[&str] = &[
+    "id",
+    "name",
+    "bucket",
+    "arn",
+    "function_name",
+    "cluster_identifier",
+    "stage_name",
+];
 
 /// Whether a value refers to `subject`: through a reference to its address,
 /// or by being equal to one of its identifying attribute values.
