@@ -88,6 +88,8 @@ pub enum Condition {
         predicate: &'static Predicate,
         path: Option<Path>,
         args: toml::Table,
+        /// The predicate's `regex_argument`, compiled.
+        regex: Option<Regex>,
     },
     Test {
         path: Path,
@@ -294,7 +296,25 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
                 Some(name.span().start),
             ));
         }
-        Condition::Predicate { predicate, path, args }
+        let regex = predicate
+            .regex_argument
+            .and_then(|key| args.get(key))
+            .and_then(|v| v.as_str())
+            .map(|pattern| {
+                regex::Regex::new(pattern).map_err(|e| {
+                    err(
+                        format!("predicate `{}`: invalid regular expression: {e}", predicate.name),
+                        Some(name.span().start),
+                    )
+                })
+            })
+            .transpose()?;
+        Condition::Predicate {
+            predicate,
+            path,
+            args,
+            regex,
+        }
     } else {
         let p = def.path.as_ref().ok_or_else(|| err("missing `path`", offset))?;
         let path = path_of(p)?;
@@ -485,11 +505,17 @@ pub fn eval(cond: &Condition, cx: &EvalCx, focus: Focus) -> Outcome {
         Condition::Every { path, cond } => quantify(true, path, cond, cx, focus),
         Condition::Related { types, via, cond } => related(types, via.as_ref(), cond.as_deref(), cx, focus),
         Condition::RefersTo { types, via, cond } => refers_to_other(types, via, cond.as_deref(), cx),
-        Condition::Predicate { predicate, path, args } => (predicate.eval)(&predicates::PredicateCx {
+        Condition::Predicate {
+            predicate,
+            path,
+            args,
+            regex,
+        } => (predicate.eval)(&predicates::PredicateCx {
             cx,
             focus,
             path: path.as_ref(),
             args,
+            regex: regex.as_ref(),
         }),
         Condition::Test {
             path,

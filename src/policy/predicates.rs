@@ -11,6 +11,8 @@ pub struct PredicateCx<'a, 'b> {
     pub focus: Focus<'b, 'a>,
     pub path: Option<&'a Path>,
     pub args: &'a toml::Table,
+    /// The compiled `regex_argument`, when the predicate has one and it is given.
+    pub regex: Option<&'a regex::Regex>,
 }
 
 pub struct Predicate {
@@ -20,6 +22,10 @@ pub struct Predicate {
     /// Arguments, documented: (name, meaning).
     pub arguments: &'static [(&'static str, &'static str)],
     pub needs_path: bool,
+    /// The argument holding a regular expression, compiled once with the
+    /// condition (a predicate runs once per subject) and given to `eval` as
+    /// [`PredicateCx::regex`].
+    pub regex_argument: Option<&'static str>,
     pub validate: fn(&toml::Table) -> Result<(), String>,
     pub eval: fn(&PredicateCx) -> Outcome,
 }
@@ -45,6 +51,7 @@ pub static PREDICATES: &[Predicate] = &[
             ),
         ],
         needs_path: true,
+        regex_argument: None,
         validate: validate_iam,
         eval: iam_policy_grants,
     },
@@ -58,6 +65,7 @@ pub static PREDICATES: &[Predicate] = &[
             ("protocol", "attribute holding the protocol, default `protocol`"),
         ],
         needs_path: false,
+        regex_argument: None,
         validate: validate_ports,
         eval: port_open,
     },
@@ -73,19 +81,6 @@ pub static PREDICATES: &[Predicate] = &[
     super::predicates_gcp::IAM_GRANTS,
     super::predicates_gcp::DEFAULT_SERVICE_ACCOUNT,
 ];
-
-/// The regex of a predicate argument, compiled once per process: a
-/// predicate runs once per subject, and compiling costs far more than
-/// matching. The patterns come from the loaded policies, so the set is small.
-pub fn cached_regex(pattern: &str) -> Option<&'static regex::Regex> {
-    use std::collections::HashMap;
-    use std::sync::{LazyLock, Mutex};
-    static COMPILED: LazyLock<Mutex<HashMap<String, Option<&'static regex::Regex>>>> = LazyLock::new(Default::default);
-    let mut compiled = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
-    *compiled
-        .entry(pattern.to_string())
-        .or_insert_with(|| regex::Regex::new(pattern).ok().map(|r| &*Box::leak(Box::new(r))))
-}
 
 pub fn lookup(name: &str) -> Option<&'static Predicate> {
     PREDICATES.iter().find(|p| p.name == name)

@@ -15,6 +15,7 @@ pub const UNSET: Predicate = Predicate {
     description: "The attribute at `path` is absent, null, or an empty or all-whitespace string. An attribute computed by a managed resource (`aws_kms_key.k.arn`) is always set; other unknown values (a variable without a value, a data source) are inconclusive.",
     arguments: &[],
     needs_path: true,
+    regex_argument: None,
     validate: no_arguments,
     eval: unset,
 };
@@ -28,6 +29,7 @@ pub const POLICY_ALLOWS_ANYONE: Predicate = Predicate {
         "action patterns that count, e.g. [\"s3:GetObject\"]; omit to count any action",
     )],
     needs_path: true,
+    regex_argument: None,
     validate: validate_actions,
     eval: policy_allows_anyone,
 };
@@ -38,6 +40,7 @@ pub const POLICY_ACCEPTS_HTTP: Predicate = Predicate {
     description: "The policy document at `path` neither denies requests sent without TLS (a `Deny` statement with `aws:SecureTransport` false under `Bool` or `BoolIfExists`) nor limits every one of its `Allow` statements to TLS (`aws:SecureTransport` true). Inconclusive when the document is not fully known and no such `Deny` is seen.",
     arguments: &[],
     needs_path: true,
+    regex_argument: None,
     validate: no_arguments,
     eval: policy_accepts_http,
 };
@@ -57,6 +60,7 @@ pub const JSON_FIELD: Predicate = Predicate {
         ("exists", "`false`: fail when the document has no field at `pointer`"),
     ],
     needs_path: true,
+    regex_argument: Some("matches"),
     validate: validate_json_field,
     eval: json_field,
 };
@@ -74,12 +78,11 @@ fn validate_json_field(args: &toml::Table) -> Result<(), String> {
     }
     match (args.get("equals"), args.get("matches"), args.get("exists")) {
         (Some(_), None, None) => Ok(()),
-        (None, Some(m), None) => {
-            let re = m.as_str().ok_or("`matches` must be a string")?;
-            regex::Regex::new(re)
-                .map(|_| ())
-                .map_err(|e| format!("invalid regular expression: {e}"))
-        }
+        // Compiled with the condition (`regex_argument`).
+        (None, Some(m), None) => m
+            .as_str()
+            .map(|_| ())
+            .ok_or_else(|| "`matches` must be a string".into()),
         (None, None, Some(toml::Value::Boolean(false))) => Ok(()),
         (None, None, Some(_)) => {
             Err("`exists` can only be `false` (use `matches` to test a field that is there)".into())
@@ -127,12 +130,7 @@ fn json_equals(field: &serde_json::Value, want: &toml::Value) -> bool {
 
 fn json_field(p: &PredicateCx) -> Outcome {
     let pointer = p.args.get("pointer").and_then(|v| v.as_str()).unwrap_or_default();
-    let regex = p
-        .args
-        .get("matches")
-        .and_then(|v| v.as_str())
-        .and_then(super::predicates::cached_regex);
-    let hit = |field: &serde_json::Value| match (regex, p.args.get("equals")) {
+    let hit = |field: &serde_json::Value| match (p.regex, p.args.get("equals")) {
         (Some(re), _) => field.as_str().is_some_and(|s| re.is_match(s)),
         (None, Some(want)) => json_equals(field, want),
         (None, None) => false,

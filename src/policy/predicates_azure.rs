@@ -16,6 +16,7 @@ pub const ROLE_PERMITS: Predicate = Predicate {
         "operations, e.g. [\"Microsoft.Authorization/roleDefinitions/write\"]",
     )],
     needs_path: true,
+    regex_argument: None,
     validate: validate_role_permits,
     eval: role_permits,
 };
@@ -25,6 +26,7 @@ pub const EMPTY: Predicate = Predicate {
     description: "The attribute at `path` is absent, null, an empty or all-whitespace string, or an empty list (an allow-list that lists nothing). Unknown values are inconclusive.",
     arguments: &[],
     needs_path: true,
+    regex_argument: None,
     validate: no_arguments,
     eval: empty,
 };

@@ -15,6 +15,7 @@ pub const PORT_SPEC_INCLUDES: Predicate = Predicate {
         "port numbers, e.g. [22, 3389]; omit to ask for every port (`*` or `0-65535`)",
     )],
     needs_path: true,
+    regex_argument: None,
     validate: validate_port_spec,
     eval: port_spec_includes,
 };
@@ -24,6 +25,7 @@ pub const DURATION_EXCEEDS: Predicate = Predicate {
     description: "The duration at `path`, written in seconds as Google APIs do (`\"7776000s\"`, `\"86400.5s\"`), is longer than `seconds`. An absent value is false.",
     arguments: &[("seconds", "the longest acceptable duration, in seconds")],
     needs_path: true,
+    regex_argument: None,
     validate: validate_duration,
     eval: duration_exceeds,
 };
@@ -33,6 +35,7 @@ pub const RESOURCE_TYPE_IS: Predicate = Predicate {
     description: "The subject is of one of `types` (for policies that match several resource types whose provider defaults differ).",
     arguments: &[("types", "resource types, e.g. [\"azurerm_app_service\"]")],
     needs_path: false,
+    regex_argument: None,
     validate: validate_types,
     eval: resource_type_is,
 };

@@ -23,6 +23,7 @@ pub const IAM_GRANTS: Predicate = Predicate {
         ),
     ],
     needs_path: false,
+    regex_argument: None,
     validate: validate_grants,
     eval: iam_grants,
 };
@@ -32,6 +33,7 @@ pub const DEFAULT_SERVICE_ACCOUNT: Predicate = Predicate {
     description: "The service account at `path` is the Compute Engine default one: absent or empty (where the API then attaches it), `default`, an address in `developer.gserviceaccount.com` (`…-compute@developer.gserviceaccount.com`), or read from `data.google_compute_default_service_account`. The address of a `google_service_account` the configuration creates is never the default; other unknown values are inconclusive.",
     arguments: &[],
     needs_path: true,
+    regex_argument: None,
     validate: no_arguments,
     eval: default_service_account,
 };
