@@ -374,6 +374,7 @@ const ATTACKER_OBJECTS: &[&str] = &[
     "github.event.merge_group",
     "github.event.merge_group.head_commit",
     "github.event.release",
+    "github.event.workflow",
 ];
 
 /// Fields that hold free text, names or refs that the author of an issue,
@@ -423,7 +424,6 @@ const SAFE_FIELDS: &[&str] = &[
     "conclusion",
     "status",
     "event",
-    "path",
     "action",
     "distinct",
     "forced",
@@ -469,7 +469,21 @@ pub fn control(path: &str) -> Control {
     if parent == "head" && matches!(leaf, "ref" | "label") {
         return Control::Attacker;
     }
-    if path.contains(".head.repo.") && matches!(leaf, "default_branch" | "description" | "homepage") {
+    if (path.contains(".head.repo.") || path.contains(".head_repository."))
+        && matches!(leaf, "default_branch" | "description" | "homepage")
+    {
+        return Control::Attacker;
+    }
+    // `workflow_run`: the file of the workflow that ran, which a fork's pull
+    // request can add under any file name (its name must still match
+    // `workflows:`, so the name is left unknown)
+    if matches!(path, "github.event.workflow.path" | "github.event.workflow_run.path") {
+        return Control::Attacker;
+    }
+    // file names: a review comment's file, a pushed commit's changed files
+    if path == "github.event.comment.path"
+        || (matches!(parent, "head_commit" | "commits") && matches!(leaf, "added" | "removed" | "modified"))
+    {
         return Control::Attacker;
     }
     if SAFE_FIELDS.contains(&leaf)
@@ -531,6 +545,13 @@ mod tests {
             "github.event.pages[0].page_name",
             "github.event.workflow_run.head_branch",
             "github.event.workflow_run.head_commit.message",
+            "github.event.workflow_run.head_repository.description",
+            "github.event.workflow.path",
+            "github.event.workflow_run.path",
+            "toJSON(github.event.workflow)",
+            "github.event.comment.path",
+            "github.event.head_commit.modified",
+            "join(github.event.commits.*.added, ' ')",
             "github.head_ref",
             "toJSON(github.event)",
             "toJSON(github.event.issue)",
@@ -551,6 +572,11 @@ mod tests {
             "github.event.pull_request.number",
             "github.event.workflow_run.id",
             "github.event.workflow_run.head_sha",
+            "github.event.workflow.id",
+            "github.event.workflow.state",
+            "github.event_path",
+            "github.action_path",
+            "startsWith(github.event.workflow.path, '.github/')",
             "github.sha",
             "github.ref_name",
             "github.repository",
@@ -577,6 +603,8 @@ mod tests {
             "steps.x.outputs.y",
             "github.event.inputs.tag",
             "github.event.label.name",
+            "github.event.workflow.name",
+            "github.event.workflow_run.name",
         ] {
             let c = ctl(p);
             assert!(c.iter().any(|(_, c)| *c == Control::Unknown), "{p}: {c:?}");
