@@ -1,5 +1,6 @@
 //! Embeds every `policies/**/*.toml` file in the binary, and the compliance
-//! framework data in `policies/frameworks/` (which are not policies).
+//! framework data in `policies/frameworks/` (which are not policies), and the
+//! known-module models in `models/`.
 //!
 //! Each policy is embedded twice: as written, and with its `[docs]` strings
 //! emptied (line breaks kept, so errors name the file's lines). A scan parses
@@ -93,6 +94,29 @@ fn main() {
     let mut frameworks = Vec::new();
     collect(&policies.join(FRAMEWORKS_DIR), &mut frameworks);
     embed(&mut code, "FRAMEWORKS", &root, frameworks, false);
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_policies.rs");
-    std::fs::write(out, code).expect("write embedded_policies.rs");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out_dir.join("embedded_policies.rs"), code).expect("write embedded_policies.rs");
+
+    // Known-module models (`models/<namespace>/<name>/<provider>/`): their
+    // `model.toml` index and `.tf` files, as text.
+    println!("cargo:rerun-if-changed=models");
+    let mut models = Vec::new();
+    collect_model_files(&root.join("models"), &mut models);
+    let mut code = String::new();
+    embed(&mut code, "MODELS", &root, models, false);
+    std::fs::write(out_dir.join("embedded_models.rs"), code).expect("write embedded_models.rs");
+}
+
+fn collect_model_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_model_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "tf" || x == "toml") {
+            out.push(p);
+        }
+    }
 }

@@ -121,6 +121,10 @@ pub struct ScanArgs {
     /// Set a Terraform input variable (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+    /// Do not stand in known-module models for registry modules that
+    /// `terraform init` has not installed (see docs/modules.md).
+    #[arg(long)]
+    pub no_module_models: bool,
     /// Read Terraform input variables from this file (repeatable; after the
     /// directory's own terraform.tfvars and *.auto.tfvars).
     #[arg(long = "var-file", value_name = "FILE")]
@@ -371,6 +375,7 @@ fn run_scan(args: &ScanArgs, use_baseline: bool) -> Result<Scanned> {
         // gate has applied suppressions, which then drops them if not asked for.
         show_inconclusive: true,
         terraform: TfOptions {
+            no_module_models: args.no_module_models || gate.config.module_models == Some(false),
             vars,
             var_files: gate
                 .config

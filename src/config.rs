@@ -74,6 +74,9 @@ pub struct Config {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub var_files: Vec<Spanned<String>>,
+    /// Evaluate Palisade's models of popular registry modules when they are
+    /// not installed (default `true`; `false` as `--no-module-models`).
+    pub module_models: Option<bool>,
     /// Folders of your own policies, relative to this file.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]

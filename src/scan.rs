@@ -410,12 +410,20 @@ pub fn load_all(options: &ScanOptions) -> Result<Loaded, ScanError> {
         }
     }
     let installed = load_installed_modules(&mut modules, &root, options, &mut sources, &mut notices);
+    let models = if options.terraform.no_module_models {
+        Vec::new()
+    } else {
+        load_module_models(&mut modules, options, &mut sources, &mut notices)
+    };
     let mut project = terraform::Project::new(
         modules.into_values().filter(|m| !m.files.is_empty()).collect(),
         cli_var_files,
     );
     for (root_dir, key, dir) in installed {
         project.add_installed(&root_dir, key, &dir);
+    }
+    for (key, dir, what) in models {
+        project.add_model(key, &dir, &what);
     }
     for (dir, mut set) in plans {
         terraform::plan::map_to_configuration(&mut set, &project, &dir);
@@ -451,7 +459,7 @@ pub fn check(loaded: Loaded, registry: &Registry, options: &ScanOptions) -> Scan
                 loaded.with_subjects(w, options, |set, notices| {
                     let mut result = checked(set, notices);
                     if matches!(w, Work::Module(_)) {
-                        terraform::report_installed_at_callers(&loaded.project, set, &mut result.0);
+                        terraform::report_installed_at_callers(&loaded.project, set, sources, &mut result.0);
                     }
                     result
                 })
@@ -594,6 +602,62 @@ fn load_installed_modules(
             }
             out.push((root_dir.clone(), key, dir));
         }
+    }
+    out
+}
+
+/// The known-module models (`terraform::models`) standing for the registry
+/// modules the scanned modules call, added to `modules` for evaluation only:
+/// one module per model and set of admitted releases, its files embedded in
+/// the binary. Returns (call key, module directory, what it models) for
+/// each registry call a model stands for; installed modules win over them
+/// (`Project::called_module`).
+fn load_module_models(
+    modules: &mut BTreeMap<PathBuf, Module>,
+    options: &ScanOptions,
+    sources: &mut SourceMap,
+    notices: &mut Vec<Notice>,
+) -> Vec<((String, Option<String>), PathBuf, String)> {
+    let keys: std::collections::BTreeSet<(String, Option<String>)> = modules
+        .values()
+        .flat_map(|m| m.blocks())
+        .filter(|(_, b)| &*b.ty == "module")
+        .filter_map(|(_, b)| terraform::model_key(b))
+        .collect();
+    let mut out = Vec::new();
+    for key in keys {
+        let Some(selection) = terraform::models::select(&key.0, key.1.as_deref()) else {
+            continue;
+        };
+        let dir = PathBuf::from(format!("palisade-model:{}", selection.variant()));
+        if !modules.contains_key(&dir) {
+            let model = selection.model;
+            let generated = format!("{}defaults.tf", model.dir);
+            let files = model
+                .files
+                .iter()
+                .map(|(path, text)| (*path, *text))
+                .chain([(generated.as_str(), selection.defaults_tf.as_str())]);
+            let mut module = Module {
+                dir: dir.clone(),
+                ..Module::default()
+            };
+            for (path, text) in files {
+                let id = FileId(sources.len() as u32);
+                let display = format!("palisade-model:{path}");
+                match hcl::parse_hcl(id, text, options.parse_budget) {
+                    Ok(parsed) => module.files.push(TfFile {
+                        file: id,
+                        body: parsed.body,
+                        comments: parsed.comments,
+                    }),
+                    Err(e) => notices.push(Notice::error(display.clone(), None, e.to_string())),
+                }
+                sources.add(SourceFile::new(PathBuf::from(&display), display, text));
+            }
+            modules.insert(dir.clone(), module);
+        }
+        out.push((key, dir, selection.description()));
     }
     out
 }

@@ -9,6 +9,7 @@
 //! of every module it calls (addresses `module.name.…`).
 
 pub mod eval;
+pub mod models;
 pub mod plan;
 pub mod provider_credentials;
 
@@ -53,6 +54,9 @@ pub struct Module {
 /// Options that change values: `--var-file`, `--var`.
 #[derive(Debug, Clone, Default)]
 pub struct TfOptions {
+    /// Do not evaluate known-module models for registry modules that are
+    /// not installed (`--no-module-models`, `module-models = false`).
+    pub no_module_models: bool,
     /// `NAME=VALUE` pairs given on the command line (strings, as Terraform's `-var`).
     pub vars: Vec<(String, String)>,
     /// `--var-file` paths, applied after the directory's own tfvars files.
@@ -79,6 +83,34 @@ pub struct Project {
     installed: HashMap<(PathBuf, String), usize>,
     /// The files of installed modules: code the user does not own.
     installed_files: HashSet<FileId>,
+    /// Known-module models standing for registry modules that are not
+    /// installed: (registry address, `version` as written) → module.
+    models: HashMap<(String, Option<String>), usize>,
+    /// The files of loaded models, with what they model (`terraform-aws-modules/s3-bucket/aws 3.7.0`).
+    model_files: HashMap<FileId, String>,
+}
+
+/// The `version` constraint of a `module` call, as written.
+fn call_version(call: &Block) -> Option<String> {
+    match &call.body.attribute("version")?.value.kind {
+        crate::hcl::ExprKind::Template(t) => t.as_literal().map(|v| v.trim().to_string()),
+        _ => None,
+    }
+}
+
+/// The literal `source` of a `module` call.
+pub fn call_source(call: &Block) -> Option<&str> {
+    match &call.body.attribute("source")?.value.kind {
+        crate::hcl::ExprKind::Template(t) => t.as_literal(),
+        _ => None,
+    }
+}
+
+/// The key under which a model stands for this call: its registry address
+/// and version constraint. `None` for a source that is not a registry address.
+pub fn model_key(call: &Block) -> Option<(String, Option<String>)> {
+    let address = models::registry_address(call_source(call)?)?;
+    Some((address, call_version(call)))
 }
 
 impl Project {
@@ -94,7 +126,31 @@ impl Project {
             by_dir,
             installed: HashMap::new(),
             installed_files: HashSet::new(),
+            models: HashMap::new(),
+            model_files: HashMap::new(),
         }
+    }
+
+    /// Record a loaded model (already in `modules`, in `dir`) standing for
+    /// the calls with this key; `what` names the module and versions.
+    pub fn add_model(&mut self, key: (String, Option<String>), dir: &Path, what: &str) {
+        if let Some(&i) = self.by_dir.get(&normalize(dir)) {
+            self.models.insert(key, i);
+            for f in &self.modules[i].files {
+                self.model_files.insert(f.file, what.to_string());
+            }
+        }
+    }
+
+    /// What the model whose code holds `file` stands for, if it is one.
+    pub fn model_of(&self, file: FileId) -> Option<&str> {
+        self.model_files.get(&file).map(String::as_str)
+    }
+
+    /// Whether module `i` is only evaluated through its callers: installed
+    /// by `terraform init`, or a model.
+    fn is_dependency(&self, i: usize) -> bool {
+        self.installed.values().any(|&x| x == i) || self.models.values().any(|&x| x == i)
     }
 
     /// Record a module that `terraform init` installed for the root module
@@ -112,13 +168,19 @@ impl Project {
         self.installed_files.contains(&file)
     }
 
+    /// Whether `file` is code the user does not own: an installed module's, or a model's.
+    pub fn is_external(&self, file: FileId) -> bool {
+        self.is_installed(file) || self.model_files.contains_key(&file)
+    }
+
     /// The module in `dir`, if it is part of the scan.
     pub fn module_at(&self, dir: &Path) -> Option<&Module> {
         self.by_dir.get(&normalize(dir)).map(|&i| &self.modules[i])
     }
 
-    /// The module a `module` block calls: a local directory of the scan, or
-    /// an installed module of the root. `None` when its source is not here.
+    /// The module a `module` block calls: a local directory of the scan, an
+    /// installed module of the root, or else a model of the registry module.
+    /// `None` when its source is not here.
     pub fn called_module(
         &self,
         root: &Path,
@@ -127,23 +189,23 @@ impl Project {
         call: &Block,
         prefix: &str,
     ) -> Option<&Module> {
-        let source = call.body.attribute("source")?;
-        let crate::hcl::ExprKind::Template(t) = &source.value.kind else {
-            return None;
-        };
-        let source = t.as_literal()?;
+        let source = call_source(call)?;
         if is_local(source) {
             return self.module_at(&caller.dir.join(source));
         }
         let key = module_key(prefix, name);
-        self.installed.get(&(normalize(root), key)).map(|&i| &self.modules[i])
+        let i = match self.installed.get(&(normalize(root), key)) {
+            Some(&i) => i,
+            None => *self.models.get(&model_key(call)?)?,
+        };
+        Some(&self.modules[i])
     }
 
     /// Modules evaluated on their own: those no other module of the scan
     /// calls through a local source (and any left unreachable by a cycle).
     pub fn roots(&self) -> Vec<usize> {
         let mut called: HashMap<usize, Vec<usize>> = HashMap::new();
-        let mut is_child: HashSet<usize> = self.installed.values().copied().collect();
+        let mut is_child: HashSet<usize> = self.installed.values().chain(self.models.values()).copied().collect();
         for (i, m) in self.modules.iter().enumerate() {
             for (_, b) in m.blocks() {
                 if &*b.ty != "module" {
@@ -173,7 +235,7 @@ impl Project {
             }
         }
         for i in 0..self.modules.len() {
-            if !reached.contains(&i) && !self.installed.values().any(|&x| x == i) && !self.modules[i].files.is_empty() {
+            if !reached.contains(&i) && !self.is_dependency(i) && !self.modules[i].files.is_empty() {
                 roots.push(i);
                 let mut stack = vec![i];
                 while let Some(k) = stack.pop() {
@@ -270,35 +332,64 @@ pub fn installed_modules(root: &Path) -> Result<Vec<(String, PathBuf)>, String> 
         .collect())
 }
 
-/// Findings whose place is in an installed module's code (under
-/// `.terraform`, which the user does not own) are reported at the `module`
-/// block of the user's code that brought that module in, with the
-/// module's line as a related location.
-pub fn report_installed_at_callers(project: &Project, set: &SubjectSet, findings: &mut [crate::finding::Finding]) {
-    for f in findings.iter_mut().filter(|f| project.is_installed(f.primary.file)) {
+/// Findings whose place is in code the user does not own are reported at
+/// the `module` block of the user's code that brought that code in. For an
+/// installed module (under `.terraform`) its line stays a related location.
+/// A model has no file to show: each of its lines a finding names becomes
+/// a related location at the call's `version` (which chose the model's
+/// defaults), quoting the model's line.
+pub fn report_installed_at_callers(
+    project: &Project,
+    set: &SubjectSet,
+    sources: &SourceMap,
+    findings: &mut [crate::finding::Finding],
+) {
+    for f in findings.iter_mut() {
+        let inside_external = project.is_external(f.primary.file);
+        let names_model = f.related.iter().any(|(span, _)| project.model_of(span.file).is_some());
+        if !inside_external && !names_model {
+            continue;
+        }
         // The deepest call, written in a file of the user's, whose module
         // holds the finding's resource.
         let call = set
             .select("module", &[])
-            .filter(|call| !project.is_installed(call.file))
+            .filter(|call| !project.is_external(call.file))
             .filter(|call| {
                 f.address.len() > call.address.len()
                     && f.address.starts_with(&*call.address)
                     && f.address.as_bytes()[call.address.len()] == b'.'
             })
             .max_by_key(|call| call.address.len());
-        let Some(call) = call else { continue };
-        let inside = f.primary;
-        f.primary = call.header;
-        f.enclosing = vec![call.header.to(call.span)];
-        f.related.retain(|(span, _)| *span != call.header);
-        f.related.insert(
-            0,
-            (
-                inside,
-                format!("in the code of {}, installed by `terraform init`", call.address),
-            ),
-        );
+        let Some(call) = call else {
+            f.related.retain(|(span, _)| project.model_of(span.file).is_none());
+            continue;
+        };
+        if inside_external {
+            let inside = f.primary;
+            f.primary = call.header;
+            f.enclosing = vec![call.header.to(call.span)];
+            f.related.retain(|(span, _)| *span != call.header);
+            let message = format!("in the code of {}, installed by `terraform init`", call.address);
+            f.related.insert(0, (inside, message));
+        }
+        let at_version = call.value.get("version").and_then(|v| v.span).unwrap_or(call.header);
+        let mut related: Vec<(Span, String)> = Vec::with_capacity(f.related.len());
+        for (span, message) in f.related.drain(..) {
+            let entry = match project.model_of(span.file) {
+                Some(what) => {
+                    let source = sources.get(span.file);
+                    let line = source.line_text(source.position(span.start).line).trim();
+                    let message = format!("{what} is not installed: Palisade's model of it has `{line}`");
+                    (at_version, message)
+                }
+                None => (span, message),
+            };
+            if !related.contains(&entry) {
+                related.push(entry);
+            }
+        }
+        f.related = related;
     }
 }
 

@@ -172,6 +172,7 @@ fn variables_defaults_tfvars_and_command_line() {
             ("l".into(), "[\"x\", \"y\"]".into()),
         ],
         var_files: vec![],
+        ..Default::default()
     };
     assert_eq!(
         eval_in(&files, &o, "[var.a, var.b, var.c]"),
