@@ -411,7 +411,7 @@ pub fn load_all(options: &ScanOptions) -> Result<Loaded, ScanError> {
     }
     let installed = load_installed_modules(&mut modules, &root, options, &mut sources, &mut notices);
     let models = if options.terraform.no_module_models {
-        Vec::new()
+        LoadedModels::default()
     } else {
         load_module_models(&mut modules, options, &mut sources, &mut notices)
     };
@@ -422,8 +422,11 @@ pub fn load_all(options: &ScanOptions) -> Result<Loaded, ScanError> {
     for (root_dir, key, dir) in installed {
         project.add_installed(&root_dir, key, &dir);
     }
-    for (key, dir, what) in models {
-        project.add_model(key, &dir, &what);
+    for (dir, what) in &models.parts {
+        project.add_model_part(dir, what);
+    }
+    for (key, dir) in models.calls {
+        project.add_model(key, &dir);
     }
     for (dir, mut set) in plans {
         terraform::plan::map_to_configuration(&mut set, &project, &dir);
@@ -606,25 +609,33 @@ fn load_installed_modules(
     out
 }
 
+/// What `load_module_models` loaded.
+#[derive(Default)]
+struct LoadedModels {
+    /// (call key, the model's directory) for each registry call a model stands for.
+    calls: Vec<((String, Option<String>), PathBuf)>,
+    /// (directory, what it models) of every module of models' code.
+    parts: Vec<(PathBuf, String)>,
+}
+
 /// The known-module models (`terraform::models`) standing for the registry
 /// modules the scanned modules call, added to `modules` for evaluation only:
-/// one module per model and set of admitted releases, its files embedded in
-/// the binary. Returns (call key, module directory, what it models) for
-/// each registry call a model stands for; installed modules win over them
-/// (`Project::called_module`).
+/// one copy per model and set of admitted releases, its files embedded in
+/// the binary (a folder of the model is a module it calls). Installed
+/// modules win over them (`Project::called_module`).
 fn load_module_models(
     modules: &mut BTreeMap<PathBuf, Module>,
     options: &ScanOptions,
     sources: &mut SourceMap,
     notices: &mut Vec<Notice>,
-) -> Vec<((String, Option<String>), PathBuf, String)> {
+) -> LoadedModels {
     let keys: std::collections::BTreeSet<(String, Option<String>)> = modules
         .values()
         .flat_map(|m| m.blocks())
         .filter(|(_, b)| &*b.ty == "module")
         .filter_map(|(_, b)| terraform::model_key(b))
         .collect();
-    let mut out = Vec::new();
+    let mut out = LoadedModels::default();
     for key in keys {
         let Some(selection) = terraform::models::select(&key.0, key.1.as_deref()) else {
             continue;
@@ -638,15 +649,18 @@ fn load_module_models(
                 .iter()
                 .map(|(path, text)| (*path, *text))
                 .chain([(generated.as_str(), selection.defaults_tf.as_str())]);
-            let mut module = Module {
-                dir: dir.clone(),
-                ..Module::default()
-            };
+            let mut parts: BTreeMap<PathBuf, Module> = BTreeMap::new();
             for (path, text) in files {
+                let relative = Path::new(&path[model.dir.len()..]);
+                let part_dir = dir.join(relative.parent().unwrap_or(Path::new("")));
+                let part = parts.entry(part_dir.clone()).or_insert_with(|| Module {
+                    dir: part_dir,
+                    ..Module::default()
+                });
                 let id = FileId(sources.len() as u32);
                 let display = format!("palisade-model:{path}");
                 match hcl::parse_hcl(id, text, options.parse_budget) {
-                    Ok(parsed) => module.files.push(TfFile {
+                    Ok(parsed) => part.files.push(TfFile {
                         file: id,
                         body: parsed.body,
                         comments: parsed.comments,
@@ -655,9 +669,12 @@ fn load_module_models(
                 }
                 sources.add(SourceFile::new(PathBuf::from(&display), display, text));
             }
-            modules.insert(dir.clone(), module);
+            for (part_dir, part) in parts {
+                out.parts.push((part_dir.clone(), selection.description()));
+                modules.insert(part_dir, part);
+            }
         }
-        out.push((key, dir, selection.description()));
+        out.calls.push((key, dir));
     }
     out
 }

@@ -86,7 +86,10 @@ pub struct Project {
     /// Known-module models standing for registry modules that are not
     /// installed: (registry address, `version` as written) → module.
     models: HashMap<(String, Option<String>), usize>,
-    /// The files of loaded models, with what they model (`terraform-aws-modules/s3-bucket/aws 3.7.0`).
+    /// The modules of loaded models' code.
+    model_parts: HashSet<usize>,
+    /// The files of loaded models, with what they model
+    /// (`terraform-aws-modules/s3-bucket/aws (releases >= 3.0.0, < 3.9.0)`).
     model_files: HashMap<FileId, String>,
 }
 
@@ -127,15 +130,24 @@ impl Project {
             installed: HashMap::new(),
             installed_files: HashSet::new(),
             models: HashMap::new(),
+            model_parts: HashSet::new(),
             model_files: HashMap::new(),
         }
     }
 
     /// Record a loaded model (already in `modules`, in `dir`) standing for
-    /// the calls with this key; `what` names the module and versions.
-    pub fn add_model(&mut self, key: (String, Option<String>), dir: &Path, what: &str) {
+    /// the calls with this key.
+    pub fn add_model(&mut self, key: (String, Option<String>), dir: &Path) {
         if let Some(&i) = self.by_dir.get(&normalize(dir)) {
             self.models.insert(key, i);
+        }
+    }
+
+    /// Record a module of a model's code (already in `modules`, in `dir`:
+    /// the model itself or one it calls); `what` names the module and releases.
+    pub fn add_model_part(&mut self, dir: &Path, what: &str) {
+        if let Some(&i) = self.by_dir.get(&normalize(dir)) {
+            self.model_parts.insert(i);
             for f in &self.modules[i].files {
                 self.model_files.insert(f.file, what.to_string());
             }
@@ -150,7 +162,7 @@ impl Project {
     /// Whether module `i` is only evaluated through its callers: installed
     /// by `terraform init`, or a model.
     fn is_dependency(&self, i: usize) -> bool {
-        self.installed.values().any(|&x| x == i) || self.models.values().any(|&x| x == i)
+        self.installed.values().any(|&x| x == i) || self.model_parts.contains(&i)
     }
 
     /// Record a module that `terraform init` installed for the root module
@@ -205,7 +217,7 @@ impl Project {
     /// calls through a local source (and any left unreachable by a cycle).
     pub fn roots(&self) -> Vec<usize> {
         let mut called: HashMap<usize, Vec<usize>> = HashMap::new();
-        let mut is_child: HashSet<usize> = self.installed.values().chain(self.models.values()).copied().collect();
+        let mut is_child: HashSet<usize> = self.installed.values().chain(&self.model_parts).copied().collect();
         for (i, m) in self.modules.iter().enumerate() {
             for (_, b) in m.blocks() {
                 if &*b.ty != "module" {

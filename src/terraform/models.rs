@@ -173,7 +173,8 @@ pub struct Model {
     /// Its folder in `models/`.
     pub dir: &'static str,
     pub index: Index,
-    /// Its `.tf` files: (path, text).
+    /// Its `.tf` files, in its folder and below (a module the model calls
+    /// with a local `source`): (path, text).
     pub files: Vec<(&'static str, &'static str)>,
 }
 
@@ -191,7 +192,7 @@ pub fn all() -> &'static [Model] {
             };
             let files = embedded::MODELS
                 .iter()
-                .filter(|(p, _)| p.starts_with(dir) && p.ends_with(".tf") && !p[dir.len()..].contains('/'))
+                .filter(|(p, _)| p.starts_with(dir) && p.ends_with(".tf"))
                 .copied()
                 .collect();
             out.push(Model { dir, index, files });

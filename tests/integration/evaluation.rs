@@ -353,3 +353,47 @@ fn refers_to_needs_via_and_looks_at_the_resource_named() {
     let addresses: Vec<&str> = report.findings.iter().map(|f| f.address.as_str()).collect();
     assert_eq!(addresses, vec!["azurerm_storage_account_network_rules.open"]);
 }
+
+#[test]
+fn a_model_is_never_shown_as_a_file_only_quoted_at_the_call() {
+    let report = scan_case(&eval_dir("TF0004-module-model-s3-bucket"), true);
+    assert!(!report.findings.is_empty());
+    for f in &report.findings {
+        for span in std::iter::once(&f.primary).chain(f.related.iter().map(|(s, _)| s)) {
+            let file = &report.sources.get(span.file).display;
+            assert!(!file.starts_with("palisade-model:"), "{} points into {file}", f.address);
+        }
+    }
+    // The default that decides comes from the release the call's version admits.
+    let f = finding(&report, "module.old_defaults.aws_s3_bucket_public_access_block.this");
+    let related = related(&report, f);
+    assert!(
+        related.iter().any(|r| r.contains("main.tf:7 ")
+            && r.contains("releases >= 3.0.0, < 3.9.0")
+            && r.contains("`variable \"block_public_acls\" { default = false }`")),
+        "{related:?}"
+    );
+}
+
+#[test]
+fn models_can_be_turned_off() {
+    let dir = eval_dir("TF0004-module-model-s3-bucket");
+    let mut options = ScanOptions {
+        paths: vec![dir],
+        root: Some(repo()),
+        show_inconclusive: true,
+        ..Default::default()
+    };
+    options.terraform.no_module_models = true;
+    let report = scan(&options, &only("TF0004")).expect("scan runs");
+    let blocking: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.address.starts_with("module."))
+        .collect();
+    assert!(
+        blocking.is_empty(),
+        "{:?}",
+        blocking.iter().map(|f| &f.address).collect::<Vec<_>>()
+    );
+}
