@@ -245,7 +245,7 @@ mod tests {
             file: FileId(0),
             header: span,
             span,
-            value: Val::new(ValKind::Map(Vec::new()), Some(span)),
+            value: Val::new(ValKind::Map(Vec::new().into()), Some(span)),
             context: Vec::new(),
         }
     }

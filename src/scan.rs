@@ -184,7 +184,7 @@ fn file_scope(id: FileId, kind: FileKind, source: &SourceFile) -> SubjectSet {
         file: id,
         header,
         span: whole,
-        value: crate::value::Val::new(crate::value::ValKind::Map(Vec::new()), Some(whole)),
+        value: crate::value::Val::new(crate::value::ValKind::Map(Vec::new().into()), Some(whole)),
         context: Vec::new(),
     };
     SubjectSet::new(

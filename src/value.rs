@@ -12,6 +12,89 @@ use crate::source::Span;
 
 pub type Str = Arc<str>;
 
+/// The items of a list or the entries of a map: a vector shared between
+/// every value that holds it. A value read through a reference, a lookup
+/// or an iteration is the same tree, not a copy, so cloning a [`Val`] costs
+/// a reference count whatever its size. It reads as a `Vec`; writing
+/// through it (`push`, `iter_mut`) copies the vector first if it is shared
+/// (copy on write), so no other holder ever sees the change.
+#[derive(Clone, PartialEq)]
+pub struct Shared<T>(Arc<Vec<T>>);
+
+impl<T> Shared<T> {
+    pub fn new(items: Vec<T>) -> Self {
+        Shared(Arc::new(items))
+    }
+}
+
+impl<T: Clone> Shared<T> {
+    /// The vector itself, copied only if another value shares it.
+    pub fn into_vec(self) -> Vec<T> {
+        Arc::unwrap_or_clone(self.0)
+    }
+}
+
+impl<T> Default for Shared<T> {
+    fn default() -> Self {
+        Shared::new(Vec::new())
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = Vec<T>;
+    fn deref(&self) -> &Vec<T> {
+        &self.0
+    }
+}
+
+impl<T: Clone> std::ops::DerefMut for Shared<T> {
+    fn deref_mut(&mut self) -> &mut Vec<T> {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<T> From<Vec<T>> for Shared<T> {
+    fn from(items: Vec<T>) -> Self {
+        Shared::new(items)
+    }
+}
+
+impl<T> FromIterator<T> for Shared<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Shared::new(iter.into_iter().collect())
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Shared<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'a, T: Clone> IntoIterator for &'a mut Shared<T> {
+    type Item = &'a mut T;
+    type IntoIter = std::slice::IterMut<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        Arc::make_mut(&mut self.0).iter_mut()
+    }
+}
+
+impl<T: Clone> IntoIterator for Shared<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_vec().into_iter()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Val {
     pub kind: ValKind,
@@ -28,8 +111,8 @@ pub enum ValKind {
     Bool(bool),
     Number(f64),
     String(Str),
-    List(Vec<Val>),
-    Map(Vec<Entry>),
+    List(Shared<Val>),
+    Map(Shared<Entry>),
     Unknown(Unknown),
 }
 
@@ -104,7 +187,7 @@ impl Val {
     }
 
     pub fn list(items: Vec<Val>, span: Option<Span>) -> Self {
-        Self::new(ValKind::List(items), span)
+        Self::new(ValKind::List(items.into()), span)
     }
 
     /// A map from `(key, value)` pairs, without key spans.

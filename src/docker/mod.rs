@@ -94,11 +94,11 @@ fn word_val(w: &Word) -> Val {
 }
 
 fn map(entries: Vec<Entry>, span: Span) -> Val {
-    Val::new(ValKind::Map(entries), Some(span))
+    Val::new(ValKind::Map(entries.into()), Some(span))
 }
 
 fn list(items: Vec<Val>, span: Span) -> Val {
-    Val::new(ValKind::List(items), Some(span))
+    Val::new(ValKind::List(items.into()), Some(span))
 }
 
 /// Addresses: `build/RUN[2]`; with a single unnamed stage just `RUN[2]`.

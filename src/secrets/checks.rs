@@ -206,64 +206,62 @@ fn literal_in_place(cx: &CheckCx, subject: &Subject, v: &Val) -> Option<Span> {
 }
 
 /// Walk a subject's value: attributes, nested blocks and maps, and the
-/// `{ name = "X", value = "…" }` pairs of environment lists.
-fn walk<'v>(v: &'v Val, path: &str, out: &mut Vec<(String, String, &'v Val)>) {
+/// `{ name = "X", value = "…" }` pairs of environment lists. `visit` gets
+/// the name a string is assigned to, its path and the string; the path is
+/// one buffer, extended and cut back on the way, because most values are
+/// never reported and need no path of their own.
+fn walk<'v>(v: &'v Val, path: &mut String, visit: &mut dyn FnMut(&str, &str, &'v Val)) {
+    let len = path.len();
     match &v.kind {
         ValKind::Map(entries) => {
             let name = v.get("name").and_then(Val::as_str);
             if let (Some(name), Some(value)) = (name, v.get("value"))
                 && value.as_str().is_some()
             {
-                out.push((name.to_string(), join(path, "value"), value));
+                push_key(path, "value");
+                visit(name, path, value);
+                path.truncate(len);
             }
             for e in entries {
-                let p = join(path, &e.key);
+                push_key(path, &e.key);
                 if e.value.as_str().is_some() {
-                    out.push((e.key.to_string(), p.clone(), &e.value));
+                    visit(&e.key, path, &e.value);
                 }
-                walk(&e.value, &p, out);
+                walk(&e.value, path, visit);
+                path.truncate(len);
             }
         }
         ValKind::List(items) => {
             for (i, item) in items.iter().enumerate() {
-                walk(item, &format!("{path}[{i}]"), out);
+                use std::fmt::Write;
+                let _ = write!(path, "[{i}]");
+                walk(item, path, visit);
+                path.truncate(len);
             }
         }
         _ => {}
     }
 }
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
+/// `path.key`, or `key` at the top.
+fn push_key(path: &mut String, key: &str) {
+    if !path.is_empty() {
+        path.push('.');
     }
+    path.push_str(key);
 }
 
 fn terraform_hardcoded_credential(cx: &CheckCx, hits: &mut Vec<Hit>) {
     let mut seen: Vec<Span> = Vec::new();
+    let mut path = String::new();
     for subject in &cx.set.subjects {
-        let mut candidates = Vec::new();
-        match &*subject.class {
-            "variable" => {
-                if let Some(default) = subject.value.get("default") {
-                    if default.as_str().is_some() {
-                        candidates.push((subject.kind.to_string(), "default".to_string(), default));
-                    }
-                    walk(default, "default", &mut candidates);
-                }
-            }
-            "resource" | "data" | "provider" | "module" | "output" => walk(&subject.value, "", &mut candidates),
-            _ => {}
-        }
-        for (name, path, value) in candidates {
+        let mut candidate = |name: &str, path: &str, value: &Val| {
             let Some(inner) = literal_in_place(cx, subject, value) else {
-                continue;
+                return;
             };
             let text = value.as_str().unwrap_or_default();
-            if seen.contains(&inner) || hardcoded_credential(&name, text).is_none_or(|c| c < Confidence::Medium) {
-                continue;
+            if seen.contains(&inner) || hardcoded_credential(name, text).is_none_or(|c| c < Confidence::Medium) {
+                return;
             }
             seen.push(inner);
             let message = format!(
@@ -272,7 +270,21 @@ fn terraform_hardcoded_credential(cx: &CheckCx, hits: &mut Vec<Hit>) {
                 path,
                 redact(text)
             );
-            hits.push(hit(&subject.address, inner, path, message, inner));
+            hits.push(hit(&subject.address, inner, path.to_string(), message, inner));
+        };
+        path.clear();
+        match &*subject.class {
+            "variable" => {
+                if let Some(default) = subject.value.get("default") {
+                    path.push_str("default");
+                    if default.as_str().is_some() {
+                        candidate(&subject.kind, &path, default);
+                    }
+                    walk(default, &mut path, &mut candidate);
+                }
+            }
+            "resource" | "data" | "provider" | "module" | "output" => walk(&subject.value, &mut path, &mut candidate),
+            _ => {}
         }
     }
 }

@@ -124,7 +124,7 @@ fn subject(resource: &Val, file: FileId, changes: &HashMap<String, (Option<&Val>
     let mut value = resource
         .get("values")
         .cloned()
-        .unwrap_or_else(|| Val::new(ValKind::Map(Vec::new()), Some(span)));
+        .unwrap_or_else(|| Val::new(ValKind::Map(Vec::new().into()), Some(span)));
     if let Some((unknown, sensitive)) = changes.get(address) {
         if let Some(marks) = unknown {
             mark(&mut value, marks, &|v| Val::unknown(Unknown::Computed, v.span), 0);

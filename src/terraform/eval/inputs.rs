@@ -130,9 +130,9 @@ fn convert(ev: &Evaluator, ty: &Expr, v: Val, depth: usize) -> Val {
                     out.reference = v.reference;
                     if &**name == "set"
                         && let ValKind::List(items) = &out.kind
-                        && let Ok(set) = super::functions::set_of_values(items.clone())
+                        && let Ok(set) = super::functions::set_of_values(items.to_vec())
                     {
-                        out.kind = ValKind::List(set);
+                        out.kind = ValKind::List(set.into());
                     }
                     out
                 }
@@ -157,11 +157,11 @@ fn convert(ev: &Evaluator, ty: &Expr, v: Val, depth: usize) -> Val {
                             reference: v.reference,
                         };
                     };
-                    object(ev, attrs, entries, span, v.reference, depth)
+                    object(ev, attrs, &entries, span, v.reference, depth)
                 }
                 ("tuple", ValKind::List(items)) => {
                     let ExprKind::Tuple(types) = &inner.kind else {
-                        return Val::list(items, span);
+                        return Val::list(items.into_vec(), span);
                     };
                     let items = items
                         .into_iter()
@@ -189,7 +189,7 @@ fn convert(ev: &Evaluator, ty: &Expr, v: Val, depth: usize) -> Val {
 fn object(
     ev: &Evaluator,
     attrs: &[(Expr, Expr)],
-    entries: Vec<Entry>,
+    entries: &[Entry],
     span: Option<crate::source::Span>,
     reference: Option<Str>,
     depth: usize,
@@ -225,7 +225,7 @@ fn object(
         }
     }
     Val {
-        kind: ValKind::Map(out),
+        kind: ValKind::Map(out.into()),
         span,
         reference,
     }

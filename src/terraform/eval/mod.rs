@@ -82,8 +82,9 @@ impl Scope {
 /// Deepest expression nesting evaluated; deeper is unknown.
 const MAX_DEPTH: usize = 96;
 /// Largest value (in nodes) a reference may produce; larger is unknown.
-/// Values are trees, so an output holding whole resources that hold other
-/// whole resources is copied at every use: this bounds time and memory.
+/// Values are shared rather than copied, but policies and type conversions
+/// still walk them whole, and an output holding whole resources that hold
+/// other whole resources grows at every level: this bounds that time.
 pub const MAX_KEPT_NODES: usize = 50_000;
 
 /// Whether `v` has more than `limit` nodes (counting stops at the limit).
@@ -356,7 +357,7 @@ impl<'m> Evaluator<'m> {
                         value: self.eval_depth(v, scope, d),
                     });
                 }
-                Val::new(ValKind::Map(entries), span)
+                Val::new(ValKind::Map(entries.into()), span)
             }
             ExprKind::Variable(_) | ExprKind::GetAttr(..) | ExprKind::Index(..) => self.traversal(e, scope, d),
             ExprKind::Splat { target, each } => {
@@ -519,7 +520,7 @@ impl<'m> Evaluator<'m> {
             }
         }
         if f.key.is_some() {
-            Val::new(ValKind::Map(map), span)
+            Val::new(ValKind::Map(map.into()), span)
         } else {
             Val::list(list, span)
         }
@@ -924,7 +925,7 @@ impl<'m> Evaluator<'m> {
                 push_block(&mut entries, b.ty.clone(), b.header, value);
             }
         }
-        Val::new(ValKind::Map(entries), Some(header))
+        Val::new(ValKind::Map(entries.into()), Some(header))
     }
 
     /// `dynamic "name" { for_each = …; iterator = it; content { … } }`: one

@@ -222,7 +222,7 @@ pub(super) fn call(a: &Args) -> Option<FnResult> {
                     _ => return fail("`merge` needs maps or objects"),
                 }
             }
-            Ok(Val::new(ValKind::Map(out), a.span))
+            Ok(Val::new(ValKind::Map(out.into()), a.span))
         })(),
         "one" => a.arity(1, 1).and_then(|_| match a.list(0)? {
             [] => Ok(Val::null()),
