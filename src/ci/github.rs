@@ -8,6 +8,7 @@ use crate::source::Span;
 use crate::value::Str;
 use crate::yaml::Node;
 
+use super::advisories;
 use super::expr::{self, Control};
 use super::universal::{Pin, image_pin};
 use super::{CiFile, ci_file, dedup, hit};
@@ -88,6 +89,12 @@ check!(
     "gha-artipacked",
     "`actions/checkout` persists the token in `.git/config` in a job that uploads the workspace as an artifact.",
     artipacked
+);
+check!(
+    KNOWN_VULNERABLE_ACTION,
+    "gha-known-vulnerable-action",
+    "An action is used at a version that a published security advisory covers (an embedded list; tags that follow a release line are judged by that line).",
+    known_vulnerable_action
 );
 check!(
     ARTIFACT_POISONING,
@@ -264,9 +271,8 @@ fn template_injection(cx: &CheckCx, hits: &mut Vec<Hit>) {
 
 // ---------------------------------------------------------------- pinning
 
-fn unpinned_uses(cx: &CheckCx, hits: &mut Vec<Hit>) {
-    let Some((file, doc)) = docs(cx) else { return };
-    let want_first_party = cx.args.get("first-party").and_then(|v| v.as_bool()).unwrap_or(false);
+/// Every `uses:` of steps and of jobs calling reusable workflows: (address, node).
+fn uses_nodes<'a>(file: &'a CiFile, doc: &'a Node) -> Vec<(String, &'a Node)> {
     let mut uses: Vec<(String, &Node)> = steps(file, doc)
         .into_iter()
         .filter_map(|(a, s, _)| s.get("uses").map(|u| (a, u)))
@@ -276,7 +282,13 @@ fn unpinned_uses(cx: &CheckCx, hits: &mut Vec<Hit>) {
             uses.push((format!("jobs.{}", id.key_text()), u));
         }
     }
-    for (address, node) in uses {
+    uses
+}
+
+fn unpinned_uses(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((file, doc)) = docs(cx) else { return };
+    let want_first_party = cx.args.get("first-party").and_then(|v| v.as_bool()).unwrap_or(false);
+    for (address, node) in uses_nodes(file, doc) {
         let Some(text) = node.as_str() else { continue };
         let Some((action, reference)) = action_of(text.trim()) else {
             continue;
@@ -296,6 +308,29 @@ fn unpinned_uses(cx: &CheckCx, hits: &mut Vec<Hit>) {
                 "{address} uses `{action}@{reference}`: a tag or branch can be moved to different code; pin a full commit SHA"
             ),
         ));
+    }
+}
+
+fn known_vulnerable_action(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((file, doc)) = docs(cx) else { return };
+    for (address, node) in uses_nodes(file, doc) {
+        let Some((action, reference)) = node.as_str().and_then(|t| action_of(t.trim())) else {
+            continue;
+        };
+        let Some((advisory, truth)) = advisories::matching(action, reference) else {
+            continue;
+        };
+        let (id, cve, impact, upgrade) = (advisory.id, advisory.cve, advisory.impact, advisory.upgrade_to);
+        let message = if truth == Tri::True {
+            format!(
+                "{address} uses `{action}@{reference}`, a version covered by {id} ({cve}): {impact}; use {upgrade} or later, pinned by commit SHA"
+            )
+        } else {
+            format!(
+                "{address} uses `{action}@{reference}`, a tag that follows releases up to and past those covered by {id} ({cve}); which one it names now is not known here"
+            )
+        };
+        hits.push(hit(truth, address.clone(), node.span, "uses", message));
     }
 }
 

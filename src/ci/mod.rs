@@ -10,6 +10,7 @@
 //!   universal policies (`input = "ci"`) run on those facts, so curl-pipe-shell
 //!   or an unpinned image means the same thing on every system.
 
+mod advisories;
 pub mod expr;
 mod facts;
 mod github;
@@ -46,6 +47,7 @@ pub static CHECKS: &[crate::checks::Check] = &[
     github::SELF_HOSTED_ON_FORKS,
     github::ARTIPACKED,
     github::ARTIFACT_POISONING,
+    github::KNOWN_VULNERABLE_ACTION,
     gitlab::REMOTE_INCLUDE_UNPINNED,
     gitlab::DEBUG_TRACE,
     gitlab::DIND_TLS_DISABLED,
