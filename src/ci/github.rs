@@ -6,7 +6,7 @@ use crate::policy::InputKind;
 use crate::policy::condition::Tri;
 use crate::source::Span;
 use crate::value::Str;
-use crate::yaml::Node;
+use crate::yaml::{Node, NodeKind};
 
 use super::advisories;
 use super::expr::{self, Control};
@@ -189,6 +189,14 @@ fn sinks(step: &Node) -> Vec<(&Node, &'static str)> {
     out
 }
 
+/// The attacker context, if any, that the expressions in a text expand.
+fn attacker_flow(text: &str) -> Option<String> {
+    expr::expressions(text)
+        .into_iter()
+        .flat_map(|(_, body)| expr::flows(body).unwrap_or_default())
+        .find(|path| expr::control(path) == Control::Attacker)
+}
+
 /// Look `env.NAME` up through step, job and workflow `env:`; the attacker
 /// context its value expands, if any.
 fn env_source(name: &str, step: &Node, job: Option<&Node>, doc: &Node) -> Option<String> {
@@ -202,17 +210,58 @@ fn env_source(name: &str, step: &Node, job: Option<&Node>, doc: &Node) -> Option
         else {
             continue;
         };
-        let text = value.value.as_str()?;
-        for (_, body) in expr::expressions(text) {
-            for path in expr::flows(body).unwrap_or_default() {
-                if expr::control(&path) == Control::Attacker {
-                    return Some(path);
+        return attacker_flow(value.value.as_str()?);
+    }
+    None
+}
+
+/// Every scalar under a node.
+fn scalars<'a>(node: &'a Node, out: &mut Vec<&'a str>) {
+    match &node.kind {
+        NodeKind::Scalar(s) => out.push(&s.text),
+        NodeKind::Seq(items) => items.iter().for_each(|i| scalars(i, out)),
+        NodeKind::Map(pairs) => pairs.iter().for_each(|p| scalars(&p.value, out)),
+        _ => {}
+    }
+}
+
+/// Look `matrix.NAME` (or the whole `matrix` when `name` is `None`) up in
+/// the job's `strategy.matrix`; the attacker context its values expand, if
+/// any (`label: ${{ fromJSON(github.event.issue.body) }}`). Literal values
+/// are the workflow author's.
+fn matrix_source(name: Option<&str>, job: Option<&Node>) -> Option<String> {
+    let matrix = job?.get("strategy")?.get("matrix")?;
+    let mut texts = Vec::new();
+    match name {
+        Some(name) if matrix.is_map() => {
+            for pair in matrix.pairs() {
+                let key = pair.key.as_str().unwrap_or("");
+                if key.eq_ignore_ascii_case(name) {
+                    scalars(&pair.value, &mut texts);
+                } else if key == "include" {
+                    match &pair.value.kind {
+                        NodeKind::Seq(items) => {
+                            for item in items {
+                                match item
+                                    .pairs()
+                                    .iter()
+                                    .find(|p| p.key.as_str().is_some_and(|k| k.eq_ignore_ascii_case(name)))
+                                {
+                                    Some(p) => scalars(&p.value, &mut texts),
+                                    None => texts.extend(item.as_str()),
+                                }
+                            }
+                        }
+                        _ => scalars(&pair.value, &mut texts),
+                    }
                 }
             }
         }
-        return None;
+        // the whole matrix, or a matrix computed by one expression, which
+        // feeds every entry
+        _ => scalars(matrix, &mut texts),
     }
-    None
+    texts.into_iter().find_map(attacker_flow)
 }
 
 fn template_injection(cx: &CheckCx, hits: &mut Vec<Hit>) {
@@ -229,9 +278,16 @@ fn template_injection(cx: &CheckCx, hits: &mut Vec<Hit>) {
                 for path in paths {
                     let mut control = expr::control(&path);
                     let mut via = path.clone();
-                    if let Some(var) = path.strip_prefix("env.")
-                        && let Some(source) = env_source(var, step, job, doc)
-                    {
+                    let source = if let Some(var) = path.strip_prefix("env.") {
+                        env_source(var, step, job, doc)
+                    } else if path == "matrix" {
+                        matrix_source(None, job)
+                    } else if let Some(entry) = path.strip_prefix("matrix.") {
+                        matrix_source(entry.split('.').next(), job)
+                    } else {
+                        None
+                    };
+                    if let Some(source) = source {
                         control = Control::Attacker;
                         via = format!("{path} (set from {source})");
                     }
@@ -469,11 +525,12 @@ fn same_repo_guard(job: &Node) -> bool {
 fn untrusted_checkout(cx: &CheckCx, hits: &mut Vec<Hit>) {
     let Some((file, doc)) = docs(cx) else { return };
     let t = triggers(doc);
-    let trigger = if t.iter().any(|e| e == "pull_request_target") {
-        "pull_request_target"
-    } else if t.iter().any(|e| e == "workflow_run") {
-        "workflow_run"
-    } else {
+    // issue_comment too: a comment on a fork's pull request runs the base
+    // repository's workflow, with its secrets and token
+    let Some(trigger) = ["pull_request_target", "workflow_run", "issue_comment"]
+        .into_iter()
+        .find(|p| t.iter().any(|e| e == p))
+    else {
         return;
     };
     for (address, step, job) in steps(file, doc) {
