@@ -2,15 +2,23 @@
 //! framework data in `policies/frameworks/` (which are not policies), and the
 //! known-module models in `models/`.
 //!
-//! Each policy is embedded twice: as written, and with its `[docs]` strings
-//! emptied (line breaks kept, so errors name the file's lines). A scan parses
-//! only the second at start-up: the documentation is half of every file and
-//! only explanations and reports need it, so it is parsed on first use.
+//! Each policy is parsed here, at build time (a file that is not TOML
+//! fails the build, naming its line), and embedded twice: as written (its
+//! errors are reported from it, with lines) and in the packed form of
+//! `src/policy/packed_format.rs`, which start-up deserialises without
+//! parsing any TOML: the policy without its `[docs]` table, and the docs
+//! table apart, read on first use (explanations and reports).
 
 use std::path::{Path, PathBuf};
 
+#[path = "src/policy/packed_format.rs"]
+mod packed_format;
+
 /// The folder of framework metadata, kept apart from the policies.
 const FRAMEWORKS_DIR: &str = "frameworks";
+
+/// The file the packed policies are written to, in `OUT_DIR`.
+const PACKED_FILE: &str = "policies.packed";
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -29,72 +37,72 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// `text` with every string of its `docs` table replaced by `""` followed by
-/// the string's line breaks: line numbers stay those of the file. A file
-/// that does not parse is returned as is (loading it reports the error).
-fn without_docs(text: &str) -> String {
-    let Ok(doc) = toml::de::DeTable::parse(text) else {
-        return text.to_string();
-    };
-    let docs = doc.get_ref().iter().find(|(k, _)| k.get_ref() == "docs");
-    let Some(toml::de::DeValue::Table(table)) = docs.map(|(_, v)| v.get_ref()) else {
-        return text.to_string();
-    };
-    let mut strings: Vec<std::ops::Range<usize>> = table
-        .iter()
-        .filter(|(_, v)| matches!(v.get_ref(), toml::de::DeValue::String(_)))
-        .map(|(_, v)| v.span())
-        .collect();
-    strings.sort_by_key(|r| r.start);
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for span in strings {
-        if !text[span.clone()].starts_with(['"', '\'']) {
-            return text.to_string();
-        }
-        out.push_str(&text[at..span.start]);
-        out.push_str("\"\"");
-        out.extend(text[span.clone()].chars().filter(|&c| c == '\n'));
-        at = span.end;
-    }
-    out.push_str(&text[at..]);
-    out
+/// The files under `root` sorted, each as (path relative to `root`, text).
+fn read_sorted(root: &Path, mut files: Vec<PathBuf>) -> Vec<(String, String)> {
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| {
+            let rel = f.strip_prefix(root).expect("under the manifest dir");
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            let text = std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            (rel, text)
+        })
+        .collect()
 }
 
-/// Append `pub static NAME: &[(path, text)]` embedding `files`, or with
-/// `fast`, `&[(path, text, text without docs)]`.
-fn embed(code: &mut String, name: &str, root: &Path, mut files: Vec<PathBuf>, fast: bool) {
-    files.sort();
-    let row = if fast { "(&str, &str, &str)" } else { "(&str, &str)" };
-    code.push_str(&format!("pub static {name}: &[{row}] = &[\n"));
-    for f in files {
-        let rel = f.strip_prefix(root).expect("under the manifest dir");
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        // The text itself, not `include_str!(absolute path)`: a target directory
-        // shared with another checkout (the pre-commit test does this) must not
-        // keep paths into a tree that may be gone.
-        let text = std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-        if fast {
-            code.push_str(&format!("    ({rel:?}, {text:?}, {:?}),\n", without_docs(&text)));
-        } else {
-            code.push_str(&format!("    ({rel:?}, {text:?}),\n"));
+/// The packed form of one policy file, appended to `packed`: the byte
+/// ranges of the policy without its docs, and of its docs table.
+fn pack(file: &str, text: &str, packed: &mut Vec<u8>) -> ((usize, usize), (usize, usize)) {
+    let mut table: toml::Table = toml::from_str(text).unwrap_or_else(|e| {
+        let line = e.span().map_or(1, |s| text[..s.start].matches('\n').count() + 1);
+        panic!("{file}:{line}: {}", e.message())
+    });
+    let docs = match table.remove("docs") {
+        Some(toml::Value::Table(docs)) => docs,
+        // Not a table: left in place, so loading the policy reports it.
+        Some(other) => {
+            table.insert("docs".into(), other);
+            toml::Table::new()
         }
-    }
-    code.push_str("];\n");
+        None => toml::Table::new(),
+    };
+    let mut put = |t: &toml::Table| {
+        let start = packed.len();
+        packed_format::encode_table(t, packed).unwrap_or_else(|e| panic!("{file}: {e}"));
+        (start, packed.len())
+    };
+    (put(&table), put(&docs))
 }
 
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let policies = root.join("policies");
     println!("cargo:rerun-if-changed=policies");
-    let mut code = String::new();
+    println!("cargo:rerun-if-changed=src/policy/packed_format.rs");
     let mut files = Vec::new();
     collect(&policies, &mut files);
-    embed(&mut code, "POLICIES", &root, files, true);
+    // The texts themselves, not `include_str!(absolute path)`: a target
+    // directory shared with another checkout (the pre-commit test does this)
+    // must not keep paths into a tree that may be gone. The packed form is
+    // `include_bytes!` of `OUT_DIR`, which belongs to the target directory.
+    let mut code =
+        format!("pub static PACKED: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/{PACKED_FILE}\"));\n");
+    code.push_str("pub static POLICIES: &[EmbeddedPolicy] = &[\n");
+    let mut packed = Vec::new();
+    for (file, text) in read_sorted(&root, files) {
+        let (head, docs) = pack(&file, &text, &mut packed);
+        code.push_str(&format!(
+            "    EmbeddedPolicy {{ file: {file:?}, text: {text:?}, head: {}..{}, docs: {}..{} }},\n",
+            head.0, head.1, docs.0, docs.1
+        ));
+    }
+    code.push_str("];\n");
     let mut frameworks = Vec::new();
     collect(&policies.join(FRAMEWORKS_DIR), &mut frameworks);
-    embed(&mut code, "FRAMEWORKS", &root, frameworks, false);
-    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    embed_texts(&mut code, "FRAMEWORKS", &root, frameworks);
+    std::fs::write(out_dir.join(PACKED_FILE), packed).expect("write the packed policies");
     std::fs::write(out_dir.join("embedded_policies.rs"), code).expect("write embedded_policies.rs");
 
     // Known-module models (`models/<namespace>/<name>/<provider>/`): their
@@ -103,8 +111,17 @@ fn main() {
     let mut models = Vec::new();
     collect_model_files(&root.join("models"), &mut models);
     let mut code = String::new();
-    embed(&mut code, "MODELS", &root, models, false);
+    embed_texts(&mut code, "MODELS", &root, models);
     std::fs::write(out_dir.join("embedded_models.rs"), code).expect("write embedded_models.rs");
+}
+
+/// Append `pub static NAME: &[(path, text)]` embedding `files`.
+fn embed_texts(code: &mut String, name: &str, root: &Path, files: Vec<PathBuf>) {
+    code.push_str(&format!("pub static {name}: &[(&str, &str)] = &[\n"));
+    for (file, text) in read_sorted(root, files) {
+        code.push_str(&format!("    ({file:?}, {text:?}),\n"));
+    }
+    code.push_str("];\n");
 }
 
 fn collect_model_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -1,10 +1,15 @@
 //! Policies: metadata, documentation and the match, loaded from TOML files.
 //!
 //! Built-in policies live in `policies/**/*.toml` and are embedded in the
-//! binary at build time; users' policies use the same format.
+//! binary at build time, parsed: start-up deserialises them from a packed
+//! form ([`packed`]) without reading TOML. Users' policies use the same
+//! format and are parsed from their text.
 
 pub mod condition;
 pub mod def;
+pub mod packed;
+#[cfg_attr(not(test), allow(dead_code))]
+mod packed_format;
 pub mod path;
 pub mod predicates;
 pub mod predicates_aws;
@@ -370,9 +375,9 @@ pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, Poli
 enum Deferral {
     /// Validate and compile everything now.
     None,
-    /// A built-in policy read from its text without docs: the docs come
-    /// from `full` on first use and the condition is compiled on first use.
-    Builtin { full: &'static str },
+    /// A built-in policy read without its docs: they are deserialised from
+    /// the packed `docs` on first use, and the condition compiled on first use.
+    Builtin { docs: &'static [u8] },
 }
 
 fn parse_def(file: &str, text: &str) -> Result<PolicyDef, PolicyError> {
@@ -383,23 +388,39 @@ fn parse_def(file: &str, text: &str) -> Result<PolicyDef, PolicyError> {
     })
 }
 
-/// Load a built-in policy at start-up: from its text without docs
-/// (`fast`), deferring docs and compilation. The tests load every built-in
-/// policy in full as well, so what is deferred is known to be valid.
-fn load_builtin(file: &str, full: &'static str, fast: &'static str) -> Result<Policy, PolicyError> {
-    let def = parse_def(file, fast)?;
-    from_def(file, fast, def, true, Deferral::Builtin { full })
+/// A built-in policy as `build.rs` embeds it.
+struct EmbeddedPolicy {
+    file: &'static str,
+    /// The file as written: its errors are reported from it, with lines.
+    text: &'static str,
+    /// Where in `embedded::PACKED` the policy without its docs is.
+    head: std::ops::Range<usize>,
+    /// Where in `embedded::PACKED` its `docs` table is.
+    docs: std::ops::Range<usize>,
 }
 
-/// The docs of a built-in policy, from its full text.
-fn builtin_docs(full: &str, title: &str) -> Docs {
-    #[derive(serde::Deserialize)]
-    struct DocsOnly {
-        #[serde(default)]
-        docs: DocsDef,
-    }
-    let docs = toml::from_str::<DocsOnly>(full).map(|d| d.docs).unwrap_or_default();
-    Docs::of(docs, title)
+/// Load a built-in policy at start-up from its packed form, docs and
+/// compilation deferred. The tests load every built-in policy from its text
+/// as well, so what is deferred is known to be valid.
+fn load_builtin(p: &EmbeddedPolicy) -> Result<Policy, PolicyError> {
+    let packed = &embedded::PACKED;
+    let loaded = packed::from_bytes::<PolicyDef>(&packed[p.head.clone()])
+        .map_err(|e| PolicyError {
+            file: p.file.to_string(),
+            line: 1,
+            message: e.to_string(),
+        })
+        .and_then(|def| {
+            let docs = &packed[p.docs.clone()];
+            from_def(p.file, p.text, def, true, Deferral::Builtin { docs })
+        });
+    // The packed form has no spans: the text tells the line of an error.
+    loaded.map_err(|e| load_policy(p.file, p.text, true).err().unwrap_or(e))
+}
+
+/// The docs of a built-in policy, from their packed form.
+fn builtin_docs(docs: &'static [u8], title: &str) -> Docs {
+    Docs::of(packed::from_bytes(docs).unwrap_or_default(), title)
 }
 
 fn from_def(file: &str, text: &str, def: PolicyDef, builtin: bool, deferral: Deferral) -> Result<Policy, PolicyError> {
@@ -473,7 +494,7 @@ fn from_def(file: &str, text: &str, def: PolicyDef, builtin: bool, deferral: Def
     }
     let m = &def.matcher;
     // Errors about the match as a whole point at its table.
-    let match_at = text.find("[match]");
+    let match_at = || text.find("[match]");
     let mut selectors = Vec::new();
     let kinds = |v: &[String]| v.iter().map(|s| Str::from(s.as_str())).collect::<Vec<_>>();
     if !m.resource.is_empty() {
@@ -536,7 +557,7 @@ fn from_def(file: &str, text: &str, def: PolicyDef, builtin: bool, deferral: Def
         (Some(c), None) => {
             if selectors.is_empty() {
                 return Err(fail(
-                    match_at,
+                    match_at(),
                     "`match` needs what to look at: `resource`, `data`, `provider`, `block` or `subject`".into(),
                 ));
             }
@@ -570,13 +591,13 @@ fn from_def(file: &str, text: &str, def: PolicyDef, builtin: bool, deferral: Def
         }
         _ => {
             return Err(fail(
-                match_at,
+                match_at(),
                 "`match` needs exactly one of `fail-if` (a condition) or `check` (a named Rust check)".into(),
             ));
         }
     };
     if m.fail_if.is_some() && !m.args.is_empty() {
-        return Err(fail(match_at, "`match.args` belongs to `check`".into()));
+        return Err(fail(match_at(), "`match.args` belongs to `check`".into()));
     }
     Ok(Policy {
         id: def.id.into_inner().into(),
@@ -594,9 +615,9 @@ fn from_def(file: &str, text: &str, def: PolicyDef, builtin: bool, deferral: Def
         equivalents: def.equivalents,
         docs: match deferral {
             Deferral::None => ready(Docs::of(def.docs, &def.title)),
-            Deferral::Builtin { full } => {
+            Deferral::Builtin { docs } => {
                 let title = def.title.clone();
-                LazyLock::new(Box::new(move || builtin_docs(full, &title)))
+                LazyLock::new(Box::new(move || builtin_docs(docs, &title)))
             }
         },
         selectors,
@@ -613,7 +634,9 @@ pub struct Registry {
     by_key: HashMap<String, usize>,
 }
 
+/// `POLICIES` (each an [`EmbeddedPolicy`]), `PACKED` and `FRAMEWORKS`, written by `build.rs`.
 mod embedded {
+    use super::EmbeddedPolicy;
     include!(concat!(env!("OUT_DIR"), "/embedded_policies.rs"));
 }
 
@@ -627,11 +650,7 @@ impl Registry {
     /// The built-in policies, validated. Every error is returned, not just the first.
     pub fn builtin() -> Result<Registry, Vec<PolicyError>> {
         use rayon::prelude::*;
-        // Parsing is most of a small scan's start-up: spread it over the cores.
-        let loaded: Vec<Result<Policy, PolicyError>> = embedded::POLICIES
-            .par_iter()
-            .map(|(file, full, fast)| load_builtin(file, full, fast))
-            .collect();
+        let loaded: Vec<Result<Policy, PolicyError>> = embedded::POLICIES.par_iter().map(load_builtin).collect();
         Self::collect(loaded.into_iter())
     }
 
@@ -829,32 +848,29 @@ fail-if = { path = "acl", equals = "public-read" }
         }
     }
 
-    /// Start-up loads built-in policies without their docs and compiles
-    /// their conditions on first use: here every one is loaded in full, and
-    /// what start-up deferred is made and must agree.
+    /// Start-up loads built-in policies from their packed form, without
+    /// their docs, and compiles their conditions on first use: here every
+    /// one is loaded from its text as well, in full, and must agree once
+    /// what start-up deferred is made.
     #[test]
-    fn builtin_policies_load_in_full_and_deferred_alike() {
+    fn builtin_policies_load_from_text_and_packed_alike() {
+        fn made(p: &Policy) -> &Policy {
+            p.docs();
+            if let Rule::Condition(c) = &p.rule {
+                LazyLock::force(c);
+            }
+            p
+        }
         let registry = Registry::builtin().expect("built-in policies load");
         assert_eq!(registry.policies.len(), embedded::POLICIES.len());
-        for ((file, full, fast), deferred) in embedded::POLICIES.iter().zip(&registry.policies) {
+        for (embedded, packed) in embedded::POLICIES.iter().zip(&registry.policies) {
+            let eager = load_policy(embedded.file, embedded.text, true).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(
-                full.lines().count(),
-                fast.lines().count(),
-                "{file}: lines must not move"
+                format!("{:?}", made(&eager)),
+                format!("{:?}", made(packed)),
+                "{}",
+                embedded.file
             );
-            assert!(fast.len() < full.len(), "{file}: the docs are left out at start-up");
-            let eager = load_policy(file, full, true).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(eager.id, deferred.id);
-            assert_eq!(
-                format!("{:?}", eager.docs()),
-                format!("{:?}", deferred.docs()),
-                "{file}"
-            );
-            if let (Rule::Condition(eager), Rule::Condition(deferred)) = (&eager.rule, &deferred.rule) {
-                assert_eq!(format!("{:?}", **eager), format!("{:?}", **deferred), "{file}");
-            } else {
-                assert_eq!(format!("{:?}", eager.rule), format!("{:?}", deferred.rule), "{file}");
-            }
         }
     }
 
