@@ -6,8 +6,10 @@
 //! fails the build, naming its line), and embedded twice: as written (its
 //! errors are reported from it, with lines) and in the packed form of
 //! `src/policy/packed_format.rs`, which start-up deserialises without
-//! parsing any TOML: the policy without its `[docs]` table, and the docs
-//! table apart, read on first use (explanations and reports).
+//! parsing any TOML: the policy without its `[docs]` table and the
+//! condition or arguments of its `[match]`; those two are packed apart and
+//! read on first use (explanations and reports; scopes holding what the
+//! policy looks at).
 
 use std::path::{Path, PathBuf};
 
@@ -51,9 +53,13 @@ fn read_sorted(root: &Path, mut files: Vec<PathBuf>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Byte ranges in the packed policies.
+type Range = (usize, usize);
+
 /// The packed form of one policy file, appended to `packed`: the byte
-/// ranges of the policy without its docs, and of its docs table.
-fn pack(file: &str, text: &str, packed: &mut Vec<u8>) -> ((usize, usize), (usize, usize)) {
+/// ranges of the policy without its docs and rule, of its docs table, and
+/// of its rule (the `fail-if` and `args` of its `[match]`).
+fn pack(file: &str, text: &str, packed: &mut Vec<u8>) -> (Range, Range, Range) {
     let mut table: toml::Table = toml::from_str(text).unwrap_or_else(|e| {
         let line = e.span().map_or(1, |s| text[..s.start].matches('\n').count() + 1);
         panic!("{file}:{line}: {}", e.message())
@@ -67,12 +73,20 @@ fn pack(file: &str, text: &str, packed: &mut Vec<u8>) -> ((usize, usize), (usize
         }
         None => toml::Table::new(),
     };
+    let mut rule = toml::Table::new();
+    if let Some(toml::Value::Table(matcher)) = table.get_mut("match") {
+        for key in ["fail-if", "args"] {
+            if let Some(value) = matcher.remove(key) {
+                rule.insert(key.into(), value);
+            }
+        }
+    }
     let mut put = |t: &toml::Table| {
         let start = packed.len();
         packed_format::encode_table(t, packed).unwrap_or_else(|e| panic!("{file}: {e}"));
         (start, packed.len())
     };
-    (put(&table), put(&docs))
+    (put(&table), put(&docs), put(&rule))
 }
 
 fn main() {
@@ -92,10 +106,10 @@ fn main() {
     code.push_str("pub static POLICIES: &[EmbeddedPolicy] = &[\n");
     let mut packed = Vec::new();
     for (file, text) in read_sorted(&root, files) {
-        let (head, docs) = pack(&file, &text, &mut packed);
+        let (head, docs, rule) = pack(&file, &text, &mut packed);
         code.push_str(&format!(
-            "    EmbeddedPolicy {{ file: {file:?}, text: {text:?}, head: {}..{}, docs: {}..{} }},\n",
-            head.0, head.1, docs.0, docs.1
+            "    EmbeddedPolicy {{ file: {file:?}, text: {text:?}, head: {}..{}, docs: {}..{}, rule: {}..{} }},\n",
+            head.0, head.1, docs.0, docs.1, rule.0, rule.1
         ));
     }
     code.push_str("];\n");

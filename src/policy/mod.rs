@@ -247,8 +247,9 @@ pub enum Rule {
     /// A condition from the policy file; a built-in policy's is compiled
     /// the first time a subject is selected for it.
     Condition(Deferred<Condition>),
-    /// A check implemented in Rust, by name.
-    Check { name: Str, args: toml::Table },
+    /// A check implemented in Rust, by name; a built-in policy's arguments
+    /// are read on first use.
+    Check { name: Str, args: Deferred<toml::Table> },
 }
 
 #[derive(Debug, Clone)]
@@ -375,9 +376,9 @@ pub fn load_policy(file: &str, text: &str, builtin: bool) -> Result<Policy, Poli
 enum Deferral {
     /// Validate and compile everything now.
     None,
-    /// A built-in policy read without its docs: they are deserialised from
-    /// the packed `docs` on first use, and the condition compiled on first use.
-    Builtin { docs: &'static [u8] },
+    /// A built-in policy read without its docs and rule: they are
+    /// deserialised from their packed form (`docs`, `rule`) on first use.
+    Builtin { docs: &'static [u8], rule: &'static [u8] },
 }
 
 fn parse_def(file: &str, text: &str) -> Result<PolicyDef, PolicyError> {
@@ -397,6 +398,8 @@ struct EmbeddedPolicy {
     head: std::ops::Range<usize>,
     /// Where in `embedded::PACKED` its `docs` table is.
     docs: std::ops::Range<usize>,
+    /// Where in `embedded::PACKED` the `fail-if` and `args` of its `[match]` are.
+    rule: std::ops::Range<usize>,
 }
 
 /// Load a built-in policy at start-up from its packed form, docs and
@@ -412,10 +415,42 @@ fn load_builtin(p: &EmbeddedPolicy) -> Result<Policy, PolicyError> {
         })
         .and_then(|def| {
             let docs = &packed[p.docs.clone()];
-            from_def(p.file, p.text, def, true, Deferral::Builtin { docs })
+            let rule = &packed[p.rule.clone()];
+            from_def(p.file, p.text, def, true, Deferral::Builtin { docs, rule })
         });
     // The packed form has no spans: the text tells the line of an error.
     loaded.map_err(|e| load_policy(p.file, p.text, true).err().unwrap_or(e))
+}
+
+/// A built-in policy's rule: its condition or its check's arguments are
+/// deserialised from their packed form (`fail-if` and `args` of its
+/// `[match]`) the first time a scope holds what it looks at. Not validated
+/// here: the tests load every built-in policy from its text.
+fn builtin_rule(file: &str, check: Option<&toml::Spanned<String>>, packed: &'static [u8]) -> Rule {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    struct RuleDef {
+        fail_if: Option<ConditionDef>,
+        #[serde(default)]
+        args: toml::Table,
+    }
+    let file = file.to_string();
+    let read = move || {
+        let def = packed::from_bytes::<RuleDef>(packed).unwrap_or_else(|e| panic!("{file}: {e}"));
+        (file, def)
+    };
+    match check {
+        Some(name) => Rule::Check {
+            name: name.get_ref().as_str().into(),
+            args: LazyLock::new(Box::new(move || read().1.args)),
+        },
+        None => Rule::Condition(LazyLock::new(Box::new(move || {
+            let (file, def) = read();
+            let condition = def.fail_if.unwrap_or_else(|| panic!("{file}: no `fail-if`"));
+            compile(&condition)
+                .unwrap_or_else(|e| panic!("{file}: {} (the tests load every built-in policy)", e.message))
+        }))),
+    }
 }
 
 /// The docs of a built-in policy, from their packed form.
@@ -553,52 +588,49 @@ fn from_def(file: &str, text: &str, def: PolicyDef, builtin: bool, deferral: Def
             "a Terraform policy selects `resource`, `data`, `provider` or `block`".into(),
         ));
     }
-    let rule = match (&m.fail_if, &m.check) {
-        (Some(c), None) => {
-            if selectors.is_empty() {
-                return Err(fail(
-                    match_at(),
-                    "`match` needs what to look at: `resource`, `data`, `provider`, `block` or `subject`".into(),
-                ));
-            }
-            Rule::Condition(match deferral {
-                Deferral::None => ready(compile(c).map_err(|e| fail(e.offset, e.message))?),
-                Deferral::Builtin { .. } => {
-                    let c: ConditionDef = c.clone();
-                    let file = file.to_string();
-                    LazyLock::new(Box::new(move || {
-                        compile(&c)
-                            .unwrap_or_else(|e| panic!("{file}: {} (the tests load every built-in policy)", e.message))
-                    }))
+    let rule = match deferral {
+        Deferral::Builtin { rule, .. } => builtin_rule(file, m.check.as_ref(), rule),
+        Deferral::None => {
+            let rule = match (&m.fail_if, &m.check) {
+                (Some(c), None) => {
+                    if selectors.is_empty() {
+                        return Err(fail(
+                            match_at(),
+                            "`match` needs what to look at: `resource`, `data`, `provider`, `block` or `subject`"
+                                .into(),
+                        ));
+                    }
+                    Rule::Condition(ready(compile(c).map_err(|e| fail(e.offset, e.message))?))
                 }
-            })
-        }
-        (None, Some(name)) => {
-            if !check_exists(name.get_ref()) {
-                return Err(fail(
-                    Some(name.span().start),
-                    format!(
-                        "unknown check `{}`; known checks: {}",
-                        name.get_ref(),
-                        crate::checks::names().join(", ")
-                    ),
-                ));
+                (None, Some(name)) => {
+                    if !check_exists(name.get_ref()) {
+                        return Err(fail(
+                            Some(name.span().start),
+                            format!(
+                                "unknown check `{}`; known checks: {}",
+                                name.get_ref(),
+                                crate::checks::names().join(", ")
+                            ),
+                        ));
+                    }
+                    Rule::Check {
+                        name: name.get_ref().as_str().into(),
+                        args: ready(m.args.clone()),
+                    }
+                }
+                _ => {
+                    return Err(fail(
+                        match_at(),
+                        "`match` needs exactly one of `fail-if` (a condition) or `check` (a named Rust check)".into(),
+                    ));
+                }
+            };
+            if m.fail_if.is_some() && !m.args.is_empty() {
+                return Err(fail(match_at(), "`match.args` belongs to `check`".into()));
             }
-            Rule::Check {
-                name: name.get_ref().as_str().into(),
-                args: m.args.clone(),
-            }
-        }
-        _ => {
-            return Err(fail(
-                match_at(),
-                "`match` needs exactly one of `fail-if` (a condition) or `check` (a named Rust check)".into(),
-            ));
+            rule
         }
     };
-    if m.fail_if.is_some() && !m.args.is_empty() {
-        return Err(fail(match_at(), "`match.args` belongs to `check`".into()));
-    }
     Ok(Policy {
         id: def.id.into_inner().into(),
         name: def.name.into_inner().into(),
@@ -615,7 +647,7 @@ fn from_def(file: &str, text: &str, def: PolicyDef, builtin: bool, deferral: Def
         equivalents: def.equivalents,
         docs: match deferral {
             Deferral::None => ready(Docs::of(def.docs, &def.title)),
-            Deferral::Builtin { docs } => {
+            Deferral::Builtin { docs, .. } => {
                 let title = def.title.clone();
                 LazyLock::new(Box::new(move || builtin_docs(docs, &title)))
             }
@@ -856,8 +888,9 @@ fail-if = { path = "acl", equals = "public-read" }
     fn builtin_policies_load_from_text_and_packed_alike() {
         fn made(p: &Policy) -> &Policy {
             p.docs();
-            if let Rule::Condition(c) = &p.rule {
-                LazyLock::force(c);
+            match &p.rule {
+                Rule::Condition(c) => drop(LazyLock::force(c)),
+                Rule::Check { args, .. } => drop(LazyLock::force(args)),
             }
             p
         }
