@@ -36,7 +36,7 @@ fn u32_at(bytes: &[u8], at: usize) -> Result<usize, Error> {
     Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
 }
 
-fn take<'de>(bytes: &'de [u8], at: usize, len: usize) -> Result<&'de [u8], Error> {
+fn take(bytes: &[u8], at: usize, len: usize) -> Result<&[u8], Error> {
     bytes.get(at..at + len).ok_or_else(truncated)
 }
 

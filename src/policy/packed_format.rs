@@ -79,7 +79,7 @@ fn open(tag: u8, count: usize, out: &mut Vec<u8>) -> usize {
     at
 }
 
-fn close(at: usize, out: &mut Vec<u8>) {
+fn close(at: usize, out: &mut [u8]) {
     let len = u32::try_from(out.len() - at - 4).expect("policies are far smaller than 4 GB");
     out[at..at + 4].copy_from_slice(&len.to_le_bytes());
 }
