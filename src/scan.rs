@@ -150,6 +150,8 @@ enum Parsed {
     Plan(Box<SubjectSet>),
     /// Read, but no front end produced subjects from it.
     Other,
+    /// A scope of its own, already checked (and dropped) as it was parsed.
+    Checked,
     Failed,
 }
 
@@ -267,7 +269,7 @@ pub fn parse_only(options: &ScanOptions) -> Result<Stats, ScanError> {
 /// Run a scan with the given policies.
 pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<ScanReport, ScanError> {
     on_pool(options.discover.threads, || {
-        Ok(check(load_all(options)?, registry, options))
+        Ok(check(load_checking(options, Some(registry))?, registry, options))
     })?
 }
 
@@ -295,7 +297,13 @@ pub struct Loaded {
     pub notices: Vec<Notice>,
     pub stats: Stats,
     pub root: PathBuf,
+    /// The results of the scopes checked as their files were parsed.
+    checked: Vec<WorkResult>,
 }
+
+/// What checking one unit of work yields: findings, subjects checked per
+/// policy, notices.
+type WorkResult = (Vec<Finding>, Vec<(Str, usize)>, Vec<Notice>);
 
 impl Loaded {
     /// Every unit of the check stage: a Terraform root module to evaluate, or a ready scope.
@@ -333,8 +341,17 @@ pub enum Work<'a> {
     Scope(&'a SubjectSet),
 }
 
-/// Discover, read and parse (on the current thread pool).
+/// Discover, read and parse (on the current thread pool), keeping every
+/// scope for the check stage.
 pub fn load_all(options: &ScanOptions) -> Result<Loaded, ScanError> {
+    load_checking(options, None)
+}
+
+/// [`load_all`]; with a registry, the scopes of a file of its own (its
+/// file-level scope, a Dockerfile's, a CI file's) are checked as soon as the
+/// file is parsed and dropped, their results kept in `Loaded::checked`: only
+/// Terraform modules (and plans, which point into them) wait for every file.
+fn load_checking(options: &ScanOptions, registry: Option<&Registry>) -> Result<Loaded, ScanError> {
     let (files, mut notices) = discover::discover(&options.paths, &options.discover)?;
     let root = options
         .root
@@ -346,25 +363,53 @@ pub fn load_all(options: &ScanOptions) -> Result<Loaded, ScanError> {
             n.file = display_path(Path::new(&n.file), &root);
         }
     }
-    let loaded: Vec<(SourceFile, Parsed, Vec<Notice>)> = files
-        .par_iter()
-        .enumerate()
-        .map(|(i, d)| load(FileId(i as u32), d, &root, options))
-        .collect();
+    // Every text first: the checks of a scope read its file from the map.
+    let read: Vec<(SourceFile, Option<Notice>)> = files.par_iter().map(|d| read(d, &root, options)).collect();
     let mut sources = SourceMap::default();
+    let mut unreadable = Vec::with_capacity(read.len());
+    for (src, notice) in read {
+        sources.add(src);
+        unreadable.push(notice);
+    }
+    let loaded: Vec<(Parsed, Vec<Notice>, Vec<WorkResult>)> = files
+        .par_iter()
+        .zip(unreadable)
+        .enumerate()
+        .map(|(i, (d, unreadable))| {
+            let id = FileId(i as u32);
+            let source = sources.get(id);
+            let (parsed, notices) = parse(id, d, source, unreadable, options);
+            let Some(registry) = registry.filter(|_| !matches!(parsed, Parsed::Failed)) else {
+                return (parsed, notices, Vec::new());
+            };
+            let mut checked = vec![check_scope(registry, &file_scope(id, d.kind, source), &sources)];
+            let parsed = match parsed {
+                Parsed::Scope(set) => {
+                    checked.push(check_scope(registry, &set, &sources));
+                    Parsed::Checked
+                }
+                other => other,
+            };
+            (parsed, notices, checked)
+        })
+        .collect();
     let mut parsed = Vec::with_capacity(loaded.len());
     let mut scopes: Vec<SubjectSet> = Vec::new();
+    let mut checked = Vec::new();
     let mut stats = Stats::default();
-    for ((src, p, mut n), d) in loaded.into_iter().zip(&files) {
+    for (i, ((p, mut n, mut c), d)) in loaded.into_iter().zip(&files).enumerate() {
         if !matches!(p, Parsed::Failed) {
-            scopes.push(file_scope(FileId(sources.len() as u32), d.kind, &src));
+            let id = FileId(i as u32);
+            if registry.is_none() {
+                scopes.push(file_scope(id, d.kind, sources.get(id)));
+            }
             stats.files += 1;
-            stats.bytes += src.text.len() as u64;
+            stats.bytes += sources.get(id).text.len() as u64;
             *stats.by_kind.entry(d.kind.name()).or_default() += 1;
         }
-        sources.add(src);
         parsed.push(p);
         notices.append(&mut n);
+        checked.append(&mut c);
     }
 
     // Terraform: one module per directory.
@@ -386,7 +431,7 @@ pub fn load_all(options: &ScanOptions) -> Result<Loaded, ScanError> {
             }
             Parsed::Scope(set) => scopes.push(*set),
             Parsed::Plan(set) => plans.push((dir, *set)),
-            Parsed::Other | Parsed::Failed => {}
+            Parsed::Other | Parsed::Checked | Parsed::Failed => {}
         }
     }
     // Load order decides which value wins: see `terraform::var_file_rank`.
@@ -439,6 +484,38 @@ pub fn load_all(options: &ScanOptions) -> Result<Loaded, ScanError> {
         notices,
         stats,
         root,
+        checked,
+    })
+}
+
+/// The policies on one ready scope; a panic becomes a notice on its file.
+fn check_scope(registry: &Registry, set: &SubjectSet, sources: &SourceMap) -> WorkResult {
+    let file = || set.subjects.first().map(|s| s.file);
+    guarded(sources, file, || {
+        (
+            engine::run(registry, set, sources),
+            engine::subject_counts(registry, set),
+            Vec::new(),
+        )
+    })
+}
+
+/// `run`, or when it panics, an error notice on the file `file` names.
+fn guarded(sources: &SourceMap, file: impl FnOnce() -> Option<FileId>, run: impl FnOnce() -> WorkResult) -> WorkResult {
+    catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|p| {
+        let file = file().map(|f| sources.get(f).display.clone()).unwrap_or_default();
+        (
+            Vec::new(),
+            Vec::new(),
+            vec![Notice::error(
+                file,
+                None,
+                format!(
+                    "internal error while checking this file (please report it): {}",
+                    panic_message(&*p)
+                ),
+            )],
+        )
     })
 }
 
@@ -446,50 +523,22 @@ pub fn load_all(options: &ScanOptions) -> Result<Loaded, ScanError> {
 pub fn check(loaded: Loaded, registry: &Registry, options: &ScanOptions) -> ScanReport {
     let work = loaded.work();
     let sources = &loaded.sources;
-    /// What one unit of work yields: findings, subjects checked per policy, notices.
-    type WorkResult = (Vec<Finding>, Vec<(Str, usize)>, Vec<Notice>);
     let results: Vec<WorkResult> = work
         .par_iter()
         .map(|w| {
-            let checked = |set: &SubjectSet, notices: Vec<Notice>| {
-                (
-                    engine::run(registry, set, sources),
-                    engine::subject_counts(registry, set),
-                    notices,
-                )
+            let file = || match w {
+                Work::Module(m) => loaded.project.modules[*m].files.first().map(|f| f.file),
+                Work::Scope(set) => set.subjects.first().map(|s| s.file),
             };
-            let run = catch_unwind(AssertUnwindSafe(|| {
+            guarded(sources, file, || {
                 loaded.with_subjects(w, options, |set, notices| {
-                    let mut result = checked(set, notices);
+                    let mut findings = engine::run(registry, set, sources);
                     if matches!(w, Work::Module(_)) {
-                        terraform::report_installed_at_callers(&loaded.project, set, sources, &mut result.0);
+                        terraform::report_installed_at_callers(&loaded.project, set, sources, &mut findings);
                     }
-                    result
+                    (findings, engine::subject_counts(registry, set), notices)
                 })
-            }));
-            match run {
-                Ok(r) => r,
-                Err(p) => {
-                    let file = match w {
-                        Work::Module(m) => loaded.project.modules[*m].files.first().map(|f| f.file),
-                        Work::Scope(set) => set.subjects.first().map(|s| s.file),
-                    }
-                    .map(|f| sources.get(f).display.clone())
-                    .unwrap_or_default();
-                    (
-                        Vec::new(),
-                        Vec::new(),
-                        vec![Notice::error(
-                            file,
-                            None,
-                            format!(
-                                "internal error while checking this file (please report it): {}",
-                                panic_message(&*p)
-                            ),
-                        )],
-                    )
-                }
-            }
+            })
         })
         .collect();
     drop(work);
@@ -498,11 +547,12 @@ pub fn check(loaded: Loaded, registry: &Registry, options: &ScanOptions) -> Scan
         mut notices,
         stats,
         root,
+        checked: checked_early,
         ..
     } = loaded;
     let mut findings = Vec::new();
     let mut checked: BTreeMap<Str, usize> = BTreeMap::new();
-    for (f, counts, n) in results {
+    for (f, counts, n) in results.into_iter().chain(checked_early) {
         findings.extend(f);
         for (id, count) in counts {
             *checked.entry(id).or_default() += count;
@@ -680,9 +730,17 @@ fn load_module_models(
 }
 
 fn load(id: FileId, d: &Discovered, root: &Path, options: &ScanOptions) -> (SourceFile, Parsed, Vec<Notice>) {
+    let (source, unreadable) = read(d, root, options);
+    let (parsed, notices) = parse(id, d, &source, unreadable, options);
+    (source, parsed, notices)
+}
+
+/// Read one file: its source (empty when it cannot be read, with a notice
+/// saying why).
+fn read(d: &Discovered, root: &Path, options: &ScanOptions) -> (SourceFile, Option<Notice>) {
     let display = display_path(&d.path, root);
-    let text = match read_text(&d.path, options.max_file_size) {
-        Ok(t) => t,
+    match read_text(&d.path, options.max_file_size) {
+        Ok(text) => (SourceFile::new(d.path.clone(), display, text), None),
         Err(msg) => {
             // A binary key (`*.key` in DER) or an oversized file among the
             // files only searched for secrets holds no text to search: say
@@ -692,26 +750,34 @@ fn load(id: FileId, d: &Discovered, root: &Path, options: &ScanOptions) -> (Sour
             } else {
                 Notice::error(display.clone(), None, msg)
             };
-            return (
-                SourceFile::new(d.path.clone(), display.clone(), ""),
-                Parsed::Failed,
-                vec![notice],
-            );
+            (SourceFile::new(d.path.clone(), display, ""), Some(notice))
         }
-    };
-    if let Some(offset) = crate::limits::nesting_exceeds(&text, options.max_nesting) {
-        let line = text[..offset].bytes().filter(|b| *b == b'\n').count() as u32 + 1;
+    }
+}
+
+/// Parse one file [`read`] gave (with the notice of a file it could not read).
+fn parse(
+    id: FileId,
+    d: &Discovered,
+    source: &SourceFile,
+    unreadable: Option<Notice>,
+    options: &ScanOptions,
+) -> (Parsed, Vec<Notice>) {
+    if let Some(notice) = unreadable {
+        return (Parsed::Failed, vec![notice]);
+    }
+    let display = &source.display;
+    if let Some(offset) = crate::limits::nesting_exceeds(&source.text, options.max_nesting) {
+        let line = source.text[..offset].bytes().filter(|b| *b == b'\n').count() as u32 + 1;
         let message = format!(
             "not scanned: brackets nested deeper than {} levels (--max-nesting)",
             options.max_nesting
         );
         return (
-            SourceFile::new(d.path.clone(), display.clone(), text),
             Parsed::Failed,
-            vec![Notice::error(display, Some(line), message)],
+            vec![Notice::error(display.clone(), Some(line), message)],
         );
     }
-    let source = SourceFile::new(d.path.clone(), display.clone(), text);
     let mut notices = Vec::new();
     let parsed = catch_unwind(AssertUnwindSafe(|| match d.kind {
         FileKind::Terraform | FileKind::TerraformJson | FileKind::TerraformVars => {
@@ -749,12 +815,12 @@ fn load(id: FileId, d: &Discovered, root: &Path, options: &ScanOptions) -> (Sour
             }
         }
         FileKind::TerraformPlan => {
-            let (set, mut n) = terraform::plan::load(id, &source, options.parse_budget);
+            let (set, mut n) = terraform::plan::load(id, source, options.parse_budget);
             notices.append(&mut n);
             set.map(|s| Parsed::Plan(Box::new(s))).unwrap_or(Parsed::Other)
         }
         FileKind::Dockerfile => {
-            let (set, mut n) = crate::docker::load(id, &source, options);
+            let (set, mut n) = crate::docker::load(id, source, options);
             notices.append(&mut n);
             set.map(|s| Parsed::Scope(Box::new(s))).unwrap_or(Parsed::Other)
         }
@@ -764,7 +830,7 @@ fn load(id: FileId, d: &Discovered, root: &Path, options: &ScanOptions) -> (Sour
         | FileKind::AzurePipelines
         | FileKind::CircleCi
         | FileKind::BitbucketPipelines => {
-            let (set, mut n) = crate::ci::load(id, d.kind, &source, options);
+            let (set, mut n) = crate::ci::load(id, d.kind, source, options);
             notices.append(&mut n);
             set.map(|s| Parsed::Scope(Box::new(s))).unwrap_or(Parsed::Other)
         }
@@ -784,5 +850,5 @@ fn load(id: FileId, d: &Discovered, root: &Path, options: &ScanOptions) -> (Sour
             Parsed::Failed
         }
     };
-    (source, parsed, notices)
+    (parsed, notices)
 }
