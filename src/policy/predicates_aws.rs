@@ -23,7 +23,7 @@ pub const UNSET: Predicate = Predicate {
 /// A resource policy (bucket, queue, topic, key, repository…) lets anyone in.
 pub const POLICY_ALLOWS_ANYONE: Predicate = Predicate {
     name: "policy-allows-anyone",
-    description: "The policy document at `path` (JSON text or an object) has an `Allow` statement whose principal is everyone (`\"*\"` or `{\"AWS\": \"*\"}`) and whose `Condition`, if any, does not narrow who may use it (only `aws:SecureTransport`, `aws:Referer`, `aws:UserAgent`, or a source IP of the whole internet).",
+    description: "The policy document at `path` (JSON text, an object, or an `aws_iam_policy_document`) has an `Allow` statement for everyone (`\"*\"` or `{\"AWS\": \"*\"}`) that no condition confines, as IAM Access Analyzer reads it: a fixed value of a key naming accounts, organisations, networks or services (`aws:PrincipalAccount`, `aws:PrincipalArn`, `aws:PrincipalOrgID`, `aws:PrincipalOrgPaths`, `aws:SourceAccount`, `aws:SourceArn`, `aws:SourceOwner`, `aws:SourceVpc`, `aws:SourceVpce`, `aws:userid`, `kms:CallerAccount`…) under a positive operator, or a `Deny` for everyone outside such values covering its actions and resources. `aws:SourceIp`, transport, time and tag conditions confine nothing; an unlisted key makes it inconclusive.",
     arguments: &[(
         "actions",
         "action patterns that count, e.g. [\"s3:GetObject\"]; omit to count any action",
@@ -276,44 +276,247 @@ fn principal_is_anyone(principal: Option<&serde_json::Value>) -> bool {
     }
 }
 
-/// Condition keys that do not narrow who can use a statement: transport,
-/// and headers the caller chooses freely.
-const NON_NARROWING_KEYS: &[&str] = &["aws:securetransport", "aws:referer", "aws:useragent"];
+/// Condition keys that confine a statement to principals or networks the
+/// owner names, as IAM Access Analyzer reads them: with a fixed value under a
+/// positive operator, a `Principal: "*"` grant is no longer public.
+const BOUNDING_KEYS: &[&str] = &[
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalservicename",
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:sourceowner",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:userid",
+    "kms:calleraccount",
+    "s3:dataaccesspointaccount",
+    "s3:dataaccesspointarn",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
+];
 
-/// Whether a statement's `Condition` limits its principals, as S3's own
-/// definition of a public policy has it: any key but transport and
-/// caller-chosen headers, and a source IP range narrower than the internet.
-fn narrowed_by_condition(condition: Option<&serde_json::Value>) -> bool {
-    let Some(operators) = condition.and_then(|c| c.as_object()) else {
-        return false;
-    };
-    operators.values().filter_map(|o| o.as_object()).any(|keys| {
-        keys.iter().any(|(key, value)| {
-            let key = key.to_ascii_lowercase();
-            if key == "aws:sourceip" {
-                return strings_of(Some(value)).iter().any(|c| c != "0.0.0.0/0" && c != "::/0");
-            }
-            !NON_NARROWING_KEYS.contains(&key.as_str())
-        })
-    })
+/// Condition keys known not to confine who calls: transport, time, region,
+/// caller-chosen headers and tags, request parameters, and the source IP
+/// (an address range admits anonymous callers from it: a shared NAT, a cloud
+/// provider's range), and `sts:ExternalId` (not a secret). Keys in neither
+/// list make a verdict inconclusive.
+const NON_BOUNDING_KEYS: &[&str] = &[
+    "aws:securetransport",
+    "aws:referer",
+    "aws:useragent",
+    "aws:sourceip",
+    "aws:vpcsourceip",
+    "aws:currenttime",
+    "aws:epochtime",
+    "aws:requestedregion",
+    "aws:multifactorauthpresent",
+    "aws:multifactorauthage",
+    "aws:viaawsservice",
+    "aws:calledvia",
+    "aws:calledviafirst",
+    "aws:calledvialast",
+    "aws:principaltype",
+    "aws:tagkeys",
+    "aws:resourceaccount",
+    "aws:resourceorgid",
+    "aws:resourceorgpaths",
+    "sts:externalid",
+    "s3:prefix",
+    "s3:delimiter",
+    "s3:max-keys",
+    "s3:x-amz-acl",
+    "s3:x-amz-server-side-encryption",
+    "s3:x-amz-content-sha256",
+    "s3:signatureversion",
+    "s3:signatureage",
+    "s3:tlsversion",
+    "s3:authtype",
+    "s3:versionid",
+];
+
+/// Key prefixes (tags, encryption context) that never confine who calls:
+/// a caller sets them on its own requests and principals.
+const NON_BOUNDING_PREFIXES: &[&str] = &[
+    "aws:requesttag/",
+    "aws:resourcetag/",
+    "aws:principaltag/",
+    "s3:existingobjecttag/",
+    "s3:requestobjecttag/",
+    "kms:encryptioncontext:",
+];
+
+/// Operators under which a bounding key confines the statement: it must be
+/// present and equal (or match) one of the values. `IfExists` forms and
+/// `ForAllValues` pass requests without the key, negated forms pass everyone
+/// else, so none of them confine.
+fn confining_operator(operator: &str) -> Option<bool> {
+    let op = operator.to_ascii_lowercase();
+    let op = op.strip_prefix("foranyvalue:").unwrap_or(&op);
+    match op {
+        "stringequals" | "stringequalsignorecase" => Some(false),
+        "stringlike" | "arnequals" | "arnlike" => Some(true),
+        _ => None,
+    }
 }
 
-/// Whether a policy document has an unconditional `Allow` for everyone that
-/// grants one of `actions` (any action when `actions` is empty).
-pub fn document_allows_anyone(doc: &serde_json::Value, actions: &[String]) -> bool {
-    statements(doc).into_iter().any(|st| {
-        if !effect_is(st, "allow")
-            || narrowed_by_condition(st.get("Condition"))
-            || !principal_is_anyone(st.get("Principal"))
-        {
+/// Whether a condition value names one thing: no wildcard where the operator
+/// expands them, no policy variable.
+fn fixed_value(value: &str, wildcards: bool) -> bool {
+    !value.is_empty() && !value.contains("${") && !(wildcards && (value.contains('*') || value.contains('?')))
+}
+
+/// Whether every value of a condition key is fixed. A value Palisade cannot
+/// read (null in the document: `aws_sns_topic.t.arn`, a variable) is taken to
+/// be one, as such references almost always are: the doubt goes to silence.
+fn fixed_values(value: &serde_json::Value, wildcards: bool) -> bool {
+    let fixed = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => true,
+        serde_json::Value::String(s) => fixed_value(s, wildcards),
+        _ => false,
+    };
+    match value {
+        serde_json::Value::Array(items) => !items.is_empty() && items.iter().all(fixed),
+        other => fixed(other),
+    }
+}
+
+/// Whether a statement's `Condition` confines it to named accounts,
+/// organisations, networks or services: `True` when one key does (conditions
+/// are all required), `False` when every key is known not to, `Unknown` when
+/// a key is neither.
+fn condition_confines(condition: Option<&serde_json::Value>) -> Tri {
+    let Some(operators) = condition.and_then(|c| c.as_object()) else {
+        return Tri::False;
+    };
+    let mut verdict = Tri::False;
+    for (operator, keys) in operators {
+        let Some(keys) = keys.as_object() else {
+            verdict = Tri::Unknown;
+            continue;
+        };
+        for (key, value) in keys {
+            let key = key.to_ascii_lowercase();
+            if BOUNDING_KEYS.contains(&key.as_str()) {
+                let confines = confining_operator(operator).is_some_and(|wildcards| fixed_values(value, wildcards));
+                if confines {
+                    return Tri::True;
+                }
+            } else if key == "aws:principalisawsservice" {
+                let only_services = operator.eq_ignore_ascii_case("bool")
+                    && bool_values(value).iter().all(|b| *b)
+                    && !bool_values(value).is_empty();
+                if only_services {
+                    return Tri::True;
+                }
+            } else if !NON_BOUNDING_KEYS.contains(&key.as_str())
+                && !NON_BOUNDING_PREFIXES.iter().any(|p| key.starts_with(p))
+            {
+                verdict = Tri::Unknown;
+            }
+        }
+    }
+    verdict
+}
+
+/// The values of a `Bool` condition: JSON booleans or their text.
+fn bool_values(value: &serde_json::Value) -> Vec<bool> {
+    let one = |v: &serde_json::Value| match v {
+        serde_json::Value::Bool(b) => Some(*b),
+        serde_json::Value::String(s) => s.parse::<bool>().ok(),
+        _ => None,
+    };
+    match value {
+        serde_json::Value::Array(items) => items.iter().filter_map(one).collect(),
+        other => one(other).into_iter().collect(),
+    }
+}
+
+/// The negated operators under which a `Deny` on a bounding key refuses
+/// everyone outside the named values (`IfExists` refuses requests without
+/// the key too), and whether they expand wildcards.
+fn refusing_operator(operator: &str) -> Option<bool> {
+    let op = operator.to_ascii_lowercase();
+    let op = op.strip_suffix("ifexists").unwrap_or(&op);
+    match op {
+        "stringnotequals" | "stringnotequalsignorecase" => Some(false),
+        "stringnotlike" | "arnnotequals" | "arnnotlike" => Some(true),
+        _ => None,
+    }
+}
+
+/// Whether every value in `inner` is matched by one of the patterns `outer`.
+fn patterns_cover(outer: &[String], inner: &[String]) -> bool {
+    !inner.is_empty() && inner.iter().all(|i| outer.iter().any(|o| iam_glob(o, i)))
+}
+
+/// Whether `deny` refuses, to everyone outside named accounts, organisations
+/// or networks, every action of `allow` on every one of its resources: the
+/// usual way to confine a public grant (`Deny` unless `aws:SourceVpce` is the
+/// endpoint). Its condition may hold nothing but such negated keys, or it
+/// would refuse less.
+fn deny_confines(deny: &serde_json::Value, allow: &serde_json::Value) -> bool {
+    if !effect_is(deny, "deny")
+        || !principal_is_anyone(deny.get("Principal"))
+        || deny.get("NotAction").is_some_and(|v| !v.is_null())
+        || deny.get("NotResource").is_some_and(|v| !v.is_null())
+    {
+        return false;
+    }
+    let Some(operators) = deny.get("Condition").and_then(|c| c.as_object()) else {
+        return false;
+    };
+    let mut refuses = false;
+    for (operator, keys) in operators {
+        let Some(keys) = keys.as_object() else {
             return false;
+        };
+        for (key, value) in keys {
+            let ok = BOUNDING_KEYS.contains(&key.to_ascii_lowercase().as_str())
+                && refusing_operator(operator).is_some_and(|wildcards| fixed_values(value, wildcards));
+            if !ok {
+                return false;
+            }
+            refuses = true;
         }
-        if actions.is_empty() {
-            return true;
+    }
+    refuses
+        && patterns_cover(&strings_of(deny.get("Action")), &strings_of(allow.get("Action")))
+        && patterns_cover(&strings_of(deny.get("Resource")), &strings_of(allow.get("Resource")))
+}
+
+/// Whether a policy document lets everyone use one of `actions` (any action
+/// when empty): an `Allow` for the principal `*` that no condition confines
+/// to named accounts, organisations, networks or services, and no `Deny` of
+/// the document confines either. `Unknown` when a condition key is one whose
+/// effect on callers is not known.
+pub fn document_allows_anyone(doc: &serde_json::Value, actions: &[String]) -> Tri {
+    let statements = statements(doc);
+    let mut verdict = Tri::False;
+    for st in &statements {
+        if !effect_is(st, "allow") || !principal_is_anyone(st.get("Principal")) {
+            continue;
         }
-        let granted = strings_of(st.get("Action"));
-        actions.iter().any(|a| granted.iter().any(|g| iam_glob(g, a)))
-    })
+        if !actions.is_empty() {
+            let granted = strings_of(st.get("Action"));
+            if !actions.iter().any(|a| granted.iter().any(|g| iam_glob(g, a))) {
+                continue;
+            }
+        }
+        let open = match condition_confines(st.get("Condition")) {
+            Tri::True => Tri::False,
+            Tri::False => Tri::True,
+            Tri::Unknown => Tri::Unknown,
+        };
+        if open == Tri::False || statements.iter().any(|d| deny_confines(d, st)) {
+            continue;
+        }
+        verdict = verdict.max(open);
+    }
+    verdict
 }
 
 /// A policy document found at a path, and whether all of it is known.
@@ -465,14 +668,16 @@ fn policy_allows_anyone(p: &PredicateCx) -> Outcome {
         return outcome(Tri::False, None);
     };
     let r = resolve(p.focus, path);
-    let (docs, unknown) = documents(p, &r.found);
+    let (docs, mut unknown) = documents(p, &r.found);
     for doc in &docs {
-        if document_allows_anyone(&doc.json, &actions) {
-            let reached = doc.reached;
-            return outcome(
-                Tri::True,
-                Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val))),
-            );
+        let reached = doc.reached;
+        let witness = || witness_for(p.cx, reached.loc, &reached.path, Some(reached.val));
+        match document_allows_anyone(&doc.json, &actions) {
+            Tri::True => return outcome(Tri::True, Some(witness())),
+            Tri::Unknown => {
+                unknown.get_or_insert_with(witness);
+            }
+            Tri::False => {}
         }
     }
     match unknown.or_else(|| unknown_witness(&r.unknown)) {
@@ -527,26 +732,97 @@ mod tests {
     #[test]
     fn anyone_principals() {
         let open = doc(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage"}]}"#);
-        assert!(document_allows_anyone(&open, &[]));
-        assert!(document_allows_anyone(&open, &["sqs:SendMessage".into()]));
-        assert!(!document_allows_anyone(&open, &["sqs:DeleteQueue".into()]));
+        assert_eq!(document_allows_anyone(&open, &[]), Tri::True);
+        assert_eq!(document_allows_anyone(&open, &["sqs:SendMessage".into()]), Tri::True);
+        assert_eq!(document_allows_anyone(&open, &["sqs:DeleteQueue".into()]), Tri::False);
         let aws = doc(r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":["*"]},"Action":"*"}}"#);
-        assert!(document_allows_anyone(&aws, &["s3:GetObject".into()]));
+        assert_eq!(document_allows_anyone(&aws, &["s3:GetObject".into()]), Tri::True);
         let account = doc(
             r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"*"}]}"#,
         );
-        assert!(!document_allows_anyone(&account, &[]));
-        let conditioned = doc(
-            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:s3:::b"}}}]}"#,
-        );
-        assert!(!document_allows_anyone(&conditioned, &[]));
-        let any_ip = doc(
-            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:*","Condition":{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"},"Bool":{"aws:SecureTransport":"true"}}}]}"#,
-        );
-        assert!(document_allows_anyone(&any_ip, &[]));
+        assert_eq!(document_allows_anyone(&account, &[]), Tri::False);
         let service = doc(r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"*"},"Action":"*"}]}"#);
-        assert!(!document_allows_anyone(&service, &[]));
+        assert_eq!(document_allows_anyone(&service, &[]), Tri::False);
         let deny = doc(r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"*"}]}"#);
-        assert!(!document_allows_anyone(&deny, &[]));
+        assert_eq!(document_allows_anyone(&deny, &[]), Tri::False);
+    }
+
+    fn with_condition(condition: &str) -> Tri {
+        let d = doc(&format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{condition}}}]}}"#
+        ));
+        document_allows_anyone(&d, &[])
+    }
+
+    #[test]
+    fn confining_conditions() {
+        // Keys naming accounts, organisations, networks: no longer public.
+        assert_eq!(
+            with_condition(r#"{"ArnEquals":{"aws:SourceArn":"arn:aws:sns:eu-west-1:123456789012:t"}}"#),
+            Tri::False
+        );
+        assert_eq!(
+            with_condition(r#"{"StringEquals":{"aws:SourceVpce":"vpce-1a2b"}}"#),
+            Tri::False
+        );
+        assert_eq!(
+            with_condition(r#"{"StringEquals":{"AWS:SourceOwner":"123456789012"}}"#),
+            Tri::False
+        );
+        assert_eq!(
+            with_condition(r#"{"ForAnyValue:StringLike":{"aws:PrincipalOrgPaths":["o-a/r-b/ou-c/"]}}"#),
+            Tri::False
+        );
+        assert_eq!(
+            with_condition(r#"{"Bool":{"aws:PrincipalIsAWSService":"true"}}"#),
+            Tri::False
+        );
+        // A source IP range admits anonymous callers from it.
+        assert_eq!(
+            with_condition(r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#),
+            Tri::True
+        );
+        assert_eq!(
+            with_condition(r#"{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"},"Bool":{"aws:SecureTransport":"true"}}"#),
+            Tri::True
+        );
+        // Negated, IfExists, wildcard or variable values confine nothing.
+        assert_eq!(
+            with_condition(r#"{"StringNotEquals":{"aws:PrincipalOrgID":"o-a1b2"}}"#),
+            Tri::True
+        );
+        assert_eq!(
+            with_condition(r#"{"StringEqualsIfExists":{"aws:SourceAccount":"123456789012"}}"#),
+            Tri::True
+        );
+        assert_eq!(with_condition(r#"{"StringLike":{"aws:SourceVpc":"vpc-*"}}"#), Tri::True);
+        assert_eq!(
+            with_condition(r#"{"StringEquals":{"aws:userid":"${aws:userid}"}}"#),
+            Tri::True
+        );
+        // A key whose effect on callers is not known: inconclusive.
+        assert_eq!(
+            with_condition(r#"{"StringEquals":{"elasticfilesystem:AccessedViaMountTarget":"true"}}"#),
+            Tri::Unknown
+        );
+    }
+
+    #[test]
+    fn confining_deny() {
+        let confined = doc(r#"{"Statement":[
+              {"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},
+              {"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],
+               "Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1a2b"}}}]}"#);
+        assert_eq!(document_allows_anyone(&confined, &[]), Tri::False);
+        let by_ip = doc(r#"{"Statement":[
+              {"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},
+              {"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::b/*",
+               "Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}]}"#);
+        assert_eq!(document_allows_anyone(&by_ip, &[]), Tri::True);
+        let narrower_deny = doc(r#"{"Statement":[
+              {"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::b/*"},
+              {"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*",
+               "Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-a1b2"}}}]}"#);
+        assert_eq!(document_allows_anyone(&narrower_deny, &[]), Tri::True);
     }
 }
