@@ -749,7 +749,7 @@ const IDENTIFYING_ATTRIBUTES: &[&str] = &[
 
 /// Whether a value refers to `subject`: through a reference to its address,
 /// or by being equal to one of its identifying attribute values.
-fn refers_to(v: &Val, subject: &Subject) -> Tri {
+pub(super) fn refers_to(v: &Val, subject: &Subject) -> Tri {
     if let Some(r) = &v.reference {
         if **r == *subject.address {
             return Tri::True;

@@ -78,6 +78,7 @@ pub static PREDICATES: &[Predicate] = &[
     super::predicates_azure::EMPTY,
     super::predicates_aws::JSON_FIELD,
     super::predicates_aws::POLICY_ACCEPTS_HTTP,
+    super::predicates_aws::PRINCIPAL_GRANTS,
     super::predicates_gcp::IAM_GRANTS,
     super::predicates_gcp::DEFAULT_SERVICE_ACCOUNT,
 ];
@@ -328,7 +329,7 @@ pub(super) fn policy_document_data(cx: &EvalCx, v: &Val) -> Option<(serde_json::
 }
 
 /// The blocks of a nested block type: a list of maps, or one map.
-fn blocks(v: Option<&Val>) -> &[Val] {
+pub(super) fn blocks(v: Option<&Val>) -> &[Val] {
     match v {
         Some(Val {
             kind: ValKind::List(items),

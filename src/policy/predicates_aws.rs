@@ -1,12 +1,15 @@
 //! Predicates for AWS policies: resource policy documents open to everyone,
 //! and blank values that a provider treats as "not set".
 
-use super::condition::{Outcome, Tri, Witness, witness_for};
+use super::condition::{EvalCx, Outcome, Tri, Witness, refers_to, witness_for};
 use super::path::{Reached, resolve};
 use super::predicates::{
-    Predicate, PredicateCx, absent_witness, iam_glob, policy_document_data, strings_of, unknown_witness,
+    Predicate, PredicateCx, absent_witness, blocks, document_grants, iam_glob, only_keys, policy_document_data,
+    string_list, strings_of, unknown_witness,
 };
-use crate::value::{Unknown, Val, ValKind};
+use crate::source::Span;
+use crate::subject::Subject;
+use crate::value::{Str, Unknown, Val, ValKind};
 
 /// The attribute at `path` is not set: absent, null, or an empty string,
 /// which AWS providers read as "not set".
@@ -681,6 +684,251 @@ fn policy_allows_anyone(p: &PredicateCx) -> Outcome {
         }
     }
     match unknown.or_else(|| unknown_witness(&r.unknown)) {
+        Some(w) => outcome(Tri::Unknown, Some(w)),
+        None => outcome(Tri::False, None),
+    }
+}
+
+/// An IAM principal whose policies, taken together, grant a combination of
+/// actions (privilege escalation through `iam:PassRole`).
+pub const PRINCIPAL_GRANTS: Predicate = Predicate {
+    name: "iam-principal-grants",
+    description: "The subject, an `aws_iam_role`, `aws_iam_user` or `aws_iam_group`, is granted every action of one of `combinations` by its policies in the scope taken together: inline (`inline_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`, `aws_iam_group_policy`) and attached `aws_iam_policy` documents (`managed_policy_arns`, `aws_iam_*_policy_attachment`, `aws_iam_policy_attachment`). Actions in `on-every-resource` count only when granted on `*`. Inconclusive when the known documents grant part of a combination and a policy that could grant the rest is not known (an AWS managed policy, a variable, a data source).",
+    arguments: &[
+        (
+            "combinations",
+            "lists of actions that together give a principal more than it has, e.g. [[\"iam:PassRole\", \"ec2:RunInstances\"]]",
+        ),
+        (
+            "on-every-resource",
+            "actions that count only when granted on `*`, e.g. [\"iam:PassRole\"]",
+        ),
+    ],
+    needs_path: false,
+    validate: validate_combinations,
+    eval: principal_grants,
+};
+
+fn validate_combinations(args: &toml::Table) -> Result<(), String> {
+    only_keys(args, &["combinations", "on-every-resource"])?;
+    let ok = args
+        .get("combinations")
+        .and_then(|v| v.as_array())
+        .is_some_and(|combos| {
+            !combos.is_empty()
+                && combos.iter().all(|c| {
+                    c.as_array()
+                        .is_some_and(|a| !a.is_empty() && a.iter().all(|x| x.is_str()))
+                })
+        });
+    if !ok {
+        return Err("`combinations` must be a non-empty list of non-empty lists of actions".into());
+    }
+    string_list(args, "on-every-resource")?;
+    Ok(())
+}
+
+/// How policies reach a principal of one kind: inline policy resources and
+/// single attachments (resource type, attribute naming the principal), and
+/// `aws_iam_policy_attachment`'s list attribute.
+struct PrincipalLinks {
+    inline: &'static str,
+    attachment: &'static str,
+    attribute: &'static str,
+    shared_attachment_list: &'static str,
+}
+
+fn principal_links(kind: &str) -> Option<PrincipalLinks> {
+    let (inline, attachment, attribute, list) = match kind {
+        "aws_iam_role" => ("aws_iam_role_policy", "aws_iam_role_policy_attachment", "role", "roles"),
+        "aws_iam_user" => ("aws_iam_user_policy", "aws_iam_user_policy_attachment", "user", "users"),
+        "aws_iam_group" => (
+            "aws_iam_group_policy",
+            "aws_iam_group_policy_attachment",
+            "group",
+            "groups",
+        ),
+        _ => return None,
+    };
+    Some(PrincipalLinks {
+        inline,
+        attachment,
+        attribute,
+        shared_attachment_list: list,
+    })
+}
+
+/// A policy document that applies to the principal, where it is written,
+/// and whether all of it is known.
+struct Granting {
+    json: serde_json::Value,
+    complete: bool,
+    at: Span,
+}
+
+/// The policy document held by `v` (JSON text, an object, or an
+/// `aws_iam_policy_document` data source), and whether all of it is known;
+/// `None` when it cannot be read at all.
+fn document_of(cx: &EvalCx, v: &Val) -> Option<(serde_json::Value, bool)> {
+    match &v.kind {
+        ValKind::String(s) => serde_json::from_str(s).ok().map(|json| (json, true)),
+        ValKind::Map(_) => Some((v.to_json(), !v.contains_unknown())),
+        ValKind::Unknown(_) => policy_document_data(cx, v),
+        _ => None,
+    }
+}
+
+/// Whether one of `values` (an attribute: a value or a list) names `subject`.
+fn names_subject(values: Option<&Val>, subject: &Subject) -> Tri {
+    let Some(v) = values else {
+        return Tri::False;
+    };
+    match &v.kind {
+        ValKind::List(items) => items.iter().map(|i| refers_to(i, subject)).max().unwrap_or(Tri::False),
+        _ => refers_to(v, subject),
+    }
+}
+
+/// The documents that apply to a principal, and whether some policy that
+/// applies (or may apply) could not be read.
+#[derive(Default)]
+struct PrincipalPolicies {
+    docs: Vec<Granting>,
+    unreadable: bool,
+}
+
+impl PrincipalPolicies {
+    fn add(&mut self, cx: &EvalCx, v: Option<&Val>, at: Span) {
+        match v.and_then(|v| document_of(cx, v)) {
+            Some((json, complete)) => {
+                self.unreadable |= !complete;
+                self.docs.push(Granting { json, complete, at });
+            }
+            None => self.unreadable |= v.is_some_and(|v| !v.is_null()),
+        }
+    }
+}
+
+/// The policies of the principal `cx.subject`: its `inline_policy` blocks,
+/// inline policy resources naming it, and the `aws_iam_policy` resources
+/// its attachments and `managed_policy_arns` name.
+fn principal_policies(cx: &EvalCx, links: &PrincipalLinks) -> PrincipalPolicies {
+    let subject = cx.subject;
+    let mut found = PrincipalPolicies::default();
+    for block in blocks(subject.value.get("inline_policy")) {
+        found.add(cx, block.get("policy"), block.span.unwrap_or(subject.header));
+    }
+    let kinds = [Str::from(links.inline)];
+    for other in cx.set.select("resource", &kinds) {
+        match names_subject(other.value.get(links.attribute), subject) {
+            Tri::True => found.add(cx, other.value.get("policy"), other.header),
+            Tri::Unknown => found.unreadable = true,
+            Tri::False => {}
+        }
+    }
+    let mut arns: Vec<&Val> = Vec::new();
+    if let Some(v) = subject.value.get("managed_policy_arns") {
+        match &v.kind {
+            ValKind::List(items) => arns.extend(items.iter()),
+            ValKind::Null => {}
+            _ => found.unreadable = true,
+        }
+    }
+    let single = [Str::from(links.attachment)];
+    let shared = [Str::from("aws_iam_policy_attachment")];
+    let attachments = cx.set.select("resource", &single).map(|a| (a, links.attribute)).chain(
+        cx.set
+            .select("resource", &shared)
+            .map(|a| (a, links.shared_attachment_list)),
+    );
+    for (attachment, attribute) in attachments {
+        match names_subject(attachment.value.get(attribute), subject) {
+            Tri::True => arns.extend(attachment.value.get("policy_arn")),
+            Tri::Unknown => found.unreadable = true,
+            Tri::False => {}
+        }
+    }
+    let policies = [Str::from("aws_iam_policy")];
+    for arn in arns {
+        let policy = cx
+            .set
+            .select("resource", &policies)
+            .find(|p| refers_to(arn, p) == Tri::True);
+        match policy {
+            Some(policy) => found.add(cx, policy.value.get("policy"), policy.header),
+            // An AWS managed policy, or one defined elsewhere.
+            None => found.unreadable = true,
+        }
+    }
+    found
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn joined(items: &[String]) -> String {
+    match items.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+fn principal_grants(p: &PredicateCx) -> Outcome {
+    let Some(links) = principal_links(&p.cx.subject.kind) else {
+        return outcome(Tri::False, None);
+    };
+    let every_resource = string_list(p.args, "on-every-resource")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let combinations: Vec<Vec<String>> = p
+        .args
+        .get("combinations")
+        .and_then(|v| v.as_array())
+        .map(|combos| {
+            combos
+                .iter()
+                .filter_map(|c| c.as_array())
+                .map(|c| c.iter().filter_map(|a| a.as_str().map(str::to_string)).collect())
+                .collect()
+        })
+        .unwrap_or_default();
+    let PrincipalPolicies { docs, unreadable } = principal_policies(p.cx, &links);
+    let subject = p.cx.subject;
+    let mut unknown = None;
+    for combination in &combinations {
+        let granted_by: Vec<Option<&Granting>> = combination
+            .iter()
+            .map(|action| {
+                let resources: Vec<String> = if every_resource.iter().any(|a| a.eq_ignore_ascii_case(action)) {
+                    vec!["*".to_string()]
+                } else {
+                    vec![]
+                };
+                docs.iter()
+                    .find(|d| document_grants(&d.json, std::slice::from_ref(action), &resources))
+            })
+            .collect();
+        let witness = |related: Vec<(Span, String)>| Witness {
+            span: subject.header,
+            path: String::new(),
+            value: Some(joined(combination)),
+            related,
+        };
+        if granted_by.iter().all(Option::is_some) {
+            let related = combination
+                .iter()
+                .zip(&granted_by)
+                .filter_map(|(action, d)| d.map(|d| (d.at, format!("{action} is granted here"))))
+                .collect();
+            return outcome(Tri::True, Some(witness(related)));
+        }
+        let partly = granted_by.iter().any(Option::is_some);
+        let doubt = unreadable || docs.iter().any(|d| !d.complete);
+        if partly && doubt {
+            unknown.get_or_insert_with(|| witness(vec![]));
+        }
+    }
+    match unknown {
         Some(w) => outcome(Tri::Unknown, Some(w)),
         None => outcome(Tri::False, None),
     }
