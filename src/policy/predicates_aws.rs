@@ -705,6 +705,7 @@ pub const PRINCIPAL_GRANTS: Predicate = Predicate {
         ),
     ],
     needs_path: false,
+    regex_argument: None,
     validate: validate_combinations,
     eval: principal_grants,
 };
