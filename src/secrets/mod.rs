@@ -47,6 +47,31 @@ fn words(name: &str) -> Vec<String> {
     out
 }
 
+/// Whether `name` holds, in any case, a word every credential name ends
+/// with (see [`credential_name`]: its heads, `key` and `string` of its
+/// pairs): most names checked (`tags`, `bucket`) are ruled out here,
+/// without splitting them into words.
+fn mentions_credential_word(name: &str) -> bool {
+    const NEEDLES: &[&[u8]] = &[
+        b"pass",
+        b"pwd",
+        b"secret",
+        b"key",
+        b"token",
+        b"credential",
+        b"pat",
+        b"string",
+    ];
+    let name = name.as_bytes();
+    (0..name.len()).any(|i| {
+        let rest = &name[i..];
+        let first = rest[0].to_ascii_lowercase();
+        NEEDLES
+            .iter()
+            .any(|n| n[0] == first && rest.len() >= n.len() && rest[..n.len()].eq_ignore_ascii_case(n))
+    })
+}
+
 /// Whether a variable or attribute name suggests it holds a credential.
 ///
 /// The credential word must be the head of the name (its last word, after
@@ -54,6 +79,9 @@ fn words(name: &str) -> Vec<String> {
 /// `admin_password_2` hold a password, `password_length`,
 /// `password_rotation_schedule` and `secret_arn` only talk about one.
 pub fn credential_name(name: &str) -> bool {
+    if !mentions_credential_word(name) {
+        return false;
+    }
     let mut w = words(name);
     // Words that make the name about a credential rather than one: where it
     // is stored, whether to create it, its encrypted form.

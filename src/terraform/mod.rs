@@ -23,7 +23,7 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::subject::{Native, Subject, SubjectSet};
 use crate::value::{Str, Val};
 
-use eval::{Evaluator, Instances, Scope};
+use eval::{Evaluator, Instances, Scope, cat};
 
 /// Rust checks for Terraform policies (see [`crate::checks`]).
 pub static CHECKS: &[crate::checks::Check] = &[crate::checks::Check {
@@ -444,8 +444,8 @@ fn collect(ev: &Evaluator, context: &[(Span, Str)], out: &mut Vec<Subject>) {
     for (file, block) in ev.module().blocks() {
         let labels: Vec<&str> = block.labels.iter().map(|l| &**l).collect();
         let (class, kind, address): (&str, &str, String) = match (&*block.ty, labels.as_slice()) {
-            ("resource", [ty, name]) => ("resource", ty, format!("{ty}.{name}")),
-            ("data", [ty, name]) => ("data", ty, format!("data.{ty}.{name}")),
+            ("resource", [ty, name]) => ("resource", ty, cat(&[ty, ".", name])),
+            ("data", [ty, name]) => ("data", ty, cat(&["data.", ty, ".", name])),
             ("provider", [name]) => {
                 let alias = block
                     .body
@@ -457,9 +457,9 @@ fn collect(ev: &Evaluator, context: &[(Span, Str)], out: &mut Vec<Subject>) {
                 };
                 ("provider", name, address)
             }
-            ("variable", [name]) => ("variable", name, format!("var.{name}")),
-            ("output", [name]) => ("output", name, format!("output.{name}")),
-            ("module", [name]) => ("module", name, format!("module.{name}")),
+            ("variable", [name]) => ("variable", name, cat(&["var.", name])),
+            ("output", [name]) => ("output", name, cat(&["output.", name])),
+            ("module", [name]) => ("module", name, cat(&["module.", name])),
             ("terraform", []) => ("terraform", "terraform", "terraform".to_string()),
             _ => continue,
         };
@@ -476,7 +476,7 @@ fn collect(ev: &Evaluator, context: &[(Span, Str)], out: &mut Vec<Subject>) {
             out.push(Subject {
                 class: class.into(),
                 kind: kind.into(),
-                address: format!("{prefix}{address}{}", instance.suffix).into(),
+                address: cat(&[&prefix, &address, &instance.suffix]).into(),
                 instance: (!instance.suffix.is_empty()).then(|| instance.suffix.clone()),
                 file: file.file,
                 header: block.header,

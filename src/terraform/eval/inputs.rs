@@ -5,7 +5,7 @@
 //! `terraform.tfvars`, `terraform.tfvars.json`, `*.auto.tfvars(.json)` in
 //! lexical order, `--var-file` files, then `--var` flags.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::time::Duration;
 
 use crate::hcl::{Block, Expr, ExprKind};
@@ -21,7 +21,7 @@ pub(super) fn root_inputs(
     module: &Module,
     options: &TfOptions,
 ) -> HashMap<Str, Val> {
-    let mut inputs = HashMap::new();
+    let mut inputs = HashMap::default();
     for f in module.var_files.iter().chain(&project.cli_var_files) {
         for a in &f.body.attributes {
             let mut v = ev.eval(&a.value, &Scope::default());

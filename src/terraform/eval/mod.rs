@@ -20,8 +20,9 @@ mod ops;
 mod tests;
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+
+use foldhash::HashMap;
 use std::rc::{Rc, Weak};
 
 use crate::hcl::{Block, Body, Expr, ExprKind, ForExpr, Template, TemplatePart, Traverser};
@@ -123,9 +124,77 @@ struct Caller<'m> {
 }
 
 /// State shared by the evaluators of one root module and its calls.
-#[derive(Debug, Default)]
-struct Shared {
+#[derive(Default)]
+struct Shared<'m> {
     notices: RefCell<Vec<EvalNotice>>,
+    /// The blocks of each module by name, made once and shared by every
+    /// instance of the module (a module called with `for_each` has an
+    /// evaluator per instance). Keyed by the module's address in memory.
+    indexes: RefCell<HashMap<usize, Rc<ModuleIndex<'m>>>>,
+}
+
+/// The named blocks of a module. A later definition of a name replaces an
+/// earlier one.
+#[derive(Default)]
+struct ModuleIndex<'m> {
+    variables: HashMap<Str, &'m Block>,
+    locals: HashMap<Str, &'m Expr>,
+    outputs: HashMap<Str, &'m Block>,
+    /// Managed resources by type, then name.
+    resources: HashMap<Str, HashMap<Str, &'m Block>>,
+    /// Data sources by type, then name.
+    data: HashMap<Str, HashMap<Str, &'m Block>>,
+    calls: HashMap<Str, &'m Block>,
+}
+
+impl<'m> ModuleIndex<'m> {
+    fn new(module: &'m Module) -> Self {
+        let mut index = ModuleIndex::default();
+        for (_, block) in module.blocks() {
+            match (&*block.ty, block.labels.as_slice()) {
+                ("variable", [name]) => {
+                    index.variables.insert(name.clone(), block);
+                }
+                ("locals", []) => {
+                    for a in &block.body.attributes {
+                        index.locals.insert(a.name.clone(), &a.value);
+                    }
+                }
+                ("output", [name]) => {
+                    index.outputs.insert(name.clone(), block);
+                }
+                ("resource", [ty, name]) => {
+                    index
+                        .resources
+                        .entry(ty.clone())
+                        .or_default()
+                        .insert(name.clone(), block);
+                }
+                ("data", [ty, name]) => {
+                    index.data.entry(ty.clone()).or_default().insert(name.clone(), block);
+                }
+                ("module", [name]) => {
+                    index.calls.insert(name.clone(), block);
+                }
+                _ => {}
+            }
+        }
+        index
+    }
+
+    fn resource(&self, ty: &str, name: &str) -> Option<&'m Block> {
+        self.resources.get(ty)?.get(name).copied()
+    }
+
+    fn data_source(&self, ty: &str, name: &str) -> Option<&'m Block> {
+        self.data.get(ty)?.get(name).copied()
+    }
+}
+
+/// A memo entry: being computed (meeting it again is a cycle), or done.
+enum Slot {
+    Computing,
+    Done(Val),
 }
 
 /// Evaluates the expressions of one module instance: the root module, or a
@@ -138,27 +207,25 @@ pub struct Evaluator<'m> {
     prefix: Str,
     /// How many module calls deep this is.
     depth: usize,
-    variables: HashMap<Str, &'m Block>,
+    /// The module's blocks by name.
+    index: Rc<ModuleIndex<'m>>,
     /// Values given from outside the root module: tfvars, `--var`.
     inputs: RefCell<HashMap<Str, Val>>,
+    /// Given variables (inputs, caller's arguments) converted to their
+    /// declared type: read often, converted once.
+    given: RefCell<HashMap<Str, Val>>,
     /// The module call this instance comes from; its arguments are
     /// evaluated in the caller when a variable is first read (eagerly, two
     /// modules reading each other's outputs would never finish).
     caller: Option<Caller<'m>>,
     /// This evaluator, for the children that point back to it.
     me: Weak<Evaluator<'m>>,
-    locals: HashMap<Str, &'m Expr>,
-    outputs: HashMap<Str, &'m Block>,
-    resources: HashMap<(Str, Str), &'m Block>,
-    data: HashMap<(Str, Str), &'m Block>,
-    calls: HashMap<Str, &'m Block>,
-    /// Computed values by key (`local.x`, `aws_s3_bucket.b[0].acl`, …).
-    cache: RefCell<HashMap<Str, Val>>,
-    /// Keys being computed: meeting one again is a cycle.
-    evaluating: RefCell<HashSet<Str>>,
+    /// Computed values by key (`local.x`, `aws_s3_bucket.b[0].acl`, …),
+    /// and the keys being computed.
+    cache: RefCell<HashMap<Str, Slot>>,
     instances: RefCell<HashMap<Str, Rc<Instances>>>,
     children: RefCell<HashMap<Str, Rc<Evaluator<'m>>>>,
-    shared: Rc<Shared>,
+    shared: Rc<Shared<'m>>,
     /// Base and limit of file functions.
     base_dir: PathBuf,
     within: PathBuf,
@@ -192,41 +259,16 @@ impl<'m> Evaluator<'m> {
         module: &'m Module,
         prefix: Str,
         depth: usize,
-        shared: Rc<Shared>,
+        shared: Rc<Shared<'m>>,
         (base_dir, within): (PathBuf, PathBuf),
         caller: Option<Caller<'m>>,
     ) -> Rc<Self> {
-        let mut variables = HashMap::new();
-        let mut locals = HashMap::new();
-        let mut outputs = HashMap::new();
-        let mut resources = HashMap::new();
-        let mut data = HashMap::new();
-        let mut calls = HashMap::new();
-        for (_, block) in module.blocks() {
-            match (&*block.ty, block.labels.as_slice()) {
-                ("variable", [name]) => {
-                    variables.insert(name.clone(), block);
-                }
-                ("locals", []) => {
-                    for a in &block.body.attributes {
-                        locals.insert(a.name.clone(), &a.value);
-                    }
-                }
-                ("output", [name]) => {
-                    outputs.insert(name.clone(), block);
-                }
-                ("resource", [ty, name]) => {
-                    resources.insert((ty.clone(), name.clone()), block);
-                }
-                ("data", [ty, name]) => {
-                    data.insert((ty.clone(), name.clone()), block);
-                }
-                ("module", [name]) => {
-                    calls.insert(name.clone(), block);
-                }
-                _ => {}
-            }
-        }
+        let index = shared
+            .indexes
+            .borrow_mut()
+            .entry(module as *const Module as usize)
+            .or_insert_with(|| Rc::new(ModuleIndex::new(module)))
+            .clone();
         let path_module = relative_dir(&module.dir, &base_dir);
         let root_dir = base_dir.clone();
         Rc::new_cyclic(|me| Evaluator {
@@ -234,17 +276,12 @@ impl<'m> Evaluator<'m> {
             module,
             prefix,
             depth,
-            variables,
+            index,
             inputs: RefCell::default(),
+            given: RefCell::default(),
             caller,
             me: me.clone(),
-            locals,
-            outputs,
-            resources,
-            data,
-            calls,
             cache: RefCell::default(),
-            evaluating: RefCell::default(),
             instances: RefCell::default(),
             children: RefCell::default(),
             shared,
@@ -298,19 +335,22 @@ impl<'m> Evaluator<'m> {
     /// Compute `key` once: later requests get the remembered value, and a
     /// request while it is being computed is a cycle.
     fn memo(&self, key: &str, span: Option<Span>, compute: impl FnOnce() -> Val) -> Val {
-        if let Some(v) = self.cache.borrow().get(key) {
-            return v.clone();
+        match self.cache.borrow().get(key) {
+            Some(Slot::Done(v)) => return v.clone(),
+            Some(Slot::Computing) => {
+                self.notice(
+                    span,
+                    format!(
+                        "`{}{key}` depends on itself; its value is treated as unknown",
+                        self.prefix
+                    ),
+                );
+                return Val::unknown(Unknown::Other(format!("`{key}` depends on itself").into()), span);
+            }
+            None => {}
         }
-        if !self.evaluating.borrow_mut().insert(key.into()) {
-            self.notice(
-                span,
-                format!(
-                    "`{}{key}` depends on itself; its value is treated as unknown",
-                    self.prefix
-                ),
-            );
-            return Val::unknown(Unknown::Other(format!("`{key}` depends on itself").into()), span);
-        }
+        let key = Str::from(key);
+        self.cache.borrow_mut().insert(key.clone(), Slot::Computing);
         let mut v = compute();
         if exceeds(&v, MAX_KEPT_NODES) {
             self.notice(
@@ -322,9 +362,13 @@ impl<'m> Evaluator<'m> {
             );
             v = Val::unknown(Unknown::Other("a value too large to evaluate".into()), v.span);
         }
-        self.evaluating.borrow_mut().remove(key);
-        self.cache.borrow_mut().insert(key.into(), v.clone());
+        self.cache.borrow_mut().insert(key, Slot::Done(v.clone()));
         v
+    }
+
+    /// Whether `key` has been computed (not merely started).
+    fn is_computed(&self, key: &str) -> bool {
+        matches!(self.cache.borrow().get(key), Some(Slot::Done(_)))
     }
 
     fn eval_depth(&self, e: &Expr, scope: &Scope, depth: usize) -> Val {
@@ -670,13 +714,13 @@ impl<'m> Evaluator<'m> {
                 let (Some(ty), Some(name)) = (attr_name(0), attr_name(1)) else {
                     return Val::unknown(Unknown::DataSource, span);
                 };
-                match self.data.get(&(ty.clone(), name.clone())) {
+                match self.index.data_source(ty, name) {
                     Some(block) => {
-                        let address = format!("data.{ty}.{name}");
+                        let address = cat(&["data.", ty, ".", name]);
                         self.object_ref(block, &address, Unknown::DataSource, &steps[2..], scope, d, span)
                     }
                     None => Val::unknown(Unknown::DataSource, span)
-                        .with_reference(Some(format!("{}data.{ty}.{name}", self.prefix).into())),
+                        .with_reference(Some(cat(&[&self.prefix, "data.", ty, ".", name]).into())),
                 }
             }
             "module" => {
@@ -690,13 +734,13 @@ impl<'m> Evaluator<'m> {
                 let Some(name) = attr_name(0) else {
                     return Val::unknown(Unknown::Other(format!("unknown name `{ty}`").into()), span);
                 };
-                match self.resources.get(&(Str::from(ty), name.clone())) {
+                match self.index.resource(ty, name) {
                     Some(block) => {
-                        let address = format!("{ty}.{name}");
+                        let address = cat(&[ty, ".", name]);
                         self.object_ref(block, &address, Unknown::Computed, &steps[1..], scope, d, span)
                     }
                     None => Val::unknown(Unknown::Computed, span)
-                        .with_reference(Some(format!("{}{ty}.{name}", self.prefix).into())),
+                        .with_reference(Some(cat(&[&self.prefix, ty, ".", name]).into())),
                 }
             }
         }
@@ -716,18 +760,18 @@ impl<'m> Evaluator<'m> {
         d: usize,
         span: Option<Span>,
     ) -> Val {
-        let full: Str = format!("{}{address}", self.prefix).into();
+        let full = || Some(Str::from(cat(&[&self.prefix, address])));
         let instances = self.instances_of(block, address);
         let (instance, rest): (Option<Instance>, &[&Expr]) = match &*instances {
             Instances::Single => (None, steps),
             Instances::Unknown(why) => {
-                return Val::unknown(why.clone(), span).with_reference(Some(full));
+                return Val::unknown(why.clone(), span).with_reference(full());
             }
             Instances::Count(_) | Instances::Keys(_) => match steps.first().map(|s| &s.kind) {
                 Some(ExprKind::Index(_, k)) => {
                     let key = self.eval_depth(k, scope, d);
                     if let Some(why) = key.unknown_reason() {
-                        return Val::unknown(why.clone(), span).with_reference(Some(full));
+                        return Val::unknown(why.clone(), span).with_reference(full());
                     }
                     match instances.find(&key) {
                         Some(i) => (Some(i), &steps[1..]),
@@ -741,40 +785,38 @@ impl<'m> Evaluator<'m> {
                 }
             },
         };
-        let inst_scope = self.instance_scope(block, address, instance.as_ref());
-        let inst_addr = match &instance {
-            Some(i) => format!("{address}{}", i.suffix),
-            None => address.to_string(),
-        };
-        let reference = Some(Str::from(format!("{}{inst_addr}", self.prefix)));
+        let suffix = instance.as_ref().map_or("", |i| &*i.suffix);
+        // The scope and the address are only needed when the value is not
+        // remembered yet.
+        let inst_scope = || self.instance_scope(block, address, instance.as_ref());
+        let reference = || Some(Str::from(cat(&[&self.prefix, address, suffix])));
         let Some(ExprKind::GetAttr(_, attr)) = rest.first().map(|s| &s.kind) else {
-            let whole = self.memo(&inst_addr, span, || {
-                self.body_value(&block.body, &inst_scope, block.header, d)
-                    .with_reference(reference.clone())
+            let whole = self.memo(&cat(&[address, suffix]), span, || {
+                self.body_value(&block.body, &inst_scope(), block.header, d)
+                    .with_reference(reference())
             });
             return self.apply_steps(whole, rest, scope, d, span);
         };
-        let key = format!("{inst_addr}.{attr}");
-        let value = self.memo(&key, span, || {
+        let value = self.memo(&cat(&[address, suffix, ".", attr]), span, || {
             if let Some(a) = block.body.attribute(attr) {
                 if META_REFERENCES.contains(&&**attr) {
-                    return references(&a.value).with_reference(reference.clone());
+                    return references(&a.value).with_reference(reference());
                 }
-                let mut v = self.eval_depth(&a.value, &inst_scope, d);
+                let mut v = self.eval_depth(&a.value, &inst_scope(), d);
                 if v.span.is_none() {
                     v.span = Some(a.value.span);
                 }
-                return v.with_reference_kept(&Val::null().with_reference(reference.clone()));
+                return v.with_reference_kept(&Val::null().with_reference(reference()));
             }
             if block.body.blocks.iter().any(|b| block_type(b) == Some(&**attr)) {
-                let whole = self.body_value(&block.body, &inst_scope, block.header, d);
+                let whole = self.body_value(&block.body, &inst_scope(), block.header, d);
                 return whole
                     .get(attr)
                     .cloned()
                     .unwrap_or_else(|| Val::unknown(unset.clone(), span))
-                    .with_reference(reference.clone());
+                    .with_reference(reference());
             }
-            Val::unknown(unset.clone(), span).with_reference(reference.clone())
+            Val::unknown(unset.clone(), span).with_reference(reference())
         });
         self.apply_steps(value, &rest[1..], scope, d, span)
     }
@@ -783,15 +825,13 @@ impl<'m> Evaluator<'m> {
     /// or a map (for_each) of objects.
     fn all_instances(&self, block: &'m Block, address: &str, instances: &Instances, unset: &Unknown, d: usize) -> Val {
         let object = |i: &Instance| {
-            let scope = self.instance_scope(block, address, Some(i));
-            let inst_addr = format!("{address}{}", i.suffix);
-            let reference = Some(Str::from(format!("{}{inst_addr}", self.prefix)));
-            self.memo(&inst_addr, Some(block.header), || {
+            self.memo(&cat(&[address, &i.suffix]), Some(block.header), || {
+                let scope = self.instance_scope(block, address, Some(i));
                 self.body_value(&block.body, &scope, block.header, d)
-                    .with_reference(reference.clone())
+                    .with_reference(Some(Str::from(cat(&[&self.prefix, address, &i.suffix]))))
             })
         };
-        let full = Some(Str::from(format!("{}{address}", self.prefix)));
+        let full = Some(Str::from(cat(&[&self.prefix, address])));
         match instances {
             Instances::Count(n) => Val::list(
                 (0..*n).map(|i| object(&Instance::count(i))).collect(),
@@ -823,20 +863,32 @@ impl<'m> Evaluator<'m> {
     /// A variable's value: given (tfvars, `--var`, caller), else its
     /// default, else unknown. A declared `type` converts given strings.
     pub fn variable(&self, name: &str) -> Val {
-        let block = self.variables.get(name);
-        let given = self.inputs.borrow().get(name).cloned().or_else(|| self.argument(name));
-        if let Some(v) = &given {
+        if let Some(v) = self.given.borrow().get(name) {
+            return v.clone();
+        }
+        let block = self.index.variables.get(name);
+        let from_inputs = self.inputs.borrow().get(name).cloned();
+        let stable = from_inputs.is_some();
+        let given = from_inputs.or_else(|| self.argument(name));
+        if let Some(v) = given {
             // `null` from a caller means "use the default" unless nullable = false says otherwise.
             if !(v.is_null() && block.is_some_and(|b| b.body.attribute("default").is_some())) {
-                return match block {
-                    Some(b) => inputs::convert_to_declared(self, b, v.clone()),
-                    None => v.clone(),
+                let v = match block {
+                    Some(b) => inputs::convert_to_declared(self, b, v),
+                    None => v,
                 };
+                // A caller's argument read while it is being computed (a
+                // cycle) is a passing unknown, not its value: keep only
+                // what will not change.
+                if stable || self.is_computed(&cat(&["input.", name])) {
+                    self.given.borrow_mut().insert(name.into(), v.clone());
+                }
+                return v;
             }
         }
         match block {
             Some(block) => match block.body.attribute("default") {
-                Some(def) => self.memo(&format!("var.{name}"), Some(def.value.span), || {
+                Some(def) => self.memo(&cat(&["var.", name]), Some(def.value.span), || {
                     let v = self.eval_depth(&def.value, &Scope::default(), 1);
                     inputs::convert_to_declared(self, block, v)
                 }),
@@ -857,7 +909,7 @@ impl<'m> Evaluator<'m> {
         }
         let a = caller.call.body.attribute(name)?;
         let parent = caller.parent.upgrade()?;
-        Some(self.memo(&format!("input.{name}"), Some(a.value.span), || {
+        Some(self.memo(&cat(&["input.", name]), Some(a.value.span), || {
             let scope = parent.instance_scope(caller.call, "", caller.instance.as_ref());
             let mut v = parent.eval(&a.value, &scope);
             // What the caller takes from elsewhere (its variables, tfvars,
@@ -878,10 +930,10 @@ impl<'m> Evaluator<'m> {
     }
 
     fn local(&self, name: &str, d: usize, span: Option<Span>) -> Val {
-        let Some(expr) = self.locals.get(name) else {
+        let Some(expr) = self.index.locals.get(name) else {
             return error(format!("local `{name}` is not defined"), span);
         };
-        self.memo(&format!("local.{name}"), span, || {
+        self.memo(&cat(&["local.", name]), span, || {
             self.eval_depth(expr, &Scope::default(), d)
         })
     }
@@ -1000,12 +1052,12 @@ impl<'m> Evaluator<'m> {
 
     /// `module.name…`: an output of a called module.
     fn module_ref(&self, name: &Str, steps: &[&Expr], scope: &Scope, d: usize, span: Option<Span>) -> Val {
-        let reference = Some(Str::from(format!("{}module.{name}", self.prefix)));
-        let Some(call) = self.calls.get(name) else {
+        let reference = Some(Str::from(cat(&[&self.prefix, "module.", name])));
+        let Some(call) = self.index.calls.get(name) else {
             return Val::unknown(Unknown::Other(format!("module `{name}` is not declared").into()), span)
                 .with_reference(reference);
         };
-        let address = format!("module.{name}");
+        let address = cat(&["module.", name]);
         let instances = self.instances_of(call, &address);
         let (instance, rest): (Option<Instance>, &[&Expr]) = match &*instances {
             Instances::Single => (None, steps),
@@ -1040,13 +1092,13 @@ impl<'m> Evaluator<'m> {
 
     /// The value of an output of this module.
     pub fn output(&self, name: &str, span: Option<Span>) -> Val {
-        let Some(block) = self.outputs.get(name) else {
+        let Some(block) = self.index.outputs.get(name) else {
             return error(format!("no output `{name}`"), span);
         };
         let Some(value) = block.body.attribute("value") else {
             return error(format!("output `{name}` has no value"), span);
         };
-        self.memo(&format!("output.{name}"), span, || {
+        self.memo(&cat(&["output.", name]), span, || {
             self.eval_depth(&value.value, &Scope::default(), 1)
         })
     }
@@ -1086,6 +1138,15 @@ impl<'m> Evaluator<'m> {
         self.children.borrow_mut().insert(key, child.clone());
         Some(child)
     }
+}
+
+/// The parts joined: `format!` costs more on the paths every reference takes.
+pub(crate) fn cat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
 }
 
 /// Place `v` and the values inside it at `at`, except those whose own
