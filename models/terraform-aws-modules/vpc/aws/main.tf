@@ -1,0 +1,215 @@
+# Model of terraform-aws-modules/vpc/aws 4.x-6.x (Palisade's own summary,
+# not the module's code). Subnets, routes, gateways and endpoints are left
+# out; so are the dedicated network ACLs other than the public and private
+# ones.
+
+variable "create_vpc" {
+  type    = bool
+  default = true
+}
+
+variable "putin_khuylo" {
+  type    = bool
+  default = true
+}
+
+variable "name" {
+  type    = string
+  default = ""
+}
+
+variable "cidr" {
+  type    = string
+  default = "10.0.0.0/16"
+}
+
+variable "enable_flow_log" {
+  type    = bool
+  default = false
+}
+
+variable "manage_default_security_group" {
+  type    = bool
+  default = true
+}
+
+# Rules of the default security group: none unless given.
+variable "default_security_group_ingress" {
+  type    = list(map(string))
+  default = []
+}
+
+variable "default_security_group_egress" {
+  type    = list(map(string))
+  default = []
+}
+
+variable "manage_default_network_acl" {
+  type    = bool
+  default = true
+}
+
+# Inbound rules of the default network ACL: everything, as AWS sets it.
+variable "default_network_acl_ingress" {
+  type = list(map(string))
+  default = [
+    { rule_no = 100, action = "allow", from_port = 0, to_port = 0, protocol = "-1", cidr_block = "0.0.0.0/0" },
+    { rule_no = 101, action = "allow", from_port = 0, to_port = 0, protocol = "-1", ipv6_cidr_block = "::/0" },
+  ]
+}
+
+variable "public_subnets" {
+  type    = list(string)
+  default = []
+}
+
+variable "public_subnet_ipv6_prefixes" {
+  type    = list(string)
+  default = []
+}
+
+variable "public_dedicated_network_acl" {
+  type    = bool
+  default = false
+}
+
+variable "public_inbound_acl_rules" {
+  type = list(map(string))
+  default = [
+    { rule_number = 100, rule_action = "allow", from_port = 0, to_port = 0, protocol = "-1", cidr_block = "0.0.0.0/0" },
+  ]
+}
+
+variable "private_subnets" {
+  type    = list(string)
+  default = []
+}
+
+variable "private_subnet_ipv6_prefixes" {
+  type    = list(string)
+  default = []
+}
+
+variable "private_dedicated_network_acl" {
+  type    = bool
+  default = false
+}
+
+variable "private_inbound_acl_rules" {
+  type = list(map(string))
+  default = [
+    { rule_number = 100, rule_action = "allow", from_port = 0, to_port = 0, protocol = "-1", cidr_block = "0.0.0.0/0" },
+  ]
+}
+
+locals {
+  create_vpc = var.create_vpc && var.putin_khuylo
+
+  public_acl  = local.create_vpc && var.public_dedicated_network_acl && max(length(var.public_subnets), length(var.public_subnet_ipv6_prefixes)) > 0
+  private_acl = local.create_vpc && var.private_dedicated_network_acl && max(length(var.private_subnets), length(var.private_subnet_ipv6_prefixes)) > 0
+}
+
+resource "aws_vpc" "this" {
+  count = local.create_vpc ? 1 : 0
+
+  cidr_block = var.cidr
+}
+
+resource "aws_flow_log" "this" {
+  count = local.create_vpc && var.enable_flow_log ? 1 : 0
+
+  vpc_id = aws_vpc.this[0].id
+}
+
+resource "aws_default_security_group" "this" {
+  count = local.create_vpc && var.manage_default_security_group ? 1 : 0
+
+  vpc_id = aws_vpc.this[0].id
+
+  # A rule map holds comma-separated lists; a missing port is 0 and a
+  # missing protocol "-1" (every protocol).
+  dynamic "ingress" {
+    for_each = var.default_security_group_ingress
+    content {
+      self             = lookup(ingress.value, "self", null)
+      cidr_blocks      = compact(split(",", lookup(ingress.value, "cidr_blocks", "")))
+      ipv6_cidr_blocks = compact(split(",", lookup(ingress.value, "ipv6_cidr_blocks", "")))
+      security_groups  = compact(split(",", lookup(ingress.value, "security_groups", "")))
+      from_port        = lookup(ingress.value, "from_port", 0)
+      to_port          = lookup(ingress.value, "to_port", 0)
+      protocol         = lookup(ingress.value, "protocol", "-1")
+    }
+  }
+
+  dynamic "egress" {
+    for_each = var.default_security_group_egress
+    content {
+      self             = lookup(egress.value, "self", null)
+      cidr_blocks      = compact(split(",", lookup(egress.value, "cidr_blocks", "")))
+      ipv6_cidr_blocks = compact(split(",", lookup(egress.value, "ipv6_cidr_blocks", "")))
+      security_groups  = compact(split(",", lookup(egress.value, "security_groups", "")))
+      from_port        = lookup(egress.value, "from_port", 0)
+      to_port          = lookup(egress.value, "to_port", 0)
+      protocol         = lookup(egress.value, "protocol", "-1")
+    }
+  }
+}
+
+resource "aws_default_network_acl" "this" {
+  count = local.create_vpc && var.manage_default_network_acl ? 1 : 0
+
+  default_network_acl_id = aws_vpc.this[0].default_network_acl_id
+
+  dynamic "ingress" {
+    for_each = var.default_network_acl_ingress
+    content {
+      rule_no         = ingress.value.rule_no
+      action          = ingress.value.action
+      from_port       = ingress.value.from_port
+      to_port         = ingress.value.to_port
+      protocol        = ingress.value.protocol
+      cidr_block      = lookup(ingress.value, "cidr_block", null)
+      ipv6_cidr_block = lookup(ingress.value, "ipv6_cidr_block", null)
+    }
+  }
+}
+
+resource "aws_network_acl" "public" {
+  count = local.public_acl ? 1 : 0
+
+  vpc_id = aws_vpc.this[0].id
+}
+
+resource "aws_network_acl_rule" "public_inbound" {
+  count = local.public_acl ? length(var.public_inbound_acl_rules) : 0
+
+  network_acl_id  = aws_network_acl.public[0].id
+  egress          = false
+  rule_number     = var.public_inbound_acl_rules[count.index]["rule_number"]
+  rule_action     = var.public_inbound_acl_rules[count.index]["rule_action"]
+  from_port       = lookup(var.public_inbound_acl_rules[count.index], "from_port", null)
+  to_port         = lookup(var.public_inbound_acl_rules[count.index], "to_port", null)
+  protocol        = var.public_inbound_acl_rules[count.index]["protocol"]
+  cidr_block      = lookup(var.public_inbound_acl_rules[count.index], "cidr_block", null)
+  ipv6_cidr_block = lookup(var.public_inbound_acl_rules[count.index], "ipv6_cidr_block", null)
+}
+
+resource "aws_network_acl" "private" {
+  count = local.private_acl ? 1 : 0
+
+  vpc_id = aws_vpc.this[0].id
+}
+
+resource "aws_network_acl_rule" "private_inbound" {
+  count = local.private_acl ? length(var.private_inbound_acl_rules) : 0
+
+  network_acl_id  = aws_network_acl.private[0].id
+  egress          = false
+  rule_number     = var.private_inbound_acl_rules[count.index]["rule_number"]
+  rule_action     = var.private_inbound_acl_rules[count.index]["rule_action"]
+  from_port       = lookup(var.private_inbound_acl_rules[count.index], "from_port", null)
+  to_port         = lookup(var.private_inbound_acl_rules[count.index], "to_port", null)
+  protocol        = var.private_inbound_acl_rules[count.index]["protocol"]
+  cidr_block      = lookup(var.private_inbound_acl_rules[count.index], "cidr_block", null)
+  ipv6_cidr_block = lookup(var.private_inbound_acl_rules[count.index], "ipv6_cidr_block", null)
+}
