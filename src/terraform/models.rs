@@ -239,14 +239,23 @@ pub struct Selection {
 impl Selection {
     /// The module and the releases this variant describes:
     /// `terraform-aws-modules/s3-bucket/aws (releases >= 3.0.0, < 3.9.0)`.
+    /// The selected ranges are contiguous: one span covers them.
     pub fn description(&self) -> String {
         let index = &self.model.index;
-        let releases: Vec<&str> = if self.ranges.is_empty() {
-            vec![index.versions.as_str()]
-        } else {
-            self.ranges.iter().map(|&i| index.ranges[i].versions.as_str()).collect()
+        let spans: Vec<Versions> = self
+            .ranges
+            .iter()
+            .filter_map(|&i| parse_constraint(&index.ranges[i].versions))
+            .collect();
+        let releases = match (spans.first(), spans.last()) {
+            (Some(first), Some(last)) => Versions {
+                low: first.low,
+                high: last.high,
+            }
+            .to_string(),
+            _ => index.versions.clone(),
         };
-        format!("{} (releases {})", index.source, releases.join(" and "))
+        format!("{} (releases {releases})", index.source)
     }
 
     /// Identifies the loaded variant: the model and its admitted ranges.
