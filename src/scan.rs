@@ -152,6 +152,8 @@ enum Parsed {
     Other,
     /// A scope of its own, already checked (and dropped) as it was parsed.
     Checked,
+    /// A Terraform file left for its group of modules ([`terraform_groups`]).
+    Pending,
     Failed,
 }
 
@@ -299,6 +301,9 @@ pub struct Loaded {
     pub root: PathBuf,
     /// The results of the scopes checked as their files were parsed.
     checked: Vec<WorkResult>,
+    /// Terraform files not parsed yet, in groups parsed, checked and
+    /// dropped one after the other ([`terraform_groups`]).
+    pending: Vec<Vec<(FileId, Discovered)>>,
 }
 
 /// What checking one unit of work yields: findings, subjects checked per
@@ -308,12 +313,7 @@ type WorkResult = (Vec<Finding>, Vec<(Str, usize)>, Vec<Notice>);
 impl Loaded {
     /// Every unit of the check stage: a Terraform root module to evaluate, or a ready scope.
     pub fn work(&self) -> Vec<Work<'_>> {
-        self.project
-            .roots()
-            .into_iter()
-            .map(Work::Module)
-            .chain(self.scopes.iter().map(Work::Scope))
-            .collect()
+        work_of(&self.project, &self.scopes)
     }
 
     /// Call `f` with the subjects of a unit of work (a root module
@@ -324,13 +324,34 @@ impl Loaded {
         options: &ScanOptions,
         f: impl FnOnce(&SubjectSet, Vec<Notice>) -> R,
     ) -> R {
-        match w {
-            Work::Module(m) => {
-                let (set, notices) = terraform::root_subjects(&self.project, *m, &self.sources, &options.terraform);
-                f(&set, notices)
-            }
-            Work::Scope(set) => f(set, Vec::new()),
+        with_subjects(&self.project, &self.sources, w, options, f)
+    }
+}
+
+/// Every unit of the check stage of `project` and `scopes`.
+fn work_of<'a>(project: &terraform::Project, scopes: &'a [SubjectSet]) -> Vec<Work<'a>> {
+    project
+        .roots()
+        .into_iter()
+        .map(Work::Module)
+        .chain(scopes.iter().map(Work::Scope))
+        .collect()
+}
+
+/// See [`Loaded::with_subjects`].
+fn with_subjects<R>(
+    project: &terraform::Project,
+    sources: &SourceMap,
+    w: &Work,
+    options: &ScanOptions,
+    f: impl FnOnce(&SubjectSet, Vec<Notice>) -> R,
+) -> R {
+    match w {
+        Work::Module(m) => {
+            let (set, notices) = terraform::root_subjects(project, *m, sources, &options.terraform);
+            f(&set, notices)
         }
+        Work::Scope(set) => f(set, Vec::new()),
     }
 }
 
@@ -371,76 +392,41 @@ fn load_checking(options: &ScanOptions, registry: Option<&Registry>) -> Result<L
         sources.add(src);
         unreadable.push(notice);
     }
+    let staged = registry.is_some() && can_stage_terraform(&files, options);
     let loaded: Vec<(Parsed, Vec<Notice>, Vec<WorkResult>)> = files
         .par_iter()
         .zip(unreadable)
         .enumerate()
         .map(|(i, (d, unreadable))| {
-            let id = FileId(i as u32);
-            let source = sources.get(id);
-            let (parsed, notices) = parse(id, d, source, unreadable, options);
-            let Some(registry) = registry.filter(|_| !matches!(parsed, Parsed::Failed)) else {
-                return (parsed, notices, Vec::new());
-            };
-            let mut checked = vec![check_scope(registry, &file_scope(id, d.kind, source), &sources)];
-            let parsed = match parsed {
-                Parsed::Scope(set) => {
-                    checked.push(check_scope(registry, &set, &sources));
-                    Parsed::Checked
-                }
-                other => other,
-            };
-            (parsed, notices, checked)
+            if staged && unreadable.is_none() && is_terraform(d.kind) {
+                return (Parsed::Pending, Vec::new(), Vec::new());
+            }
+            parse_checking(FileId(i as u32), d, unreadable, registry, &sources, options)
         })
         .collect();
     let mut parsed = Vec::with_capacity(loaded.len());
     let mut scopes: Vec<SubjectSet> = Vec::new();
     let mut checked = Vec::new();
+    let mut pending = Vec::new();
     let mut stats = Stats::default();
     for (i, ((p, mut n, mut c), d)) in loaded.into_iter().zip(&files).enumerate() {
-        if !matches!(p, Parsed::Failed) {
-            let id = FileId(i as u32);
-            if registry.is_none() {
-                scopes.push(file_scope(id, d.kind, sources.get(id)));
+        let id = FileId(i as u32);
+        match p {
+            Parsed::Pending => pending.push((id, d.clone())),
+            Parsed::Failed => {}
+            _ => {
+                if registry.is_none() {
+                    scopes.push(file_scope(id, d.kind, sources.get(id)));
+                }
+                stats.count(d, sources.get(id));
             }
-            stats.files += 1;
-            stats.bytes += sources.get(id).text.len() as u64;
-            *stats.by_kind.entry(d.kind.name()).or_default() += 1;
         }
         parsed.push(p);
         notices.append(&mut n);
         checked.append(&mut c);
     }
 
-    // Terraform: one module per directory.
-    let mut modules: BTreeMap<PathBuf, Module> = BTreeMap::new();
-    let mut var_files = Vec::new();
-    let mut plans = Vec::new();
-    for (p, d) in parsed.into_iter().zip(&files) {
-        let dir = d.path.parent().map(Path::to_path_buf).unwrap_or_default();
-        match p {
-            Parsed::Terraform(f) => {
-                let m = modules.entry(dir.clone()).or_default();
-                m.dir = dir;
-                m.files.push(f);
-            }
-            Parsed::TerraformVars(f) => {
-                if let Some(rank) = terraform::var_file_rank(&d.path) {
-                    var_files.push((dir, rank, f));
-                }
-            }
-            Parsed::Scope(set) => scopes.push(*set),
-            Parsed::Plan(set) => plans.push((dir, *set)),
-            Parsed::Other | Parsed::Checked | Parsed::Failed => {}
-        }
-    }
-    // Load order decides which value wins: see `terraform::var_file_rank`.
-    var_files.sort_by(|a, b| a.1.cmp(&b.1));
-    for (dir, _, f) in var_files {
-        if let Some(m) = modules.get_mut(&dir) {
-            m.var_files.push(f);
-        }
-    }
+    let (modules, plans) = modules_of(parsed.into_iter().zip(&files), &mut scopes);
     let mut cli_var_files = Vec::new();
     for path in &options.terraform.var_files {
         let d = Discovered {
@@ -454,11 +440,39 @@ fn load_checking(options: &ScanOptions, registry: Option<&Registry>) -> Result<L
             cli_var_files.push(f);
         }
     }
-    let installed = load_installed_modules(&mut modules, &root, options, &mut sources, &mut notices);
+    let project = project_of(modules, cli_var_files, &root, options, &mut sources, &mut notices);
+    for (dir, mut set) in plans {
+        terraform::plan::map_to_configuration(&mut set, &project, &dir);
+        scopes.push(set);
+    }
+    let pending = terraform_groups(pending, &sources);
+    Ok(Loaded {
+        sources,
+        project,
+        scopes,
+        notices,
+        stats,
+        root,
+        checked,
+        pending,
+    })
+}
+
+/// The project of `modules`, with the modules `terraform init` installed
+/// for them and the known-module models their calls stand for.
+fn project_of(
+    mut modules: BTreeMap<PathBuf, Module>,
+    cli_var_files: Vec<TfFile>,
+    root: &Path,
+    options: &ScanOptions,
+    sources: &mut SourceMap,
+    notices: &mut Vec<Notice>,
+) -> terraform::Project {
+    let installed = load_installed_modules(&mut modules, root, options, sources, notices);
     let models = if options.terraform.no_module_models {
         LoadedModels::default()
     } else {
-        load_module_models(&mut modules, options, &mut sources, &mut notices)
+        load_module_models(&mut modules, options, sources, notices)
     };
     let mut project = terraform::Project::new(
         modules.into_values().filter(|m| !m.files.is_empty()).collect(),
@@ -473,19 +487,242 @@ fn load_checking(options: &ScanOptions, registry: Option<&Registry>) -> Result<L
     for (key, dir) in models.calls {
         project.add_model(key, &dir);
     }
-    for (dir, mut set) in plans {
-        terraform::plan::map_to_configuration(&mut set, &project, &dir);
-        scopes.push(set);
+    project
+}
+
+/// Terraform: one module per directory, with its variable files; the
+/// scopes of other files go to `scopes`, and plans are returned apart (they
+/// are pointed at the project once it is made).
+fn modules_of<'a>(
+    parsed: impl Iterator<Item = (Parsed, &'a Discovered)>,
+    scopes: &mut Vec<SubjectSet>,
+) -> (BTreeMap<PathBuf, Module>, Vec<(PathBuf, SubjectSet)>) {
+    let mut modules: BTreeMap<PathBuf, Module> = BTreeMap::new();
+    let mut var_files = Vec::new();
+    let mut plans = Vec::new();
+    for (p, d) in parsed {
+        let dir = d.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        match p {
+            Parsed::Terraform(f) => {
+                let m = modules.entry(dir.clone()).or_default();
+                m.dir = dir;
+                m.files.push(f);
+            }
+            Parsed::TerraformVars(f) => {
+                if let Some(rank) = terraform::var_file_rank(&d.path) {
+                    var_files.push((dir, rank, f));
+                }
+            }
+            Parsed::Scope(set) => scopes.push(*set),
+            Parsed::Plan(set) => plans.push((dir, *set)),
+            Parsed::Other | Parsed::Checked | Parsed::Pending | Parsed::Failed => {}
+        }
     }
-    Ok(Loaded {
-        sources,
-        project,
-        scopes,
-        notices,
-        stats,
-        root,
-        checked,
-    })
+    // Load order decides which value wins: see `terraform::var_file_rank`.
+    var_files.sort_by(|a, b| a.1.cmp(&b.1));
+    for (dir, _, f) in var_files {
+        if let Some(m) = modules.get_mut(&dir) {
+            m.var_files.push(f);
+        }
+    }
+    (modules, plans)
+}
+
+impl Stats {
+    /// Count a file that was read and parsed.
+    fn count(&mut self, d: &Discovered, source: &SourceFile) {
+        self.files += 1;
+        self.bytes += source.text.len() as u64;
+        *self.by_kind.entry(d.kind.name()).or_default() += 1;
+    }
+}
+
+fn is_terraform(kind: FileKind) -> bool {
+    matches!(
+        kind,
+        FileKind::Terraform | FileKind::TerraformJson | FileKind::TerraformVars
+    )
+}
+
+/// Whether Terraform files can be parsed and checked in groups: not when
+/// something spans every module (`--var-file`), when a plan points into
+/// the configuration, or when `terraform init` installed modules (their
+/// manifest names directories anywhere).
+fn can_stage_terraform(files: &[Discovered], options: &ScanOptions) -> bool {
+    if !options.terraform.var_files.is_empty() || files.iter().any(|d| d.kind == FileKind::TerraformPlan) {
+        return false;
+    }
+    let dirs: std::collections::BTreeSet<&Path> = files
+        .iter()
+        .filter(|d| is_terraform(d.kind))
+        .filter_map(|d| d.path.parent())
+        .collect();
+    !dirs.iter().any(|dir| dir.join(terraform::MODULES_MANIFEST).exists())
+}
+
+/// The pending Terraform files in batches, each a few groups such that no
+/// module of a group calls a module of another: a string literal `"./…"`
+/// or `"../…"` in a file may be a local module source, so the directory it
+/// names and the file's own go in one group (a literal that is no source
+/// only merges groups needlessly). Each batch is parsed, evaluated and
+/// checked, then dropped, so a scan holds the syntax trees of one batch at a
+/// time; the modules of a batch see every module their calls reach, as in
+/// one project of every file.
+fn terraform_groups(pending: Vec<(FileId, Discovered)>, sources: &SourceMap) -> Vec<Vec<(FileId, Discovered)>> {
+    let dir_of = |d: &Discovered| terraform::normalize(d.path.parent().unwrap_or(Path::new("")));
+    let mut index: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
+    for (_, d) in &pending {
+        let next = index.len();
+        index.entry(dir_of(d)).or_insert(next);
+    }
+    let mut parent: Vec<usize> = (0..index.len()).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for (id, d) in &pending {
+        let dir = dir_of(d);
+        let text = &sources.get(*id).text;
+        for (at, _) in text.match_indices('"') {
+            let rest = &text[at + 1..];
+            if !(rest.starts_with("./")
+                || rest.starts_with("../")
+                || rest.starts_with(".\"")
+                || rest.starts_with("..\""))
+            {
+                continue;
+            }
+            let literal = &rest[..rest.find('"').unwrap_or(rest.len())];
+            if let Some(&to) = index.get(&terraform::normalize(&dir.join(literal))) {
+                let (a, b) = (find(&mut parent, index[&dir]), find(&mut parent, to));
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<(FileId, Discovered)>> = BTreeMap::new();
+    for (id, d) in pending {
+        let group = find(&mut parent, index[&dir_of(&d)]);
+        groups.entry(group).or_default().push((id, d));
+    }
+    // Groups are joined up to a few megabytes of text, enough work to keep
+    // every core busy on each.
+    let mut batches: Vec<Vec<(FileId, Discovered)>> = Vec::new();
+    let mut batch_bytes = 0;
+    for group in groups.into_values() {
+        if batches.is_empty() || batch_bytes >= TERRAFORM_BATCH_BYTES {
+            batches.push(Vec::new());
+            batch_bytes = 0;
+        }
+        batch_bytes += group.iter().map(|(id, _)| sources.get(*id).text.len()).sum::<usize>();
+        batches.last_mut().expect("pushed above").extend(group);
+    }
+    batches
+}
+
+/// How much Terraform text is parsed and checked at a time, at least
+/// (a group of modules calling each other is never split).
+const TERRAFORM_BATCH_BYTES: usize = 4 << 20;
+
+/// Parse one file and, with a registry, check its own scopes at once (its
+/// file-level scope; a Dockerfile's or a CI file's, which is then dropped).
+fn parse_checking(
+    id: FileId,
+    d: &Discovered,
+    unreadable: Option<Notice>,
+    registry: Option<&Registry>,
+    sources: &SourceMap,
+    options: &ScanOptions,
+) -> (Parsed, Vec<Notice>, Vec<WorkResult>) {
+    let source = sources.get(id);
+    let (parsed, notices) = parse(id, d, source, unreadable, options);
+    let Some(registry) = registry.filter(|_| !matches!(parsed, Parsed::Failed)) else {
+        return (parsed, notices, Vec::new());
+    };
+    let mut checked = vec![check_scope(registry, &file_scope(id, d.kind, source), sources)];
+    let parsed = match parsed {
+        Parsed::Scope(set) => {
+            checked.push(check_scope(registry, &set, sources));
+            Parsed::Checked
+        }
+        other => other,
+    };
+    (parsed, notices, checked)
+}
+
+/// Parse, evaluate and check one group of [`terraform_groups`]; its syntax
+/// trees and subjects are dropped on return.
+fn check_terraform_group(
+    group: &[(FileId, Discovered)],
+    registry: &Registry,
+    options: &ScanOptions,
+    report: &mut ReportParts,
+) -> Vec<WorkResult> {
+    let sources = &report.sources;
+    let parsed: Vec<(Parsed, Vec<Notice>, Vec<WorkResult>)> = group
+        .par_iter()
+        .map(|(id, d)| parse_checking(*id, d, None, Some(registry), sources, options))
+        .collect();
+    let mut results = Vec::new();
+    let mut files = Vec::with_capacity(parsed.len());
+    for ((p, notices, checked), (id, d)) in parsed.into_iter().zip(group) {
+        if !matches!(p, Parsed::Failed) {
+            report.stats.count(d, report.sources.get(*id));
+        }
+        report.notices.extend(notices);
+        results.extend(checked);
+        files.push((p, d));
+    }
+    let (modules, _) = modules_of(files.into_iter(), &mut Vec::new());
+    let project = project_of(
+        modules,
+        Vec::new(),
+        &report.root,
+        options,
+        &mut report.sources,
+        &mut report.notices,
+    );
+    results.extend(check_work(&project, &[], &report.sources, registry, options));
+    results
+}
+
+/// What a report is made of besides findings, while the Terraform groups
+/// are checked.
+struct ReportParts {
+    sources: SourceMap,
+    notices: Vec<Notice>,
+    stats: Stats,
+    root: PathBuf,
+}
+
+/// Evaluate and check every root module of `project` and every scope.
+fn check_work(
+    project: &terraform::Project,
+    scopes: &[SubjectSet],
+    sources: &SourceMap,
+    registry: &Registry,
+    options: &ScanOptions,
+) -> Vec<WorkResult> {
+    work_of(project, scopes)
+        .par_iter()
+        .map(|w| {
+            let file = || match w {
+                Work::Module(m) => project.modules[*m].files.first().map(|f| f.file),
+                Work::Scope(set) => set.subjects.first().map(|s| s.file),
+            };
+            guarded(sources, file, || {
+                with_subjects(project, sources, w, options, |set, notices| {
+                    let mut findings = engine::run(registry, set, sources);
+                    if matches!(w, Work::Module(_)) {
+                        terraform::report_installed_at_callers(project, set, sources, &mut findings);
+                    }
+                    (findings, engine::subject_counts(registry, set), notices)
+                })
+            })
+        })
+        .collect()
 }
 
 /// The policies on one ready scope; a panic becomes a notice on its file.
@@ -521,35 +758,31 @@ fn guarded(sources: &SourceMap, file: impl FnOnce() -> Option<FileId>, run: impl
 
 /// Evaluate and run the policies on everything loaded (on the current pool).
 pub fn check(loaded: Loaded, registry: &Registry, options: &ScanOptions) -> ScanReport {
-    let work = loaded.work();
-    let sources = &loaded.sources;
-    let results: Vec<WorkResult> = work
-        .par_iter()
-        .map(|w| {
-            let file = || match w {
-                Work::Module(m) => loaded.project.modules[*m].files.first().map(|f| f.file),
-                Work::Scope(set) => set.subjects.first().map(|s| s.file),
-            };
-            guarded(sources, file, || {
-                loaded.with_subjects(w, options, |set, notices| {
-                    let mut findings = engine::run(registry, set, sources);
-                    if matches!(w, Work::Module(_)) {
-                        terraform::report_installed_at_callers(&loaded.project, set, sources, &mut findings);
-                    }
-                    (findings, engine::subject_counts(registry, set), notices)
-                })
-            })
-        })
-        .collect();
-    drop(work);
+    let mut results = check_work(&loaded.project, &loaded.scopes, &loaded.sources, registry, options);
     let Loaded {
+        sources,
+        notices,
+        stats,
+        root,
+        checked: checked_early,
+        pending,
+        ..
+    } = loaded;
+    let mut parts = ReportParts {
+        sources,
+        notices,
+        stats,
+        root,
+    };
+    for group in pending {
+        results.extend(check_terraform_group(&group, registry, options, &mut parts));
+    }
+    let ReportParts {
         sources,
         mut notices,
         stats,
         root,
-        checked: checked_early,
-        ..
-    } = loaded;
+    } = parts;
     let mut findings = Vec::new();
     let mut checked: BTreeMap<Str, usize> = BTreeMap::new();
     for (f, counts, n) in results.into_iter().chain(checked_early) {
