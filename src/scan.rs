@@ -445,7 +445,7 @@ fn load_checking(options: &ScanOptions, registry: Option<&Registry>) -> Result<L
         terraform::plan::map_to_configuration(&mut set, &project, &dir);
         scopes.push(set);
     }
-    let pending = terraform_groups(pending, &sources);
+    let pending = terraform_groups(pending, &sources, TERRAFORM_BATCH_BYTES);
     Ok(Loaded {
         sources,
         project,
@@ -568,7 +568,11 @@ fn can_stage_terraform(files: &[Discovered], options: &ScanOptions) -> bool {
 /// checked, then dropped, so a scan holds the syntax trees of one batch at a
 /// time; the modules of a batch see every module their calls reach, as in
 /// one project of every file.
-fn terraform_groups(pending: Vec<(FileId, Discovered)>, sources: &SourceMap) -> Vec<Vec<(FileId, Discovered)>> {
+fn terraform_groups(
+    pending: Vec<(FileId, Discovered)>,
+    sources: &SourceMap,
+    batch_bytes: usize,
+) -> Vec<Vec<(FileId, Discovered)>> {
     let dir_of = |d: &Discovered| terraform::normalize(d.path.parent().unwrap_or(Path::new("")));
     let mut index: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
     for (_, d) in &pending {
@@ -610,13 +614,13 @@ fn terraform_groups(pending: Vec<(FileId, Discovered)>, sources: &SourceMap) -> 
     // Groups are joined up to a few megabytes of text, enough work to keep
     // every core busy on each.
     let mut batches: Vec<Vec<(FileId, Discovered)>> = Vec::new();
-    let mut batch_bytes = 0;
+    let mut filled = 0;
     for group in groups.into_values() {
-        if batches.is_empty() || batch_bytes >= TERRAFORM_BATCH_BYTES {
+        if batches.is_empty() || filled >= batch_bytes {
             batches.push(Vec::new());
-            batch_bytes = 0;
+            filled = 0;
         }
-        batch_bytes += group.iter().map(|(id, _)| sources.get(*id).text.len()).sum::<usize>();
+        filled += group.iter().map(|(id, _)| sources.get(*id).text.len()).sum::<usize>();
         batches.last_mut().expect("pushed above").extend(group);
     }
     batches
@@ -1084,4 +1088,44 @@ fn parse(
         }
     };
     (parsed, notices)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terraform_groups_keep_modules_with_the_modules_they_call() {
+        let files = [
+            ("r/app/main.tf", "module \"net\" {\n  source = \"../modules/net\"\n}\n"),
+            ("r/modules/net/main.tf", "resource \"aws_vpc\" \"x\" {}\n"),
+            ("r/other/main.tf", "# \"../nowhere\"\nlocals { p = \"./files\" }\n"),
+            ("r/other/variables.tf", "variable \"v\" {}\n"),
+            ("r/json/main.tf.json", "{\"module\": {\"n\": {\"source\": \"../app\"}}}"),
+        ];
+        let mut sources = SourceMap::default();
+        let mut pending = Vec::new();
+        for (path, text) in files {
+            let id = sources.add(SourceFile::new(PathBuf::from(path), path.to_string(), text));
+            let d = Discovered {
+                path: PathBuf::from(path),
+                kind: FileKind::Terraform,
+            };
+            pending.push((id, d));
+        }
+        let names = |batches: Vec<Vec<(FileId, Discovered)>>| -> Vec<Vec<String>> {
+            batches
+                .into_iter()
+                .map(|b| b.into_iter().map(|(_, d)| d.path.display().to_string()).collect())
+                .collect()
+        };
+        assert_eq!(
+            names(terraform_groups(pending.clone(), &sources, 0)),
+            vec![
+                vec!["r/app/main.tf", "r/modules/net/main.tf", "r/json/main.tf.json"],
+                vec!["r/other/main.tf", "r/other/variables.tf"],
+            ]
+        );
+        assert_eq!(names(terraform_groups(pending, &sources, usize::MAX)).len(), 1);
+    }
 }
