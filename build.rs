@@ -14,6 +14,7 @@
 use std::path::{Path, PathBuf};
 
 #[path = "src/policy/packed_format.rs"]
+#[allow(dead_code)] // the decoding half is the binary's
 mod packed_format;
 
 /// The folder of framework metadata, kept apart from the policies.
@@ -100,9 +101,8 @@ fn main() {
     // The texts themselves, not `include_str!(absolute path)`: a target
     // directory shared with another checkout (the pre-commit test does this)
     // must not keep paths into a tree that may be gone. The packed form is
-    // `include_bytes!` of `OUT_DIR`, which belongs to the target directory.
-    let mut code =
-        format!("pub static PACKED: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/{PACKED_FILE}\"));\n");
+    // `include_str!` of `OUT_DIR`, which belongs to the target directory.
+    let mut code = format!("pub static PACKED: &str = include_str!(concat!(env!(\"OUT_DIR\"), \"/{PACKED_FILE}\"));\n");
     code.push_str("pub static POLICIES: &[EmbeddedPolicy] = &[\n");
     let mut packed = Vec::new();
     for (file, text) in read_sorted(&root, files) {

@@ -378,7 +378,7 @@ enum Deferral {
     None,
     /// A built-in policy read without its docs and rule: they are
     /// deserialised from their packed form (`docs`, `rule`) on first use.
-    Builtin { docs: &'static [u8], rule: &'static [u8] },
+    Builtin { docs: &'static str, rule: &'static str },
 }
 
 fn parse_def(file: &str, text: &str) -> Result<PolicyDef, PolicyError> {
@@ -407,7 +407,7 @@ struct EmbeddedPolicy {
 /// as well, so what is deferred is known to be valid.
 fn load_builtin(p: &EmbeddedPolicy) -> Result<Policy, PolicyError> {
     let packed = &embedded::PACKED;
-    let loaded = packed::from_bytes::<PolicyDef>(&packed[p.head.clone()])
+    let loaded = packed::from_str::<PolicyDef>(&packed[p.head.clone()])
         .map_err(|e| PolicyError {
             file: p.file.to_string(),
             line: 1,
@@ -426,7 +426,7 @@ fn load_builtin(p: &EmbeddedPolicy) -> Result<Policy, PolicyError> {
 /// deserialised from their packed form (`fail-if` and `args` of its
 /// `[match]`) the first time a scope holds what it looks at. Not validated
 /// here: the tests load every built-in policy from its text.
-fn builtin_rule(file: &str, check: Option<&toml::Spanned<String>>, packed: &'static [u8]) -> Rule {
+fn builtin_rule(file: &str, check: Option<&toml::Spanned<String>>, packed: &'static str) -> Rule {
     #[derive(Deserialize)]
     #[serde(rename_all = "kebab-case")]
     struct RuleDef {
@@ -436,7 +436,7 @@ fn builtin_rule(file: &str, check: Option<&toml::Spanned<String>>, packed: &'sta
     }
     let file = file.to_string();
     let read = move || {
-        let def = packed::from_bytes::<RuleDef>(packed).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let def = packed::from_str::<RuleDef>(packed).unwrap_or_else(|e| panic!("{file}: {e}"));
         (file, def)
     };
     match check {
@@ -454,8 +454,8 @@ fn builtin_rule(file: &str, check: Option<&toml::Spanned<String>>, packed: &'sta
 }
 
 /// The docs of a built-in policy, from their packed form.
-fn builtin_docs(docs: &'static [u8], title: &str) -> Docs {
-    Docs::of(packed::from_bytes(docs).unwrap_or_default(), title)
+fn builtin_docs(docs: &'static str, title: &str) -> Docs {
+    Docs::of(packed::from_str(docs).unwrap_or_default(), title)
 }
 
 fn from_def(file: &str, text: &str, def: PolicyDef, builtin: bool, deferral: Deferral) -> Result<Policy, PolicyError> {

@@ -1,6 +1,6 @@
 //! Serde over the packed form of [`super::packed_format`]: built-in policies
 //! are deserialised into the same definitions as a policy file's TOML, with
-//! strings borrowed from the binary and nothing to parse.
+//! strings borrowed from the binary and nothing to parse or validate.
 
 use serde::de::{self, IntoDeserializer, Visitor, value::BorrowedStrDeserializer};
 
@@ -22,59 +22,64 @@ fn truncated() -> Error {
     Error("truncated packed value".into())
 }
 
-/// Deserialise a `T` from the packed value at the start of `bytes`.
-pub fn from_bytes<T: de::Deserialize<'static>>(bytes: &'static [u8]) -> Result<T, Error> {
-    T::deserialize(Value(bytes))
+/// Deserialise a `T` from the packed value at the start of `packed`.
+pub fn from_str<T: de::Deserialize<'static>>(packed: &'static str) -> Result<T, Error> {
+    T::deserialize(Value(packed))
 }
 
-/// A packed value: the bytes from its tag on (what follows it is ignored).
+/// A packed value: the text from its tag on (what follows it is ignored).
 #[derive(Clone, Copy)]
-struct Value<'de>(&'de [u8]);
+struct Value<'de>(&'de str);
 
-fn u32_at(bytes: &[u8], at: usize) -> Result<usize, Error> {
-    let b = bytes.get(at..at + 4).ok_or_else(truncated)?;
-    Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+/// The number of `len` bytes at `at` (see `packed_format::seven_bits`).
+fn number_at(packed: &str, at: usize, len: usize) -> Result<u64, Error> {
+    let bytes = packed.as_bytes().get(at..at + len).ok_or_else(truncated)?;
+    Ok(tag::seven_bits(bytes))
 }
 
-fn take(bytes: &[u8], at: usize, len: usize) -> Result<&[u8], Error> {
-    bytes.get(at..at + len).ok_or_else(truncated)
+fn len_at(packed: &str, at: usize) -> Result<usize, Error> {
+    Ok(number_at(packed, at, tag::LEN_BYTES)? as usize)
 }
 
-/// The string at the start of `bytes` (length, then UTF-8) and what follows it.
-fn split_str(bytes: &[u8]) -> Result<(&str, &[u8]), Error> {
-    let len = u32_at(bytes, 0)?;
-    let s = std::str::from_utf8(take(bytes, 4, len)?).map_err(|e| Error(e.to_string()))?;
-    Ok((s, &bytes[4 + len..]))
+/// `packed[at..at + len]`: a whole string, or a whole value, of the form.
+fn take(packed: &str, at: usize, len: usize) -> Result<&str, Error> {
+    packed.get(at..at + len).ok_or_else(truncated)
+}
+
+/// The string at the start of `packed` (length, then UTF-8) and what follows it.
+fn split_str(packed: &str) -> Result<(&str, &str), Error> {
+    let len = len_at(packed, 0)?;
+    let s = take(packed, tag::LEN_BYTES, len)?;
+    Ok((s, &packed[tag::LEN_BYTES + len..]))
 }
 
 impl<'de> Value<'de> {
     fn tag(self) -> Result<u8, Error> {
-        self.0.first().copied().ok_or_else(truncated)
+        self.0.as_bytes().first().copied().ok_or_else(truncated)
     }
 
     /// This value and what follows it.
-    fn split(bytes: &'de [u8]) -> Result<(Value<'de>, &'de [u8]), Error> {
-        let len = match bytes.first().copied().ok_or_else(truncated)? {
-            tag::STRING => 5 + u32_at(bytes, 1)?,
-            tag::INTEGER | tag::FLOAT => 9,
+    fn split(packed: &'de str) -> Result<(Value<'de>, &'de str), Error> {
+        let len = match packed.as_bytes().first().copied().ok_or_else(truncated)? {
+            tag::STRING => 1 + tag::LEN_BYTES + len_at(packed, 1)?,
+            tag::INTEGER | tag::FLOAT => 1 + tag::WORD_BYTES,
             tag::FALSE | tag::TRUE => 1,
-            tag::ARRAY | tag::TABLE => 9 + u32_at(bytes, 5)?,
+            tag::ARRAY | tag::TABLE => 1 + 2 * tag::LEN_BYTES + len_at(packed, 1 + tag::LEN_BYTES)?,
             t => return Err(Error(format!("unknown packed tag {t}"))),
         };
-        let value = take(bytes, 0, len)?;
-        Ok((Value(value), &bytes[len..]))
+        let value = take(packed, 0, len)?;
+        Ok((Value(value), &packed[len..]))
     }
 
-    fn eight(self) -> Result<[u8; 8], Error> {
-        let b = take(self.0, 1, 8)?;
-        Ok([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+    fn word(self) -> Result<u64, Error> {
+        number_at(self.0, 1, tag::WORD_BYTES)
     }
 
     fn items(self) -> Result<Items<'de>, Error> {
-        let left = u32_at(self.0, 1)?;
-        let len = u32_at(self.0, 5)?;
+        let left = len_at(self.0, 1)?;
+        let len = len_at(self.0, 1 + tag::LEN_BYTES)?;
         Ok(Items {
-            rest: take(self.0, 9, len)?,
+            rest: take(self.0, 1 + 2 * tag::LEN_BYTES, len)?,
             left,
         })
     }
@@ -82,7 +87,7 @@ impl<'de> Value<'de> {
 
 /// The items of an array or a table.
 struct Items<'de> {
-    rest: &'de [u8],
+    rest: &'de str,
     left: usize,
 }
 
@@ -146,8 +151,8 @@ impl<'de> de::Deserializer<'de> for Value<'de> {
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.tag()? {
             tag::STRING => visitor.visit_borrowed_str(split_str(&self.0[1..])?.0),
-            tag::INTEGER => visitor.visit_i64(i64::from_le_bytes(self.eight()?)),
-            tag::FLOAT => visitor.visit_f64(f64::from_le_bytes(self.eight()?)),
+            tag::INTEGER => visitor.visit_i64(self.word()? as i64),
+            tag::FLOAT => visitor.visit_f64(f64::from_bits(self.word()?)),
             tag::FALSE => visitor.visit_bool(false),
             tag::TRUE => visitor.visit_bool(true),
             tag::ARRAY => visitor.visit_seq(self.items()?),
@@ -219,8 +224,8 @@ nested = { deeper = { x = 1 } }
         let table: toml::Table = toml::from_str(text).unwrap();
         let mut bytes = Vec::new();
         tag::encode_table(&table, &mut bytes).unwrap();
-        let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-        let back: toml::Table = from_bytes(bytes).unwrap();
+        let packed: &'static str = String::from_utf8(bytes).expect("the packed form is UTF-8").leak();
+        let back: toml::Table = from_str(packed).unwrap();
         assert_eq!(back, table);
     }
 
