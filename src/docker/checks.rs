@@ -58,8 +58,13 @@ pub static CHECKS: &[Check] = &[
     ),
     check(
         "docker-package-version-unpinned",
-        "a package manager installs packages without versions; args: manager = apt-get | apk | pip | npm | zypper",
+        "a package manager installs packages without versions; args: manager = apt-get | apk | pip | npm | zypper | yum",
         package_version_unpinned,
+    ),
+    check(
+        "docker-package-prompt",
+        "yum/dnf or zypper changes packages without the switch that answers its prompt; args: manager = yum | zypper",
+        package_prompt,
     ),
     check(
         "docker-apt-lists-not-removed",
@@ -713,6 +718,79 @@ fn apt_get_missing_yes(cx: &CheckCx, hits: &mut Vec<Hit>) {
     }
 }
 
+/// Subcommands that ask for confirmation before they change packages.
+fn asks_to_confirm(manager: &str, sub: &str) -> bool {
+    match manager {
+        "yum" => matches!(
+            sub,
+            "install"
+                | "in"
+                | "reinstall"
+                | "rei"
+                | "localinstall"
+                | "groupinstall"
+                | "install-n"
+                | "install-na"
+                | "install-nevra"
+                | "update"
+                | "upgrade"
+                | "downgrade"
+                | "remove"
+                | "erase"
+        ),
+        "zypper" => matches!(
+            sub,
+            "install"
+                | "in"
+                | "remove"
+                | "rm"
+                | "update"
+                | "up"
+                | "dist-upgrade"
+                | "dup"
+                | "patch"
+                | "source-install"
+                | "si"
+        ),
+        _ => false,
+    }
+}
+
+fn package_prompt(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    let Some(want) = cx.args.get("manager").and_then(|v| v.as_str()) else {
+        return;
+    };
+    // `assumeyes=1` written into yum.conf or dnf.conf answers every prompt.
+    if want == "yum" && (apt_configured(df, "assumeyes=1") || apt_configured(df, "assumeyes=true")) {
+        return;
+    }
+    for (ins, script, p) in pkg_cmds(df) {
+        // microdnf never asks.
+        if p.manager != want || !asks_to_confirm(p.manager, &p.sub) || p.cmd.name() == "microdnf" {
+            continue;
+        }
+        let answered = match p.manager {
+            "yum" => {
+                p.has(&["-y", "--assumeyes"])
+                    || p.options
+                        .iter()
+                        .any(|o| short_flag(&o.text, 'y') || o.text.to_ascii_lowercase().contains("assumeyes="))
+            }
+            _ => {
+                p.has(&["-n", "--non-interactive", "-y", "--no-confirm"])
+                    || p.options
+                        .iter()
+                        .any(|o| short_flag(&o.text, 'n') || short_flag(&o.text, 'y'))
+            }
+        };
+        if !answered && !fed_by_yes(script, p.cmd) {
+            let value = format!("`{} {}`", p.cmd.program()[0].text, p.sub);
+            hits.push(hit(df, ins, p.cmd.span, Some(value)));
+        }
+    }
+}
+
 fn apt_get_install_recommends(cx: &CheckCx, hits: &mut Vec<Hit>) {
     let Some(df) = dockerfile(cx) else { return };
     if apt_configured(df, "install-recommends") {
@@ -785,6 +863,18 @@ fn pinned(manager: &str, op: &str) -> Option<bool> {
                 op.find('@')
             };
             Some(name_end.is_some())
+        }
+        "yum" => {
+            // Local or remote .rpm files and `@group`/`@module` specs carry no package version.
+            if local || op.ends_with(".rpm") || op.starts_with('@') {
+                return None;
+            }
+            // `httpd-2.4.57`, `httpd-2.4.57-5.el9`, `nginx-1:1.20.1`, `curl >= 7`, `nodejs:18`.
+            let versioned = op.contains(['=', '<', '>', ':'])
+                || op
+                    .char_indices()
+                    .any(|(i, c)| c == '-' && op[i + 1..].starts_with(|d: char| d.is_ascii_digit()));
+            Some(versioned)
         }
         _ => None,
     }
