@@ -864,6 +864,17 @@ fn principal_policies(cx: &EvalCx, links: &PrincipalLinks) -> PrincipalPolicies 
     found
 }
 
+/// Whether a document denies `action` on every resource, whatever the
+/// request: a `Deny` without condition whose actions match it.
+fn denies_everywhere(doc: &serde_json::Value, action: &str) -> bool {
+    statements(doc).into_iter().any(|st| {
+        effect_is(st, "deny")
+            && st.get("Condition").is_none_or(|c| c.is_null())
+            && strings_of(st.get("Action")).iter().any(|g| iam_glob(g, action))
+            && strings_of(st.get("Resource")).iter().any(|r| r == "*")
+    })
+}
+
 /// `a`, `a and b`, `a, b and c`.
 fn joined(items: &[String]) -> String {
     match items.split_last() {
@@ -905,6 +916,9 @@ fn principal_grants(p: &PredicateCx) -> Outcome {
                 } else {
                     vec![]
                 };
+                if docs.iter().any(|d| denies_everywhere(&d.json, action)) {
+                    return None;
+                }
                 docs.iter()
                     .find(|d| document_grants(&d.json, std::slice::from_ref(action), &resources))
             })
