@@ -442,8 +442,7 @@ pub fn root_subjects(
 fn collect(ev: &Evaluator, context: &[(Span, Str)], out: &mut Vec<Subject>) {
     let prefix = ev.prefix().to_string();
     for (file, block) in ev.module().blocks() {
-        let labels: Vec<&str> = block.labels.iter().map(|l| &**l).collect();
-        let (class, kind, address): (&str, &str, String) = match (&*block.ty, labels.as_slice()) {
+        let (class, kind, address): (&str, &Str, String) = match (&*block.ty, block.labels.as_slice()) {
             ("resource", [ty, name]) => ("resource", ty, cat(&[ty, ".", name])),
             ("data", [ty, name]) => ("data", ty, cat(&["data.", ty, ".", name])),
             ("provider", [name]) => {
@@ -460,7 +459,7 @@ fn collect(ev: &Evaluator, context: &[(Span, Str)], out: &mut Vec<Subject>) {
             ("variable", [name]) => ("variable", name, cat(&["var.", name])),
             ("output", [name]) => ("output", name, cat(&["output.", name])),
             ("module", [name]) => ("module", name, cat(&["module.", name])),
-            ("terraform", []) => ("terraform", "terraform", "terraform".to_string()),
+            ("terraform", []) => ("terraform", &block.ty, "terraform".to_string()),
             _ => continue,
         };
         let expands = matches!(class, "resource" | "data" | "module");
@@ -474,8 +473,8 @@ fn collect(ev: &Evaluator, context: &[(Span, Str)], out: &mut Vec<Subject>) {
             let scope = ev.instance_scope(block, &address, expanded.then_some(&instance));
             let value: Val = ev.body_value(&block.body, &scope, block.header, 0);
             out.push(Subject {
-                class: class.into(),
-                kind: kind.into(),
+                class: class_name(class),
+                kind: kind.clone(),
                 address: cat(&[&prefix, &address, &instance.suffix]).into(),
                 instance: (!instance.suffix.is_empty()).then(|| instance.suffix.clone()),
                 file: file.file,
@@ -496,6 +495,29 @@ fn collect(ev: &Evaluator, context: &[(Span, Str)], out: &mut Vec<Subject>) {
             }
         }
     }
+}
+
+/// A subject class as a shared string: made once, not once per subject.
+fn class_name(class: &str) -> Str {
+    static CLASSES: std::sync::LazyLock<Vec<Str>> = std::sync::LazyLock::new(|| {
+        [
+            "resource",
+            "data",
+            "provider",
+            "variable",
+            "output",
+            "module",
+            "terraform",
+        ]
+        .into_iter()
+        .map(Str::from)
+        .collect()
+    });
+    CLASSES
+        .iter()
+        .find(|c| ***c == *class)
+        .cloned()
+        .unwrap_or_else(|| class.into())
 }
 
 /// Where a variables file stands in Terraform's load order (later wins), or

@@ -34,8 +34,9 @@ pub struct Instance {
 
 impl Instance {
     pub fn single() -> Instance {
+        static NO_SUFFIX: std::sync::LazyLock<Str> = std::sync::LazyLock::new(|| "".into());
         Instance {
-            suffix: "".into(),
+            suffix: NO_SUFFIX.clone(),
             each: None,
             count: None,
         }

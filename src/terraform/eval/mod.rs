@@ -223,6 +223,8 @@ pub struct Evaluator<'m> {
     /// Computed values by key (`local.x`, `aws_s3_bucket.b[0].acl`, …),
     /// and the keys being computed.
     cache: RefCell<HashMap<Str, Slot>>,
+    /// Where `memo` joins a key to look it up.
+    key_buffer: RefCell<String>,
     instances: RefCell<HashMap<Str, Rc<Instances>>>,
     children: RefCell<HashMap<Str, Rc<Evaluator<'m>>>>,
     shared: Rc<Shared<'m>>,
@@ -282,6 +284,7 @@ impl<'m> Evaluator<'m> {
             caller,
             me: me.clone(),
             cache: RefCell::default(),
+            key_buffer: RefCell::default(),
             instances: RefCell::default(),
             children: RefCell::default(),
             shared,
@@ -333,8 +336,14 @@ impl<'m> Evaluator<'m> {
     }
 
     /// Compute `key` once: later requests get the remembered value, and a
-    /// request while it is being computed is a cycle.
-    fn memo(&self, key: &str, span: Option<Span>, compute: impl FnOnce() -> Val) -> Val {
+    /// request while it is being computed is a cycle. The key is given in
+    /// parts, joined in a buffer kept for it: most
+    /// requests find their value, and need no key of their own.
+    fn memo(&self, key: &[&str], span: Option<Span>, compute: impl FnOnce() -> Val) -> Val {
+        let mut buffer = self.key_buffer.borrow_mut();
+        buffer.clear();
+        key.iter().for_each(|part| buffer.push_str(part));
+        let key = buffer.as_str();
         match self.cache.borrow().get(key) {
             Some(Slot::Done(v)) => return v.clone(),
             Some(Slot::Computing) => {
@@ -350,6 +359,7 @@ impl<'m> Evaluator<'m> {
             None => {}
         }
         let key = Str::from(key);
+        drop(buffer);
         self.cache.borrow_mut().insert(key.clone(), Slot::Computing);
         let mut v = compute();
         if exceeds(&v, MAX_KEPT_NODES) {
@@ -367,8 +377,8 @@ impl<'m> Evaluator<'m> {
     }
 
     /// Whether `key` has been computed (not merely started).
-    fn is_computed(&self, key: &str) -> bool {
-        matches!(self.cache.borrow().get(key), Some(Slot::Done(_)))
+    fn is_computed(&self, key: &[&str]) -> bool {
+        matches!(self.cache.borrow().get(&*key.concat()), Some(Slot::Done(_)))
     }
 
     fn eval_depth(&self, e: &Expr, scope: &Scope, depth: usize) -> Val {
@@ -791,13 +801,13 @@ impl<'m> Evaluator<'m> {
         let inst_scope = || self.instance_scope(block, address, instance.as_ref());
         let reference = || Some(Str::from(cat(&[&self.prefix, address, suffix])));
         let Some(ExprKind::GetAttr(_, attr)) = rest.first().map(|s| &s.kind) else {
-            let whole = self.memo(&cat(&[address, suffix]), span, || {
+            let whole = self.memo(&[address, suffix], span, || {
                 self.body_value(&block.body, &inst_scope(), block.header, d)
                     .with_reference(reference())
             });
             return self.apply_steps(whole, rest, scope, d, span);
         };
-        let value = self.memo(&cat(&[address, suffix, ".", attr]), span, || {
+        let value = self.memo(&[address, suffix, ".", attr], span, || {
             if let Some(a) = block.body.attribute(attr) {
                 if META_REFERENCES.contains(&&**attr) {
                     return references(&a.value).with_reference(reference());
@@ -825,7 +835,7 @@ impl<'m> Evaluator<'m> {
     /// or a map (for_each) of objects.
     fn all_instances(&self, block: &'m Block, address: &str, instances: &Instances, unset: &Unknown, d: usize) -> Val {
         let object = |i: &Instance| {
-            self.memo(&cat(&[address, &i.suffix]), Some(block.header), || {
+            self.memo(&[address, &i.suffix], Some(block.header), || {
                 let scope = self.instance_scope(block, address, Some(i));
                 self.body_value(&block.body, &scope, block.header, d)
                     .with_reference(Some(Str::from(cat(&[&self.prefix, address, &i.suffix]))))
@@ -880,7 +890,7 @@ impl<'m> Evaluator<'m> {
                 // A caller's argument read while it is being computed (a
                 // cycle) is a passing unknown, not its value: keep only
                 // what will not change.
-                if stable || self.is_computed(&cat(&["input.", name])) {
+                if stable || self.is_computed(&["input.", name]) {
                     self.given.borrow_mut().insert(name.into(), v.clone());
                 }
                 return v;
@@ -888,7 +898,7 @@ impl<'m> Evaluator<'m> {
         }
         match block {
             Some(block) => match block.body.attribute("default") {
-                Some(def) => self.memo(&cat(&["var.", name]), Some(def.value.span), || {
+                Some(def) => self.memo(&["var.", name], Some(def.value.span), || {
                     let v = self.eval_depth(&def.value, &Scope::default(), 1);
                     inputs::convert_to_declared(self, block, v)
                 }),
@@ -909,7 +919,7 @@ impl<'m> Evaluator<'m> {
         }
         let a = caller.call.body.attribute(name)?;
         let parent = caller.parent.upgrade()?;
-        Some(self.memo(&cat(&["input.", name]), Some(a.value.span), || {
+        Some(self.memo(&["input.", name], Some(a.value.span), || {
             let scope = parent.instance_scope(caller.call, "", caller.instance.as_ref());
             let mut v = parent.eval(&a.value, &scope);
             // What the caller takes from elsewhere (its variables, tfvars,
@@ -933,9 +943,7 @@ impl<'m> Evaluator<'m> {
         let Some(expr) = self.index.locals.get(name) else {
             return error(format!("local `{name}` is not defined"), span);
         };
-        self.memo(&cat(&["local.", name]), span, || {
-            self.eval_depth(expr, &Scope::default(), d)
-        })
+        self.memo(&["local.", name], span, || self.eval_depth(expr, &Scope::default(), d))
     }
 
     /// A block body as a map: attributes (evaluated) and nested blocks (a
@@ -1098,7 +1106,7 @@ impl<'m> Evaluator<'m> {
         let Some(value) = block.body.attribute("value") else {
             return error(format!("output `{name}` has no value"), span);
         };
-        self.memo(&cat(&["output.", name]), span, || {
+        self.memo(&["output.", name], span, || {
             self.eval_depth(&value.value, &Scope::default(), 1)
         })
     }
