@@ -97,6 +97,12 @@ check!(
     known_vulnerable_action
 );
 check!(
+    SPOOFABLE_BOT_ACTOR,
+    "gha-spoofable-bot-actor",
+    "A `pull_request_target` or `workflow_run` job or step condition trusts a bot by `github.actor` (or `triggering_actor`, `event.sender.login`) without checking the pull request's author.",
+    spoofable_bot_actor
+);
+check!(
     ARTIFACT_POISONING,
     "gha-workflow-run-artifact-poisoning",
     "A `workflow_run` workflow downloads the triggering run's artifacts into the workspace.",
@@ -735,6 +741,65 @@ fn artipacked(cx: &CheckCx, hits: &mut Vec<Hit>) {
                 ),
             ));
         }
+    }
+}
+
+/// `actor == '…[bot]'` (either order) or `contains`/`endsWith(actor, '[bot]')`
+/// in a condition with its spaces removed and lower-cased.
+static BOT_ACTOR_TEST: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    let actor = r"github\.(?:actor|triggering_actor|event\.sender\.login)";
+    regex::Regex::new(&format!(
+        r"{actor}=='[^']*\[bot\]'|'[^']*\[bot\]'=={actor}|(?:contains|endswith)\({actor},'[^']*\[bot\]'\)"
+    ))
+    .expect("valid regex")
+});
+
+fn spoofable_bot_actor(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((file, doc)) = docs(cx) else { return };
+    let t = triggers(doc);
+    let Some(trigger) = ["pull_request_target", "workflow_run"]
+        .into_iter()
+        .find(|p| t.iter().any(|e| e == p))
+    else {
+        return;
+    };
+    let mut conditions: Vec<(String, &Node)> = jobs(doc)
+        .filter_map(|(id, job)| job.get("if").map(|c| (format!("jobs.{}", id.key_text()), c)))
+        .collect();
+    conditions.extend(
+        steps(file, doc)
+            .into_iter()
+            .filter_map(|(a, s, _)| s.get("if").map(|c| (a, c))),
+    );
+    for (address, cond) in conditions {
+        let Some(text) = cond.as_str() else { continue };
+        let compact: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        // the author of the pull request is what a bot's own pull request carries
+        if !BOT_ACTOR_TEST.is_match(&compact) || compact.contains("github.event.pull_request.user.login") {
+            continue;
+        }
+        // with another way in (`a || actor == 'x[bot]'`), what passing the
+        // check adds depends on the other branch
+        let (truth, message) = if compact.contains("||") {
+            (
+                Tri::Unknown,
+                format!(
+                    "{address} lets a bot in by checking who triggered the `{trigger}` event, beside other conditions; whether that admits more than they do is not known"
+                ),
+            )
+        } else {
+            (
+                Tri::True,
+                format!(
+                    "{address} runs for a bot by checking who triggered the `{trigger}` event, not who wrote the pull request: an attacker can get the bot to act on their own pull request and pass the check"
+                ),
+            )
+        };
+        hits.push(hit(truth, address.clone(), cond.span, "if", message));
     }
 }
 

@@ -48,6 +48,7 @@ pub static CHECKS: &[crate::checks::Check] = &[
     github::ARTIPACKED,
     github::ARTIFACT_POISONING,
     github::KNOWN_VULNERABLE_ACTION,
+    github::SPOOFABLE_BOT_ACTOR,
     gitlab::REMOTE_INCLUDE_UNPINNED,
     gitlab::DEBUG_TRACE,
     gitlab::DIND_TLS_DISABLED,
