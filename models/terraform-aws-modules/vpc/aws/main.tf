@@ -49,13 +49,13 @@ variable "manage_default_network_acl" {
   default = true
 }
 
-# Inbound rules of the default network ACL: everything, as AWS sets it.
+# Inbound rules of the default network ACL. The module's default lets
+# everything in, exactly as AWS's own default ACL does; the model leaves it
+# unknown on purpose, so a call that keeps it is judged like a plain aws_vpc
+# (not reported) rather than flagged for a state that turning the module's
+# management off would leave unchanged. Rules the caller writes are checked.
 variable "default_network_acl_ingress" {
   type = list(map(string))
-  default = [
-    { rule_no = 100, action = "allow", from_port = 0, to_port = 0, protocol = "-1", cidr_block = "0.0.0.0/0" },
-    { rule_no = 101, action = "allow", from_port = 0, to_port = 0, protocol = "-1", ipv6_cidr_block = "::/0" },
-  ]
 }
 
 variable "public_subnets" {
