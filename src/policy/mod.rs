@@ -569,19 +569,9 @@ fn from_def(file: &str, text: &str, def: PolicyDef, builtin: bool, deferral: Def
         });
     }
     if def.input == InputKind::Terraform
-        && selectors.iter().any(|s| {
-            ![
-                "resource",
-                "data",
-                "provider",
-                "variable",
-                "output",
-                "module",
-                "terraform",
-                "locals",
-            ]
-            .contains(&&*s.class)
-        })
+        && selectors
+            .iter()
+            .any(|s| !crate::terraform::SUBJECT_CLASSES.contains(&&*s.class))
     {
         return Err(fail(
             None,

@@ -497,22 +497,23 @@ fn collect(ev: &Evaluator, context: &[(Span, Str)], out: &mut Vec<Subject>) {
     }
 }
 
+/// The classes of Terraform subjects: the top-level block types a policy can
+/// select (`locals` blocks only through `match.block`).
+pub const SUBJECT_CLASSES: [&str; 8] = [
+    "resource",
+    "data",
+    "provider",
+    "variable",
+    "output",
+    "module",
+    "terraform",
+    "locals",
+];
+
 /// A subject class as a shared string: made once, not once per subject.
 fn class_name(class: &str) -> Str {
-    static CLASSES: std::sync::LazyLock<Vec<Str>> = std::sync::LazyLock::new(|| {
-        [
-            "resource",
-            "data",
-            "provider",
-            "variable",
-            "output",
-            "module",
-            "terraform",
-        ]
-        .into_iter()
-        .map(Str::from)
-        .collect()
-    });
+    static CLASSES: std::sync::LazyLock<Vec<Str>> =
+        std::sync::LazyLock::new(|| SUBJECT_CLASSES.into_iter().map(Str::from).collect());
     CLASSES
         .iter()
         .find(|c| ***c == *class)
