@@ -23,18 +23,19 @@ const FRAMEWORKS_DIR: &str = "frameworks";
 /// The file the packed policies are written to, in `OUT_DIR`.
 const PACKED_FILE: &str = "policies.packed";
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+/// The files under `dir` whose extension is one of `extensions`, leaving
+/// out the folder `skip` (and everything in it).
+fn collect(dir: &Path, extensions: &[&str], skip: Option<&Path>, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
-            if dir.file_name().is_some_and(|n| n == "policies") && p.file_name().is_some_and(|n| n == FRAMEWORKS_DIR) {
-                continue;
+            if skip != Some(p.as_path()) {
+                collect(&p, extensions, skip, out);
             }
-            collect(&p, out);
-        } else if p.extension().is_some_and(|x| x == "toml") {
+        } else if p.extension().is_some_and(|x| extensions.iter().any(|e| x == *e)) {
             out.push(p);
         }
     }
@@ -97,7 +98,7 @@ fn main() {
     println!("cargo:rerun-if-changed=policies");
     println!("cargo:rerun-if-changed=src/policy/packed_format.rs");
     let mut files = Vec::new();
-    collect(&policies, &mut files);
+    collect(&policies, &["toml"], Some(&policies.join(FRAMEWORKS_DIR)), &mut files);
     // The texts themselves, not `include_str!(absolute path)`: a target
     // directory shared with another checkout (the pre-commit test does this)
     // must not keep paths into a tree that may be gone. The packed form is
@@ -114,7 +115,7 @@ fn main() {
     }
     code.push_str("];\n");
     let mut frameworks = Vec::new();
-    collect(&policies.join(FRAMEWORKS_DIR), &mut frameworks);
+    collect(&policies.join(FRAMEWORKS_DIR), &["toml"], None, &mut frameworks);
     embed_texts(&mut code, "FRAMEWORKS", &root, frameworks);
     std::fs::write(out_dir.join(PACKED_FILE), packed).expect("write the packed policies");
     std::fs::write(out_dir.join("embedded_policies.rs"), code).expect("write embedded_policies.rs");
@@ -123,7 +124,7 @@ fn main() {
     // `model.toml` index and `.tf` files, as text.
     println!("cargo:rerun-if-changed=models");
     let mut models = Vec::new();
-    collect_model_files(&root.join("models"), &mut models);
+    collect(&root.join("models"), &["tf", "toml"], None, &mut models);
     let mut code = String::new();
     embed_texts(&mut code, "MODELS", &root, models);
     std::fs::write(out_dir.join("embedded_models.rs"), code).expect("write embedded_models.rs");
@@ -136,18 +137,4 @@ fn embed_texts(code: &mut String, name: &str, root: &Path, files: Vec<PathBuf>) 
         code.push_str(&format!("    ({file:?}, {text:?}),\n"));
     }
     code.push_str("];\n");
-}
-
-fn collect_model_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            collect_model_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "tf" || x == "toml") {
-            out.push(p);
-        }
-    }
 }
