@@ -693,7 +693,7 @@ fn policy_allows_anyone(p: &PredicateCx) -> Outcome {
 /// actions (privilege escalation through `iam:PassRole`).
 pub const PRINCIPAL_GRANTS: Predicate = Predicate {
     name: "iam-principal-grants",
-    description: "The subject, an `aws_iam_role`, `aws_iam_user` or `aws_iam_group`, is granted every action of one of `combinations` by its policies in the scope taken together: inline (`inline_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`, `aws_iam_group_policy`) and attached `aws_iam_policy` documents (`managed_policy_arns`, `aws_iam_*_policy_attachment`, `aws_iam_policy_attachment`). Actions in `on-every-resource` count only when granted on `*`. Inconclusive when the known documents grant part of a combination and a policy that could grant the rest is not known (an AWS managed policy, a variable, a data source).",
+    description: "The subject, an `aws_iam_role`, `aws_iam_user` or `aws_iam_group`, is granted every action of one of `combinations` by its policies in the scope taken together: inline (`inline_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`, `aws_iam_group_policy`) and attached `aws_iam_policy` documents (`managed_policy_arns`, `aws_iam_*_policy_attachment`, `aws_iam_policy_attachment`). Actions in `on-every-resource` count only when granted on `*`. Inconclusive when unknown values in the documents (actions or resources from a variable) may complete a combination, or when the known documents grant part of it and a policy that could grant the rest cannot be read (an AWS managed policy, a variable, a data source).",
     arguments: &[
         (
             "combinations",
@@ -884,6 +884,43 @@ fn joined(items: &[String]) -> String {
     }
 }
 
+/// Whether an `Allow` statement of a partly unknown document (unknown values
+/// read as `null`) may grant `action`, on `*` when `every_resource`: its
+/// actions, and its resources if they matter, match or are unknown.
+fn document_may_grant(doc: &serde_json::Value, action: &str, every_resource: bool) -> bool {
+    let unknown_statements = match doc.get("Statement") {
+        None | Some(serde_json::Value::Null) => true,
+        Some(serde_json::Value::Array(items)) => items.iter().any(serde_json::Value::is_null),
+        Some(_) => false,
+    };
+    unknown_statements
+        || statements(doc).into_iter().any(|st| {
+            let allow = st.get("Effect").is_none_or(|e| e.is_null()) || effect_is(st, "allow");
+            allow
+                && may_hold(st, "Action", "NotAction", |g| iam_glob(g, action))
+                && (!every_resource || may_hold(st, "Resource", "NotResource", |r| r == "*"))
+        })
+}
+
+/// Whether a statement's `key` (a string or a list) holds a value `test`
+/// accepts, or an unknown one: `null` in the list, or `null` itself when the
+/// `negated` form (`NotAction`) is not used instead.
+fn may_hold(st: &serde_json::Value, key: &str, negated: &str, test: impl Fn(&str) -> bool) -> bool {
+    match st.get(key) {
+        None | Some(serde_json::Value::Null) => st.get(negated).is_none_or(|n| n.is_null()),
+        Some(serde_json::Value::String(s)) => test(s),
+        Some(serde_json::Value::Array(items)) => items.iter().any(|i| i.as_str().is_none_or(&test)),
+        Some(_) => false,
+    }
+}
+
+/// How a principal's policies give one action.
+enum Grant<'a> {
+    By(&'a Granting),
+    Maybe,
+    No,
+}
+
 fn principal_grants(p: &PredicateCx) -> Outcome {
     let Some(links) = principal_links(&p.cx.subject.kind) else {
         return outcome(Tri::False, None);
@@ -908,19 +945,27 @@ fn principal_grants(p: &PredicateCx) -> Outcome {
     let subject = p.cx.subject;
     let mut unknown = None;
     for combination in &combinations {
-        let granted_by: Vec<Option<&Granting>> = combination
+        let grants: Vec<Grant> = combination
             .iter()
             .map(|action| {
-                let resources: Vec<String> = if every_resource.iter().any(|a| a.eq_ignore_ascii_case(action)) {
-                    vec!["*".to_string()]
-                } else {
-                    vec![]
-                };
+                let on_every = every_resource.iter().any(|a| a.eq_ignore_ascii_case(action));
+                let resources = if on_every { vec!["*".to_string()] } else { vec![] };
                 if docs.iter().any(|d| denies_everywhere(&d.json, action)) {
-                    return None;
+                    return Grant::No;
                 }
-                docs.iter()
-                    .find(|d| document_grants(&d.json, std::slice::from_ref(action), &resources))
+                let granting = docs
+                    .iter()
+                    .find(|d| document_grants(&d.json, std::slice::from_ref(action), &resources));
+                match granting {
+                    Some(d) => Grant::By(d),
+                    None if docs
+                        .iter()
+                        .any(|d| !d.complete && document_may_grant(&d.json, action, on_every)) =>
+                    {
+                        Grant::Maybe
+                    }
+                    None => Grant::No,
+                }
             })
             .collect();
         let witness = |related: Vec<(Span, String)>| Witness {
@@ -929,17 +974,22 @@ fn principal_grants(p: &PredicateCx) -> Outcome {
             value: Some(joined(combination)),
             related,
         };
-        if granted_by.iter().all(Option::is_some) {
+        if grants.iter().all(|g| matches!(g, Grant::By(_))) {
             let related = combination
                 .iter()
-                .zip(&granted_by)
-                .filter_map(|(action, d)| d.map(|d| (d.at, format!("{action} is granted here"))))
+                .zip(&grants)
+                .filter_map(|(action, g)| match g {
+                    Grant::By(d) => Some((d.at, format!("{action} is granted here"))),
+                    _ => None,
+                })
                 .collect();
             return outcome(Tri::True, Some(witness(related)));
         }
-        let partly = granted_by.iter().any(Option::is_some);
-        let doubt = unreadable || docs.iter().any(|d| !d.complete);
-        if partly && doubt {
+        // Inconclusive when unknown values may complete the combination, or
+        // when part of it is granted and a policy could not be read at all.
+        let possible = grants.iter().all(|g| !matches!(g, Grant::No));
+        let partly = grants.iter().any(|g| matches!(g, Grant::By(_)));
+        if possible || (partly && unreadable) {
             unknown.get_or_insert_with(|| witness(vec![]));
         }
     }
@@ -990,6 +1040,30 @@ mod tests {
             r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#,
         );
         assert!(!denies_http(&http_allow) && !allows_only_tls(&http_allow));
+    }
+
+    #[test]
+    fn unknown_parts_may_grant() {
+        // A statement rebuilt from a data source: unknown values read as null.
+        let unknown_actions =
+            doc(r#"{"Statement":[{"Effect":"Allow","Action":null,"NotAction":null,"Resource":["*"]}]}"#);
+        assert!(document_may_grant(&unknown_actions, "iam:PutRolePolicy", true));
+        let not_action =
+            doc(r#"{"Statement":[{"Effect":"Allow","Action":null,"NotAction":["iam:*"],"Resource":"*"}]}"#);
+        assert!(!document_may_grant(&not_action, "iam:PutRolePolicy", true));
+        let unknown_resource = doc(r#"{"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":[null]}]}"#);
+        assert!(document_may_grant(&unknown_resource, "iam:PutRolePolicy", true));
+        let named_resource =
+            doc(r#"{"Statement":[{"Effect":"Allow","Action":[null],"Resource":"arn:aws:iam::1:role/a"}]}"#);
+        assert!(!document_may_grant(&named_resource, "iam:PutRolePolicy", true));
+        assert!(document_may_grant(&named_resource, "ec2:RunInstances", false));
+        let other_action = doc(r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":[null]}]}"#);
+        assert!(!document_may_grant(&other_action, "iam:PutRolePolicy", true));
+        assert!(document_may_grant(
+            &doc(r#"{"Statement":null}"#),
+            "iam:PutRolePolicy",
+            true
+        ));
     }
 
     #[test]
