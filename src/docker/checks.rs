@@ -58,7 +58,7 @@ pub static CHECKS: &[Check] = &[
     ),
     check(
         "docker-package-version-unpinned",
-        "a package manager installs packages without versions; args: manager = apt-get | apk | pip | npm | zypper | yum",
+        "a package manager installs packages without versions; args: manager = apt-get | apk | pip | npm | zypper | yum | gem",
         package_version_unpinned,
     ),
     check(
@@ -586,6 +586,25 @@ fn value_options(manager: &str) -> &'static [&'static str] {
             "--include",
         ],
         "zypper" => &["-r", "--repo", "--from", "-t", "--type", "--root", "-C"],
+        "gem" => &[
+            "-v",
+            "--version",
+            "-i",
+            "--install-dir",
+            "-n",
+            "--bindir",
+            "-s",
+            "--source",
+            "-p",
+            "--http-proxy",
+            "--platform",
+            "-g",
+            "--file",
+            "-P",
+            "--trust-policy",
+            "--build-root",
+            "--config-file",
+        ],
         "yum" => &[
             "-c",
             "--config",
@@ -610,6 +629,7 @@ fn pkg_cmd(cmd: &ShCommand) -> Option<PkgCmd<'_>> {
         "zypper" => ("zypper", cmd.args()),
         "yum" | "dnf" | "microdnf" | "tdnf" => ("yum", cmd.args()),
         "pacman" => ("pacman", cmd.args()),
+        "gem" => ("gem", cmd.args()),
         _ => ("pip", pip_args(cmd)?),
     };
     let takes_value = value_options(manager);
@@ -646,6 +666,7 @@ fn is_install(p: &PkgCmd) -> bool {
         "apk" => p.sub == "add",
         "npm" => matches!(p.sub.as_str(), "install" | "i" | "add" | "isntall" | "in"),
         "zypper" => matches!(p.sub.as_str(), "install" | "in"),
+        "gem" => matches!(p.sub.as_str(), "install" | "i"),
         "pacman" => {
             p.options
                 .iter()
@@ -864,6 +885,13 @@ fn pinned(manager: &str, op: &str) -> Option<bool> {
             };
             Some(name_end.is_some())
         }
+        "gem" => {
+            if local || op.ends_with(".gem") {
+                return None;
+            }
+            // `rails:7.1.3`, `rails:'~> 7.1'`
+            Some(op.contains(':'))
+        }
         "yum" => {
             // Local or remote .rpm files and `@group`/`@module` specs carry no package version.
             if local || op.ends_with(".rpm") || op.starts_with('@') {
@@ -887,6 +915,10 @@ fn package_version_unpinned(cx: &CheckCx, hits: &mut Vec<Hit>) {
     };
     for (ins, _, p) in pkg_cmds(df) {
         if p.manager != want || !is_install(&p) {
+            continue;
+        }
+        // `gem install rails -v 7.1.3`: one version for the command's gems.
+        if p.manager == "gem" && p.has(&["-v", "--version"]) {
             continue;
         }
         let mut unpinned: Vec<&Word> = Vec::new();
