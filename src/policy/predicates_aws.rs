@@ -703,6 +703,10 @@ pub const PRINCIPAL_GRANTS: Predicate = Predicate {
             "on-every-resource",
             "actions that count only when granted on `*`, e.g. [\"iam:PassRole\"]",
         ),
+        (
+            "skip-administrators",
+            "true: a principal allowed every action on every resource, with no `Deny`, is not reported (it has nothing left to gain)",
+        ),
     ],
     needs_path: false,
     regex_argument: None,
@@ -711,7 +715,10 @@ pub const PRINCIPAL_GRANTS: Predicate = Predicate {
 };
 
 fn validate_combinations(args: &toml::Table) -> Result<(), String> {
-    only_keys(args, &["combinations", "on-every-resource"])?;
+    only_keys(args, &["combinations", "on-every-resource", "skip-administrators"])?;
+    if args.get("skip-administrators").is_some_and(|v| !v.is_bool()) {
+        return Err("`skip-administrators` must be true or false".into());
+    }
     let ok = args
         .get("combinations")
         .and_then(|v| v.as_array())
@@ -914,6 +921,16 @@ fn may_hold(st: &serde_json::Value, key: &str, negated: &str, test: impl Fn(&str
     }
 }
 
+/// Whether a principal's documents allow every action on every resource and
+/// deny nothing: an administrator, with nothing left to escalate to.
+fn is_administrator(docs: &[Granting]) -> bool {
+    let everything = ["*".to_string()];
+    docs.iter().any(|d| document_grants(&d.json, &everything, &everything))
+        && !docs
+            .iter()
+            .any(|d| statements(&d.json).into_iter().any(|st| !effect_is(st, "allow")))
+}
+
 /// How a principal's policies give one action.
 enum Grant<'a> {
     By(&'a Granting),
@@ -942,6 +959,10 @@ fn principal_grants(p: &PredicateCx) -> Outcome {
         })
         .unwrap_or_default();
     let PrincipalPolicies { docs, unreadable } = principal_policies(p.cx, &links);
+    let skip_administrators = p.args.get("skip-administrators").and_then(|v| v.as_bool()) == Some(true);
+    if skip_administrators && is_administrator(&docs) {
+        return outcome(Tri::False, None);
+    }
     let subject = p.cx.subject;
     let mut unknown = None;
     for combination in &combinations {
