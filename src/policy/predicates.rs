@@ -298,21 +298,26 @@ pub(super) fn policy_document_data(cx: &EvalCx, v: &Val) -> Option<(serde_json::
     .any(|k| data.value.get(k).is_some_and(|v| !v.is_null()));
     let mut statements = Vec::new();
     let mut complete = !merged;
+    // Statements that cannot be read one by one: merged documents, a
+    // `statement` that is itself unknown (a `dynamic` block over a variable).
+    let mut opaque = merged;
     if let Some(blocks) = data.value.get("statement") {
         let items = match &blocks.kind {
             ValKind::List(items) => items.as_slice(),
             _ => std::slice::from_ref(blocks),
         };
         for st in items {
-            if st.contains_unknown() {
+            if !matches!(st.kind, ValKind::Map(_)) {
                 complete = false;
+                opaque |= !st.is_null();
+                continue;
             }
             let field = |key: &str| st.get(key).map(Val::to_json).unwrap_or(serde_json::Value::Null);
             let effect = match st.get("effect").and_then(Val::as_str) {
                 Some(e) => e.to_string(),
                 None => "Allow".to_string(),
             };
-            statements.push(serde_json::json!({
+            let mut statement = serde_json::json!({
                 "Effect": effect,
                 "Action": field("actions"),
                 "NotAction": field("not_actions"),
@@ -321,12 +326,47 @@ pub(super) fn policy_document_data(cx: &EvalCx, v: &Val) -> Option<(serde_json::
                 "Principal": principals_json(st.get("principals")),
                 "NotPrincipal": principals_json(st.get("not_principals")),
                 "Condition": conditions_json(st.get("condition")),
-            }));
+            });
+            let unknown: Vec<&str> = STATEMENT_FIELDS
+                .iter()
+                .filter(|(block_key, _)| st.get(block_key).is_some_and(Val::contains_unknown))
+                .map(|(_, json_key)| *json_key)
+                .collect();
+            if !unknown.is_empty() {
+                complete = false;
+                statement[UNKNOWN_FIELDS] = unknown.into();
+            }
+            statements.push(statement);
         }
     }
-    let doc = serde_json::json!({ "Version": "2012-10-17", "Statement": statements });
+    let mut doc = serde_json::json!({ "Version": "2012-10-17", "Statement": statements });
+    if opaque {
+        doc[OPAQUE] = true.into();
+    }
     Some((doc, complete))
 }
+
+/// The fields of an `aws_iam_policy_document` statement block and of the
+/// policy statement rebuilt from it.
+const STATEMENT_FIELDS: &[(&str, &str)] = &[
+    ("effect", "Effect"),
+    ("actions", "Action"),
+    ("not_actions", "NotAction"),
+    ("resources", "Resource"),
+    ("not_resources", "NotResource"),
+    ("principals", "Principal"),
+    ("not_principals", "NotPrincipal"),
+    ("condition", "Condition"),
+];
+
+/// In a statement rebuilt by [`policy_document_data`], the fields (JSON
+/// names) whose values are not fully known: their known parts are kept, the
+/// unknown ones are null.
+pub(super) const UNKNOWN_FIELDS: &str = "Palisade:unknown";
+
+/// Set on a document rebuilt by [`policy_document_data`] whose statements
+/// cannot be read one by one (merged documents, a `dynamic` statement).
+pub(super) const OPAQUE: &str = "Palisade:opaque";
 
 /// The blocks of a nested block type: a list of maps, or one map.
 pub(super) fn blocks(v: Option<&Val>) -> &[Val] {

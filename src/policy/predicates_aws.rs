@@ -4,8 +4,8 @@
 use super::condition::{EvalCx, Outcome, Tri, Witness, refers_to, witness_for};
 use super::path::{Reached, resolve};
 use super::predicates::{
-    Predicate, PredicateCx, absent_witness, blocks, document_grants, iam_glob, only_keys, policy_document_data,
-    string_list, strings_of, unknown_witness,
+    OPAQUE, Predicate, PredicateCx, UNKNOWN_FIELDS, absent_witness, blocks, document_grants, iam_glob, only_keys,
+    policy_document_data, string_list, strings_of, unknown_witness,
 };
 use crate::source::Span;
 use crate::subject::Subject;
@@ -27,13 +27,19 @@ pub const UNSET: Predicate = Predicate {
 pub const POLICY_ALLOWS_ANYONE: Predicate = Predicate {
     name: "policy-allows-anyone",
     description: "The policy document at `path` (JSON text, an object, or an `aws_iam_policy_document`) has an `Allow` statement for everyone (`\"*\"` or `{\"AWS\": \"*\"}`) that no condition confines, as IAM Access Analyzer reads it: a fixed value of a key naming accounts, organisations, networks or services (`aws:PrincipalAccount`, `aws:PrincipalArn`, `aws:PrincipalOrgID`, `aws:PrincipalOrgPaths`, `aws:SourceAccount`, `aws:SourceArn`, `aws:SourceOwner`, `aws:SourceVpc`, `aws:SourceVpce`, `aws:userid`, `kms:CallerAccount`…) under a positive operator, or a `Deny` for everyone outside such values covering its actions and resources. `aws:SourceIp`, transport, time and tag conditions confine nothing; an unlisted key makes it inconclusive.",
-    arguments: &[(
-        "actions",
-        "action patterns that count, e.g. [\"s3:GetObject\"]; omit to count any action",
-    )],
+    arguments: &[
+        (
+            "actions",
+            "action patterns that count, e.g. [\"s3:GetObject\"]; omit to count any action",
+        ),
+        (
+            "even-if-confined",
+            "`true`: count a statement for everyone whatever its conditions and the document's `Deny` statements say (for grants too broad for any caller, such as every action of a service)",
+        ),
+    ],
     needs_path: true,
     regex_argument: None,
-    validate: validate_actions,
+    validate: validate_anyone,
     eval: policy_allows_anyone,
 };
 
@@ -208,17 +214,18 @@ fn no_arguments(args: &toml::Table) -> Result<(), String> {
     }
 }
 
-fn validate_actions(args: &toml::Table) -> Result<(), String> {
-    for (k, v) in args {
-        if k != "actions" {
-            return Err(format!("unknown argument `{k}`; expected: actions"));
-        }
+fn validate_anyone(args: &toml::Table) -> Result<(), String> {
+    only_keys(args, &["actions", "even-if-confined"])?;
+    if let Some(v) = args.get("actions") {
         let ok = v
             .as_array()
             .is_some_and(|a| !a.is_empty() && a.iter().all(|x| x.is_str()));
         if !ok {
             return Err("`actions` must be a non-empty list of action patterns".into());
         }
+    }
+    if args.get("even-if-confined").is_some_and(|v| !v.is_bool()) {
+        return Err("`even-if-confined` must be true or false".into());
     }
     Ok(())
 }
@@ -497,29 +504,82 @@ fn deny_confines(deny: &serde_json::Value, allow: &serde_json::Value) -> bool {
 /// the document confines either. `Unknown` when a condition key is one whose
 /// effect on callers is not known.
 pub fn document_allows_anyone(doc: &serde_json::Value, actions: &[String]) -> Tri {
+    document_grants_anyone(doc, actions, false)
+}
+
+/// [`document_allows_anyone`], or with `even_if_confined` whether any `Allow`
+/// for the principal `*` grants one of `actions`, whatever confines it.
+fn document_grants_anyone(doc: &serde_json::Value, actions: &[String], even_if_confined: bool) -> Tri {
     let statements = statements(doc);
+    // A `Deny` not fully known may confine what the known parts leave open.
+    let unknown_deny = statements
+        .iter()
+        .any(|st| !unknown_fields(st).is_empty() && !effect_is(st, "allow"));
     let mut verdict = Tri::False;
     for st in &statements {
-        if !effect_is(st, "allow") || !principal_is_anyone(st.get("Principal")) {
-            continue;
+        let unknown = unknown_fields(st);
+        // What an unknown field might add turns a "no" into "perhaps".
+        let mut perhaps = false;
+        if !effect_is(st, "allow") {
+            if !unknown.contains(&"Effect") {
+                continue;
+            }
+            perhaps = true;
+        }
+        if !principal_is_anyone(st.get("Principal")) {
+            if !unknown.contains(&"Principal") {
+                continue;
+            }
+            perhaps = true;
         }
         if !actions.is_empty() {
             let granted = strings_of(st.get("Action"));
             if !actions.iter().any(|a| granted.iter().any(|g| iam_glob(g, a))) {
-                continue;
+                if !unknown.contains(&"Action") {
+                    continue;
+                }
+                perhaps = true;
             }
         }
-        let open = match condition_confines(st.get("Condition")) {
-            Tri::True => Tri::False,
-            Tri::False => Tri::True,
-            Tri::Unknown => Tri::Unknown,
+        let open = if even_if_confined {
+            Tri::True
+        } else {
+            let open = match condition_confines(st.get("Condition")) {
+                Tri::True => Tri::False,
+                Tri::False => Tri::True,
+                Tri::Unknown => Tri::Unknown,
+            };
+            if open == Tri::False || statements.iter().any(|d| deny_confines(d, st)) {
+                continue;
+            }
+            if unknown.contains(&"Condition") || ((unknown_deny || !unknown.is_empty()) && has_deny(&statements)) {
+                Tri::Unknown
+            } else {
+                open
+            }
         };
-        if open == Tri::False || statements.iter().any(|d| deny_confines(d, st)) {
-            continue;
+        verdict = verdict.max(if perhaps { open.min(Tri::Unknown) } else { open });
+        if verdict == Tri::True {
+            break;
         }
-        verdict = verdict.max(open);
     }
     verdict
+}
+
+/// The fields of a statement rebuilt from a data source that are not fully
+/// known (see [`UNKNOWN_FIELDS`]).
+fn unknown_fields(st: &serde_json::Value) -> Vec<&str> {
+    st.get(UNKNOWN_FIELDS)
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// Whether some statement is (or, with an unknown effect, may be) a `Deny`.
+fn has_deny(statements: &[&serde_json::Value]) -> bool {
+    statements
+        .iter()
+        .any(|st| effect_is(st, "deny") || unknown_fields(st).contains(&"Effect"))
 }
 
 /// A policy document found at a path, and whether all of it is known.
@@ -527,6 +587,19 @@ struct Document<'v> {
     json: serde_json::Value,
     reached: &'v Reached<'v>,
     complete: bool,
+}
+
+impl Document<'_> {
+    /// Whether every unknown part is marked on its statement, so the known
+    /// statements can still be read (a data source's document, not merged).
+    fn readable_by_statement(&self) -> bool {
+        self.complete
+            || (matches!(self.reached.val.kind, ValKind::Unknown(_))
+                && self
+                    .json
+                    .get(OPAQUE)
+                    .is_none_or(|v| v != &serde_json::Value::Bool(true)))
+    }
 }
 
 /// The policy documents at a path: parsed JSON text, objects, or
@@ -667,15 +740,25 @@ fn policy_allows_anyone(p: &PredicateCx) -> Outcome {
         .and_then(|v| v.as_array())
         .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
         .unwrap_or_default();
+    let even_if_confined = p.args.get("even-if-confined").and_then(|v| v.as_bool()) == Some(true);
     let Some(path) = p.path else {
         return outcome(Tri::False, None);
     };
     let r = resolve(p.focus, path);
-    let (docs, mut unknown) = documents(p, &r.found);
+    let (docs, _) = documents(p, &r.found);
+    // Values that could not be read as a document, or only as a whole.
+    let unread = r
+        .found
+        .iter()
+        .filter(|f| matches!(f.val.kind, ValKind::Unknown(_)) && !docs.iter().any(|d| std::ptr::eq(d.reached, *f)));
+    let mut unknown = unread
+        .chain(docs.iter().filter(|d| !d.readable_by_statement()).map(|d| d.reached))
+        .map(|f| witness_for(p.cx, f.loc, &f.path, Some(f.val)))
+        .next();
     for doc in &docs {
         let reached = doc.reached;
         let witness = || witness_for(p.cx, reached.loc, &reached.path, Some(reached.val));
-        match document_allows_anyone(&doc.json, &actions) {
+        match document_grants_anyone(&doc.json, &actions, even_if_confined) {
             Tri::True => return outcome(Tri::True, Some(witness())),
             Tri::Unknown => {
                 unknown.get_or_insert_with(witness);
@@ -1103,6 +1186,20 @@ mod tests {
         assert_eq!(document_allows_anyone(&service, &[]), Tri::False);
         let deny = doc(r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"*"}]}"#);
         assert_eq!(document_allows_anyone(&deny, &[]), Tri::False);
+    }
+
+    #[test]
+    fn anyone_even_if_confined() {
+        let all = doc(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:*","Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:sns:eu-west-1:123456789012:t"}}}]}"#,
+        );
+        let every_sqs_action = ["sqs:*".to_string()];
+        assert_eq!(document_allows_anyone(&all, &every_sqs_action), Tri::False);
+        assert_eq!(document_grants_anyone(&all, &every_sqs_action, true), Tri::True);
+        let send = doc(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage"}]}"#);
+        assert_eq!(document_grants_anyone(&send, &every_sqs_action, true), Tri::False);
+        let account = doc(r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"*"}]}"#);
+        assert_eq!(document_grants_anyone(&account, &every_sqs_action, true), Tri::False);
     }
 
     fn with_condition(condition: &str) -> Tri {
