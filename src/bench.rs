@@ -62,14 +62,16 @@ pub fn scan_pass(options: &ScanOptions, registry: &Registry, runs: usize) -> Res
     for _ in 0..runs.max(1) {
         let t = Instant::now();
         let report = scan::scan(options, registry)?;
-        let sarif = output::render(
-            Format::Sarif,
-            &OutputCx {
-                report: &report,
-                registry,
-                color: false,
-            },
-        );
+        let sarif = scan::on_pool(options.discover.threads, || {
+            output::render(
+                Format::Sarif,
+                &OutputCx {
+                    report: &report,
+                    registry,
+                    color: false,
+                },
+            )
+        })?;
         let m = Measure {
             seconds: t.elapsed().as_secs_f64(),
             stats: report.stats.clone(),

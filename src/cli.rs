@@ -431,14 +431,17 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
             && *format == Format::Text
             && std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        let rendered = output::render(
-            *format,
-            &OutputCx {
-                report: &report,
-                registry: &registry,
-                color,
-            },
-        );
+        // On the scan's worker count: the SARIF report renders in parallel.
+        let rendered = scan::on_pool(args.threads, || {
+            output::render(
+                *format,
+                &OutputCx {
+                    report: &report,
+                    registry: &registry,
+                    color,
+                },
+            )
+        })?;
         match file {
             Some(path) => write_atomic(path, rendered.as_bytes())?,
             None => print_out(&rendered)?,

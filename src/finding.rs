@@ -73,17 +73,32 @@ impl Finding {
             h.update([0u8]);
         }
         let digest = h.finalize();
-        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(32);
+        for b in &digest[..16] {
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0x0f)] as char);
+        }
+        out
     }
 
-    /// Sort key: file, position, rule.
-    pub fn sort_key(&self, sources: &SourceMap) -> (String, u32, u32, String, String) {
+    /// Report order: file, position, rule, message. Compares borrowed
+    /// fields, so sorting allocates nothing.
+    pub fn report_order(&self, other: &Finding, sources: &SourceMap) -> std::cmp::Ordering {
+        let file = |f: &Finding| sources.get(f.primary.file).display.as_str();
         (
-            sources.get(self.primary.file).display.clone(),
+            file(self),
             self.primary.start,
             self.primary.end,
-            self.policy.id.to_string(),
-            self.message.clone(),
+            &*self.policy.id,
+            &self.message,
         )
+            .cmp(&(
+                file(other),
+                other.primary.start,
+                other.primary.end,
+                &*other.policy.id,
+                &other.message,
+            ))
     }
 }

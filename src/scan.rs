@@ -817,7 +817,8 @@ pub fn check(loaded: Loaded, registry: &Registry, options: &ScanOptions) -> Scan
         findings.retain(|f| f.status == Status::Fail);
     }
     drop_duplicates(&mut findings);
-    findings.sort_by_cached_key(|f| f.sort_key(&sources));
+    // Stable, as the order of equal findings is part of the output.
+    findings.par_sort_by(|a, b| a.report_order(b, &sources));
     notices.sort();
     notices.dedup();
     ScanReport {
@@ -837,7 +838,7 @@ pub fn check(loaded: Loaded, registry: &Registry, options: &ScanOptions) -> Scan
 /// configuration alone cannot know the value: at the module argument the
 /// unknown came through, while the plan points into the module).
 fn drop_duplicates(findings: &mut Vec<Finding>) {
-    findings.sort_by(|a, b| {
+    findings.par_sort_by(|a, b| {
         (&a.policy.id, &a.address, &a.path, &a.instances, a.status, a.primary).cmp(&(
             &b.policy.id,
             &b.address,

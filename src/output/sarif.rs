@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+use serde::Serialize;
 use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString, Notification,
@@ -13,7 +15,7 @@ use serde_sarif::sarif::{
 
 use super::{OutputCx, primary_lines, region};
 use crate::docs::policy_text;
-use crate::finding::{Status, SuppressionKind};
+use crate::finding::{Finding, Status, SuppressionKind};
 use crate::policy::Policy;
 use crate::source::Span;
 
@@ -116,92 +118,194 @@ fn physical(cx: &OutputCx, span: Span, snippet: Option<String>) -> PhysicalLocat
         .build()
 }
 
+/// The SARIF document. Rules and results, nearly all of its bytes, are
+/// built and serialized in parallel, each element apart, then spliced into
+/// the rest of the document: the bytes are those serde_json's pretty
+/// printer writes for the whole document at once.
 pub fn render(cx: &OutputCx) -> String {
     let report = cx.report;
     let policies = cx.registry.sorted();
     let index: BTreeMap<&str, usize> = policies.iter().enumerate().map(|(i, p)| (&*p.id, i)).collect();
-    let rules: Vec<ReportingDescriptor> = policies.iter().map(|p| rule(p)).collect();
-    let mut results = Vec::new();
-    for f in &report.findings {
-        let Some(&rule_index) = index.get(&*f.policy.id) else {
-            continue;
-        };
-        let (_, snippet) = primary_lines(report, f);
-        let location = Location::builder()
-            .physical_location(physical(cx, f.primary, Some(snippet)))
-            .logical_locations(vec![
-                LogicalLocation::builder()
-                    .fully_qualified_name(if f.path.is_empty() {
-                        f.address.clone()
-                    } else {
-                        format!("{}.{}", f.address, f.path)
-                    })
-                    .kind("resource")
-                    .build(),
-            ])
-            .build();
-        let related: Vec<Location> = f
-            .related
-            .iter()
-            .enumerate()
-            .map(|(i, (span, msg))| {
-                Location::builder()
-                    .id(i as i64 + 1)
-                    .physical_location(physical(cx, *span, None))
-                    .message(text(msg.clone()))
-                    .build()
-            })
-            .collect();
-        let mut props: BTreeMap<String, serde_json::Value> = BTreeMap::new();
-        if !f.instances.is_empty() {
-            props.insert("instances".into(), json!(f.instances));
-        }
-        if f.status == Status::Inconclusive {
-            props.insert("inconclusive".into(), json!(true));
-        }
-        let level = if f.status == Status::Inconclusive {
-            "note"
-        } else {
-            f.severity.sarif_level()
-        };
-        let level = match level {
-            "error" => ResultLevel::Error,
-            "warning" => ResultLevel::Warning,
-            _ => ResultLevel::Note,
-        };
-        let mut fp = BTreeMap::new();
-        fp.insert("primaryLocationLineHash".to_string(), f.fingerprint(&report.sources));
-        let base = SarifResult::builder()
-            .rule_id(f.policy.id.to_string())
-            .rule_index(rule_index as i64)
-            .level(level)
-            .message(text(f.message.clone()))
-            .locations(vec![location])
-            .partial_fingerprints(fp);
-        let mut result = if related.is_empty() {
-            base.build()
-        } else {
-            base.related_locations(related).build()
-        };
-        if !props.is_empty() {
-            result.properties = Some(PropertyBag::builder().additional_properties(props).build());
-        }
-        if let Some(s) = &f.suppression {
-            let kind = match s.kind {
-                SuppressionKind::InSource => "inSource",
-                SuppressionKind::External => "external",
-            };
-            let sup = match &s.justification {
-                Some(j) => Suppression::builder()
-                    .kind(json!(kind))
-                    .justification(j.clone())
-                    .build(),
-                None => Suppression::builder().kind(json!(kind)).build(),
-            };
-            result.suppressions = Some(vec![sup]);
-        }
-        results.push(result);
+    let rules: Result<Vec<Vec<u8>>, serde_json::Error> = policies
+        .par_iter()
+        .map(|p| array_element(&rule(p), RULES.depth))
+        .collect();
+    let results: Result<Vec<Vec<u8>>, serde_json::Error> = report
+        .findings
+        .par_iter()
+        .filter_map(|f| {
+            let &rule_index = index.get(&*f.policy.id)?;
+            Some(array_element(&result(cx, f, rule_index), RESULTS.depth))
+        })
+        .collect();
+    let (Ok(rules), Ok(results)) = (rules, results) else {
+        return String::new();
+    };
+    let Ok(mut skeleton) = serde_json::to_string_pretty(&document(cx, Vec::new(), Vec::new())) else {
+        return String::new();
+    };
+    skeleton.push('\n');
+    splice(&skeleton, &mut [(RESULTS, results), (RULES, rules)])
+}
+
+fn result(cx: &OutputCx, f: &Finding, rule_index: usize) -> SarifResult {
+    let report = cx.report;
+    let (_, snippet) = primary_lines(report, f);
+    let location = Location::builder()
+        .physical_location(physical(cx, f.primary, Some(snippet)))
+        .logical_locations(vec![
+            LogicalLocation::builder()
+                .fully_qualified_name(if f.path.is_empty() {
+                    f.address.clone()
+                } else {
+                    format!("{}.{}", f.address, f.path)
+                })
+                .kind("resource")
+                .build(),
+        ])
+        .build();
+    let related: Vec<Location> = f
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, (span, msg))| {
+            Location::builder()
+                .id(i as i64 + 1)
+                .physical_location(physical(cx, *span, None))
+                .message(text(msg.clone()))
+                .build()
+        })
+        .collect();
+    let mut props: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    if !f.instances.is_empty() {
+        props.insert("instances".into(), json!(f.instances));
     }
+    if f.status == Status::Inconclusive {
+        props.insert("inconclusive".into(), json!(true));
+    }
+    let level = if f.status == Status::Inconclusive {
+        "note"
+    } else {
+        f.severity.sarif_level()
+    };
+    let level = match level {
+        "error" => ResultLevel::Error,
+        "warning" => ResultLevel::Warning,
+        _ => ResultLevel::Note,
+    };
+    let mut fp = BTreeMap::new();
+    fp.insert("primaryLocationLineHash".to_string(), f.fingerprint(&report.sources));
+    let base = SarifResult::builder()
+        .rule_id(f.policy.id.to_string())
+        .rule_index(rule_index as i64)
+        .level(level)
+        .message(text(f.message.clone()))
+        .locations(vec![location])
+        .partial_fingerprints(fp);
+    let mut result = if related.is_empty() {
+        base.build()
+    } else {
+        base.related_locations(related).build()
+    };
+    if !props.is_empty() {
+        result.properties = Some(PropertyBag::builder().additional_properties(props).build());
+    }
+    if let Some(s) = &f.suppression {
+        let kind = match s.kind {
+            SuppressionKind::InSource => "inSource",
+            SuppressionKind::External => "external",
+        };
+        let sup = match &s.justification {
+            Some(j) => Suppression::builder()
+                .kind(json!(kind))
+                .justification(j.clone())
+                .build(),
+            None => Suppression::builder().kind(json!(kind)).build(),
+        };
+        result.suppressions = Some(vec![sup]);
+    }
+    result
+}
+
+/// An array of the document whose elements are rendered apart: its key, and
+/// its elements' depth (objects and arrays around them).
+#[derive(Clone, Copy)]
+struct Spliced {
+    key: &'static str,
+    depth: usize,
+}
+
+/// `runs[0].results`.
+const RESULTS: Spliced = Spliced {
+    key: "results",
+    depth: 4,
+};
+/// `runs[0].tool.driver.rules`.
+const RULES: Spliced = Spliced { key: "rules", depth: 6 };
+
+/// serde_json's pretty printer indents each level by two spaces.
+const INDENT: &[u8] = b"  ";
+
+/// `value` pretty-printed as an element `depth` levels deep, indented as in
+/// the whole document. A JSON string escapes its line breaks, so every
+/// newline of the text is the printer's own.
+fn array_element<T: Serialize>(value: &T, depth: usize) -> Result<Vec<u8>, serde_json::Error> {
+    let plain = serde_json::to_vec_pretty(value)?;
+    let lines = plain.iter().filter(|&&b| b == b'\n').count() + 1;
+    let mut out = Vec::with_capacity(plain.len() + lines * depth * INDENT.len());
+    for (i, line) in plain.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        out.extend(std::iter::repeat_n(INDENT, depth).flatten());
+        out.extend_from_slice(line);
+    }
+    Ok(out)
+}
+
+/// `skeleton` with the elements of each array filled in where it holds the
+/// array empty: the bytes of the document serialized whole.
+fn splice(skeleton: &str, arrays: &mut [(Spliced, Vec<Vec<u8>>)]) -> String {
+    let mut places: Vec<(usize, usize)> = Vec::with_capacity(arrays.len());
+    for (i, (array, _)) in arrays.iter().enumerate() {
+        // The key at its own depth, at the start of its line: a key inside a
+        // string would have its quotes escaped.
+        let needle = format!("\n{}\"{}\": []", "  ".repeat(array.depth - 1), array.key);
+        match skeleton.find(&needle) {
+            // Just before the closing bracket.
+            Some(at) => places.push((at + needle.len() - 1, i)),
+            None => return String::new(),
+        }
+    }
+    places.sort_unstable();
+    let size: usize = arrays
+        .iter()
+        .flat_map(|(array, elements)| elements.iter().map(move |e| e.len() + 2 + array.depth * INDENT.len()))
+        .sum();
+    let mut out = Vec::with_capacity(skeleton.len() + size);
+    let mut copied = 0;
+    for (at, i) in places {
+        let (array, elements) = &mut arrays[i];
+        out.extend_from_slice(&skeleton.as_bytes()[copied..at]);
+        copied = at;
+        if elements.is_empty() {
+            continue;
+        }
+        for (n, element) in elements.drain(..).enumerate() {
+            out.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
+            out.extend_from_slice(&element);
+        }
+        out.push(b'\n');
+        out.extend(std::iter::repeat_n(INDENT, array.depth - 1).flatten());
+    }
+    out.extend_from_slice(&skeleton.as_bytes()[copied..]);
+    // Only whole UTF-8 pieces were joined, at ASCII boundaries.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Everything of the document but its rules and results.
+fn document(cx: &OutputCx, rules: Vec<ReportingDescriptor>, results: Vec<SarifResult>) -> Sarif {
+    let report = cx.report;
     let notifications: Vec<Notification> = report
         .notices
         .iter()
@@ -252,12 +356,44 @@ pub fn render(cx: &OutputCx) -> String {
         .automation_details(RunAutomationDetails::builder().id("palisade/").build())
         .column_kind(json!("utf16CodeUnits"))
         .build();
-    let sarif = Sarif::builder()
+    Sarif::builder()
         .schema(SCHEMA)
         .version(json!("2.1.0"))
         .runs(vec![run])
-        .build();
-    let mut s = serde_json::to_string_pretty(&sarif).unwrap_or_default();
-    s.push('\n');
-    s
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The real document's shape: results four levels deep, rules six.
+    fn document_of(results: &[serde_json::Value], rules: &[serde_json::Value]) -> serde_json::Value {
+        json!({"runs": [{"results": results, "tool": {"driver": {"name": "x", "rules": rules}}}], "version": "2.1.0"})
+    }
+
+    #[test]
+    fn spliced_arrays_read_as_the_document_serialized_whole() {
+        let element = |n: usize| json!({"id": n, "text": "two\nlines, \"results\": []", "nested": {"list": [1, {"a": []}], "empty": {}}});
+        for (results, rules) in [(0, 0), (1, 3), (4, 0), (0, 2)] {
+            let results: Vec<_> = (0..results).map(element).collect();
+            let rules: Vec<_> = (0..rules).map(element).collect();
+            let whole = serde_json::to_string_pretty(&document_of(&results, &rules)).unwrap() + "\n";
+            let skeleton = serde_json::to_string_pretty(&document_of(&[], &[])).unwrap() + "\n";
+            let rendered = |values: &[serde_json::Value], depth| {
+                values
+                    .iter()
+                    .map(|v| array_element(v, depth).unwrap())
+                    .collect::<Vec<_>>()
+            };
+            let spliced = splice(
+                &skeleton,
+                &mut [
+                    (RULES, rendered(&rules, RULES.depth)),
+                    (RESULTS, rendered(&results, RESULTS.depth)),
+                ],
+            );
+            assert_eq!(spliced, whole);
+        }
+    }
 }
