@@ -2,8 +2,9 @@
 //! provider block, a Dockerfile instruction, a CI job…), grouped in sets that
 //! share a scope (one Terraform module, one file).
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use foldhash::HashMap;
 
 use crate::policy::InputKind;
 use crate::source::{FileId, Span};
@@ -91,7 +92,7 @@ struct ClassIndex {
 
 impl SubjectSet {
     pub fn new(input: InputKind, subjects: Vec<Subject>, native: Native) -> Self {
-        let mut index: HashMap<Str, ClassIndex> = HashMap::new();
+        let mut index: HashMap<Str, ClassIndex> = HashMap::default();
         for (i, s) in subjects.iter().enumerate() {
             let class = index.entry(s.class.clone()).or_default();
             class.all.push(i);

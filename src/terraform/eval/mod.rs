@@ -953,21 +953,41 @@ impl<'m> Evaluator<'m> {
     /// meta-arguments naming other objects (`depends_on`, `provider`…) are
     /// kept as the addresses they name, not evaluated into whole objects.
     pub fn body_value(&self, body: &Body, scope: &Scope, header: Span, d: usize) -> Val {
-        self.block_body(body, scope, header, d, true)
+        self.block_body(body, scope, header, d, BodyKind::Object)
     }
 
-    fn block_body(&self, body: &Body, scope: &Scope, header: Span, d: usize, meta: bool) -> Val {
+    /// The value of a top-level block as a subject sees it: [`Self::body_value`],
+    /// except that a variable's `type` is a type constraint, not an
+    /// expression (it is unknown, never evaluated), and an output's `value`
+    /// is the one references to the output read (evaluated once).
+    pub fn subject_value(&self, block: &Block, scope: &Scope) -> Val {
+        let kind = match (&*block.ty, block.labels.as_slice()) {
+            ("variable", _) => BodyKind::Variable,
+            // The value references read is evaluated once, without
+            // instances: only for the block its name stands for, and
+            // never under a (misplaced) `count` or `for_each`.
+            ("output", [name])
+                if self.index.outputs.get(name).is_some_and(|b| std::ptr::eq(*b, block))
+                    && block.body.attribute("count").is_none()
+                    && block.body.attribute("for_each").is_none() =>
+            {
+                BodyKind::Output(name)
+            }
+            _ => BodyKind::Object,
+        };
+        self.block_body(&block.body, scope, block.header, 0, kind)
+    }
+
+    fn block_body(&self, body: &Body, scope: &Scope, header: Span, d: usize, kind: BodyKind) -> Val {
         let mut entries: Vec<Entry> = Vec::with_capacity(body.attributes.len() + body.blocks.len());
         for a in &body.attributes {
-            if meta && META_REFERENCES.contains(&&*a.name) {
-                entries.push(Entry {
-                    key: a.name.clone(),
-                    key_span: Some(a.span),
-                    value: references(&a.value),
-                });
-                continue;
-            }
-            let mut v = self.eval_depth(&a.value, scope, d);
+            let mut v = match (kind, &*a.name) {
+                (BodyKind::Plain, _) => self.eval_depth(&a.value, scope, d),
+                (_, name) if META_REFERENCES.contains(&name) => references(&a.value),
+                (BodyKind::Variable, "type") => Val::unknown(Unknown::Unsupported("a type constraint".into()), None),
+                (BodyKind::Output(name), "value") => self.output(name, Some(a.value.span)),
+                _ => self.eval_depth(&a.value, scope, d),
+            };
             if v.span.is_none() {
                 v.span = Some(a.value.span);
             }
@@ -981,7 +1001,12 @@ impl<'m> Evaluator<'m> {
             if &*b.ty == "dynamic" {
                 self.dynamic_block(b, scope, d, &mut entries);
             } else {
-                let value = self.block_body(&b.body, scope, b.header, d + 1, &*b.ty == "lifecycle");
+                let inner = if &*b.ty == "lifecycle" {
+                    BodyKind::Object
+                } else {
+                    BodyKind::Plain
+                };
+                let value = self.block_body(&b.body, scope, b.header, d + 1, inner);
                 push_block(&mut entries, b.ty.clone(), b.header, value);
             }
         }
@@ -1026,7 +1051,7 @@ impl<'m> Evaluator<'m> {
         for (k, v) in pairs {
             let it = Val::map([(Str::from("key"), k), (Str::from("value"), v)], Some(b.header));
             let inner = scope.with(iterator.clone(), it);
-            let value = self.block_body(&content.body, &inner, content.header, d + 1, false);
+            let value = self.block_body(&content.body, &inner, content.header, d + 1, BodyKind::Plain);
             push_block(entries, name.clone(), content.header, value);
         }
     }
@@ -1168,6 +1193,21 @@ fn anchor(v: &mut Val, at: Span, keep: &dyn Fn(Span) -> bool) {
         ValKind::Map(entries) => entries.iter_mut().for_each(|e| anchor(&mut e.value, at, keep)),
         _ => {}
     }
+}
+
+/// How [`Evaluator::block_body`] reads a body's attributes.
+#[derive(Clone, Copy)]
+enum BodyKind<'a> {
+    /// A resource, data source or module call, or its `lifecycle` block:
+    /// meta-arguments are the addresses they name.
+    Object,
+    /// A `variable` block: as an object, and its `type` is not evaluated.
+    Variable,
+    /// An `output` block (the one its name stands for): as an object, and
+    /// its `value` is the output's remembered value.
+    Output(&'a str),
+    /// Any other nested block: every attribute evaluated.
+    Plain,
 }
 
 /// Meta-arguments that name objects rather than compute values.
