@@ -324,3 +324,24 @@ fn huge_values_become_unknown_with_a_notice() {
     assert_eq!(shown(&ev.local("small", 0, None)), json!(100));
     assert!(ev.notices().iter().any(|n| n.message.contains("larger than")));
 }
+
+#[test]
+fn subject_values_leave_type_constraints_alone_and_share_output_values() {
+    let files = [(
+        "main.tf",
+        "variable \"v\" {\n  type    = map(object({ a = string }))\n  default = { k = { a = \"x\" } }\n}\noutput \"o\" {\n  value       = var.v.k.a\n  description = \"d\"\n}\n",
+    )];
+    let p = project(&files);
+    let ev = Evaluator::new(&p, &p.modules[0], &TfOptions::default());
+    let block = |ty: &str| p.modules[0].blocks().map(|(_, b)| b).find(|b| &*b.ty == ty).unwrap();
+    let variable = ev.subject_value(block("variable"), &Scope::default());
+    assert_eq!(
+        shown(&variable),
+        json!({ "type": "<unknown>", "default": { "k": { "a": "x" } } })
+    );
+    let output = ev.subject_value(block("output"), &Scope::default());
+    assert_eq!(shown(&output), json!({ "value": "x", "description": "d" }));
+    // The subject's value is the output's: a reference reads it, not evaluated again.
+    assert!(ev.is_computed(&["output.", "o"]));
+    assert_eq!(shown(&ev.output("o", None)), json!("x"));
+}
