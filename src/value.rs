@@ -142,6 +142,20 @@ pub enum Unknown {
     /// missing attribute, a bad argument to a function. `try` and `can`
     /// tell it apart from a value that is merely not known yet.
     Error(Str),
+    /// `jsonencode` of a value with unknown parts, for `why`; `known` is the
+    /// JSON of the rest (unknown parts `null`, or a placeholder string for
+    /// values a resource computes), so a policy document can be read in part.
+    PartialJson { why: Box<Unknown>, known: Str },
+}
+
+impl Unknown {
+    /// The reason itself, through the `jsonencode` wrapper.
+    pub fn cause(&self) -> &Unknown {
+        match self {
+            Unknown::PartialJson { why, .. } => why.cause(),
+            other => other,
+        }
+    }
 }
 
 impl std::fmt::Display for Unknown {
@@ -153,6 +167,7 @@ impl std::fmt::Display for Unknown {
             Unknown::Unsupported(what) => write!(f, "{what} is not evaluated"),
             Unknown::Other(why) => f.write_str(why),
             Unknown::Error(why) => write!(f, "not evaluated: {why}"),
+            Unknown::PartialJson { why, .. } => why.fmt(f),
         }
     }
 }

@@ -776,7 +776,7 @@ fn policy_allows_anyone(p: &PredicateCx) -> Outcome {
 /// actions (privilege escalation through `iam:PassRole`).
 pub const PRINCIPAL_GRANTS: Predicate = Predicate {
     name: "iam-principal-grants",
-    description: "The subject, an `aws_iam_role`, `aws_iam_user` or `aws_iam_group`, is granted every action of one of `combinations` by its policies in the scope taken together: inline (`inline_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`, `aws_iam_group_policy`) and attached `aws_iam_policy` documents (`managed_policy_arns`, `aws_iam_*_policy_attachment`, `aws_iam_policy_attachment`). Actions in `on-every-resource` count only when granted on `*`. Inconclusive when unknown values in the documents (actions or resources from a variable) may complete a combination, or when the known documents grant part of it and a policy that could grant the rest cannot be read (an AWS managed policy, a variable, a data source).",
+    description: "The subject, an `aws_iam_role`, `aws_iam_user` or `aws_iam_group`, is granted every action of one of `combinations` by its policies in the scope taken together: inline (`inline_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`, `aws_iam_group_policy`) and attached `aws_iam_policy` documents (`managed_policy_arns`, `aws_iam_*_policy_attachment`, `aws_iam_policy_attachment`). Actions in `on-every-resource` count only when granted on `*`. A `jsonencode` document with unknown values is read in part: a value a resource computes (an ARN) is never `*`. Inconclusive when unknown values in the documents (actions or resources from a variable) may complete a combination, or when the known documents grant part of it and a policy that could grant the rest cannot be read (an AWS managed policy, a variable, a data source).",
     arguments: &[
         (
             "combinations",
@@ -864,6 +864,9 @@ fn document_of(cx: &EvalCx, v: &Val) -> Option<(serde_json::Value, bool)> {
     match &v.kind {
         ValKind::String(s) => serde_json::from_str(s).ok().map(|json| (json, true)),
         ValKind::Map(_) => Some((v.to_json(), !v.contains_unknown())),
+        ValKind::Unknown(Unknown::PartialJson { known, .. }) => {
+            serde_json::from_str(known).ok().map(|json| (json, false))
+        }
         ValKind::Unknown(_) => policy_document_data(cx, v),
         _ => None,
     }
@@ -891,10 +894,9 @@ struct PrincipalPolicies {
 impl PrincipalPolicies {
     fn add(&mut self, cx: &EvalCx, v: Option<&Val>, at: Span) {
         match v.and_then(|v| document_of(cx, v)) {
-            Some((json, complete)) => {
-                self.unreadable |= !complete;
-                self.docs.push(Granting { json, complete, at });
-            }
+            // Unknown parts of a document read in part are weighed statement
+            // by statement (`document_may_grant`).
+            Some((json, complete)) => self.docs.push(Granting { json, complete, at }),
             None => self.unreadable |= v.is_some_and(|v| !v.is_null()),
         }
     }
@@ -978,12 +980,7 @@ fn joined(items: &[String]) -> String {
 /// read as `null`) may grant `action`, on `*` when `every_resource`: its
 /// actions, and its resources if they matter, match or are unknown.
 fn document_may_grant(doc: &serde_json::Value, action: &str, every_resource: bool) -> bool {
-    let unknown_statements = match doc.get("Statement") {
-        None | Some(serde_json::Value::Null) => true,
-        Some(serde_json::Value::Array(items)) => items.iter().any(serde_json::Value::is_null),
-        Some(_) => false,
-    };
-    unknown_statements
+    has_unseen_statements(doc)
         || statements(doc).into_iter().any(|st| {
             let allow = st.get("Effect").is_none_or(|e| e.is_null()) || effect_is(st, "allow");
             allow
@@ -1004,14 +1001,29 @@ fn may_hold(st: &serde_json::Value, key: &str, negated: &str, test: impl Fn(&str
     }
 }
 
+/// Whether some statements of a partly unknown document cannot be seen: the
+/// whole list or one statement unknown (`null`), or a data source's document
+/// marked [`OPAQUE`] (merged documents, a `dynamic` statement).
+fn has_unseen_statements(doc: &serde_json::Value) -> bool {
+    doc.get(OPAQUE).is_some_and(|v| v == &serde_json::Value::Bool(true))
+        || match doc.get("Statement") {
+            None | Some(serde_json::Value::Null) => true,
+            Some(serde_json::Value::Array(items)) => items.iter().any(serde_json::Value::is_null),
+            Some(_) => false,
+        }
+}
+
 /// Whether a principal's documents allow every action on every resource and
-/// deny nothing: an administrator, with nothing left to escalate to.
+/// surely deny nothing: an administrator, with nothing left to escalate to.
 fn is_administrator(docs: &[Granting]) -> bool {
     let everything = ["*".to_string()];
     docs.iter().any(|d| document_grants(&d.json, &everything, &everything))
-        && !docs
-            .iter()
-            .any(|d| statements(&d.json).into_iter().any(|st| !effect_is(st, "allow")))
+        && !docs.iter().any(|d| {
+            let statements = statements(&d.json);
+            has_unseen_statements(&d.json)
+                || has_deny(&statements)
+                || statements.iter().any(|st| !effect_is(st, "allow"))
+        })
 }
 
 /// How a principal's policies give one action.

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::strings::json_text;
 use super::{Args, FnResult, fail};
-use crate::value::{Str, Val};
+use crate::value::{Str, Unknown, Val, ValKind};
 
 pub(super) const NAMES: &[&str] = &[
     "base64decode",
@@ -17,6 +17,31 @@ pub(super) const NAMES: &[&str] = &[
     "textencodebase64",
     "urlencode",
 ];
+
+/// What a resource computes when applied, in the JSON of a partly unknown
+/// `jsonencode`: never `null` or `*`, so it is not mistaken for either.
+const COMPUTED_PLACEHOLDER: &str = "(known after apply)";
+
+/// The JSON of `v` with its unknown parts `null`, except values a managed
+/// resource computes (an ARN, an id), which are `COMPUTED_PLACEHOLDER`.
+fn known_json(v: &Val) -> serde_json::Value {
+    match &v.kind {
+        ValKind::Unknown(Unknown::Computed)
+            if v.reference
+                .as_deref()
+                .is_some_and(|r| !r.starts_with("data.") && !r.starts_with("module.")) =>
+        {
+            COMPUTED_PLACEHOLDER.into()
+        }
+        ValKind::List(items) => items.iter().map(known_json).collect(),
+        ValKind::Map(entries) => entries
+            .iter()
+            .map(|e| (e.key.to_string(), known_json(&e.value)))
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+        _ => v.to_json(),
+    }
+}
 
 pub(super) fn call(a: &Args) -> Option<FnResult> {
     Some(match a.name {
@@ -34,9 +59,7 @@ pub(super) fn call(a: &Args) -> Option<FnResult> {
         "textencodebase64" | "textdecodebase64" => a.arity(2, 2).and_then(|_| {
             let encoding = a.string(1)?;
             if !matches!(encoding.to_ascii_uppercase().as_str(), "UTF-8" | "UTF8") {
-                return Err(crate::value::Unknown::Unsupported(
-                    format!("the {encoding} encoding").into(),
-                ));
+                return Err(Unknown::Unsupported(format!("the {encoding} encoding").into()));
             }
             let name = if a.name == "textencodebase64" {
                 "base64encode"
@@ -51,7 +74,17 @@ pub(super) fn call(a: &Args) -> Option<FnResult> {
             };
             call(&single).unwrap_or_else(|| fail("unreachable"))
         }),
-        "jsonencode" => a.arity(1, 1).and_then(|_| a.str_val(json_text(a.value(0)?)?)),
+        "jsonencode" => a.arity(1, 1).and_then(|_| {
+            let v = a.value(0)?;
+            match json_text(v) {
+                Ok(text) => a.str_val(text),
+                Err(Unknown::Error(why)) => Err(Unknown::Error(why)),
+                Err(why) => Err(Unknown::PartialJson {
+                    why: Box::new(why.cause().clone()),
+                    known: known_json(v).to_string().into(),
+                }),
+            }
+        }),
         "jsondecode" => a.arity(1, 1).and_then(|_| {
             let text = a.string(0)?;
             match serde_json::from_str::<serde_json::Value>(&text) {
@@ -92,7 +125,7 @@ pub(super) fn call(a: &Args) -> Option<FnResult> {
 }
 
 /// RFC 4180 CSV: quoted fields with `""` escapes; blank lines skipped.
-fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, crate::value::Unknown> {
+fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, Unknown> {
     let mut rows = Vec::new();
     let mut row = Vec::new();
     let mut field = String::new();

@@ -311,3 +311,26 @@ fn every_function_is_tested() {
     let total: usize = FAMILIES.iter().map(|(_, n)| n.len()).sum();
     assert!(total >= 95, "{total} functions");
 }
+
+#[test]
+fn jsonencode_keeps_the_known_parts_of_a_partly_unknown_value() {
+    use crate::terraform::eval::Evaluator;
+    use crate::terraform::eval::tests::project;
+    use crate::value::{Unknown, ValKind};
+    let files = [
+        ("v.tf", "variable \"x\" {}\nresource \"aws_s3_bucket\" \"b\" {}\n"),
+        (
+            "probe.tf",
+            "locals {\n  doc = jsonencode({ a = var.x, b = [\"*\", aws_s3_bucket.b.arn], c = 1 })\n}\n",
+        ),
+    ];
+    let p = project(&files);
+    let ev = Evaluator::new(&p, &p.modules[0], &TfOptions::default());
+    let v = ev.local("doc", 0, None);
+    let ValKind::Unknown(Unknown::PartialJson { why, known }) = &v.kind else {
+        panic!("expected a partly known document, got {v:?}");
+    };
+    assert_eq!(**why, Unknown::UnsetVariable("x".into()));
+    let known: Value = serde_json::from_str(known).unwrap();
+    assert_eq!(known, json!({ "a": null, "b": ["*", "(known after apply)"], "c": 1 }));
+}
