@@ -187,6 +187,18 @@ pub(super) fn strings_of(v: Option<&serde_json::Value>) -> Vec<String> {
 
 /// Whether a policy document grants one of `actions` on one of `resources`.
 pub fn document_grants(doc: &serde_json::Value, actions: &[String], resources: &[String]) -> bool {
+    document_grants_on(doc, actions, |res| {
+        resources.is_empty() || resources.iter().any(|r| res.iter().any(|g| g == r))
+    })
+}
+
+/// Whether a policy document grants one of `actions` in a statement whose
+/// `Resource` strings `resources_ok` accepts.
+pub(super) fn document_grants_on(
+    doc: &serde_json::Value,
+    actions: &[String],
+    resources_ok: impl Fn(&[String]) -> bool,
+) -> bool {
     let statements = match doc.get("Statement") {
         Some(serde_json::Value::Array(a)) => a.iter().collect::<Vec<_>>(),
         Some(s @ serde_json::Value::Object(_)) => vec![s],
@@ -204,14 +216,7 @@ pub fn document_grants(doc: &serde_json::Value, actions: &[String], resources: &
             .map(|g| if g == "*:*" { "*".to_string() } else { g })
             .collect();
         let action_hit = actions.iter().any(|a| granted.iter().any(|g| iam_glob(g, a)));
-        if !action_hit {
-            return false;
-        }
-        if resources.is_empty() {
-            return true;
-        }
-        let res = strings_of(st.get("Resource"));
-        resources.iter().any(|r| res.iter().any(|g| g == r))
+        action_hit && resources_ok(&strings_of(st.get("Resource")))
     })
 }
 

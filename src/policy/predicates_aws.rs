@@ -1,11 +1,13 @@
 //! Predicates for AWS policies: resource policy documents open to everyone,
 //! and blank values that a provider treats as "not set".
 
+use std::collections::HashMap;
+
 use super::condition::{EvalCx, Outcome, Tri, Witness, refers_to, witness_for};
 use super::path::{Reached, resolve};
 use super::predicates::{
-    OPAQUE, Predicate, PredicateCx, UNKNOWN_FIELDS, absent_witness, blocks, document_grants, iam_glob, only_keys,
-    policy_document_data, string_list, strings_of, unknown_witness,
+    OPAQUE, Predicate, PredicateCx, UNKNOWN_FIELDS, absent_witness, blocks, document_grants, document_grants_on,
+    iam_glob, only_keys, policy_document_data, string_list, strings_of, unknown_witness,
 };
 use crate::source::Span;
 use crate::subject::Subject;
@@ -787,6 +789,10 @@ pub const PRINCIPAL_GRANTS: Predicate = Predicate {
             "actions that count only when granted on `*`, e.g. [\"iam:PassRole\"]",
         ),
         (
+            "resource-types",
+            "for actions of `on-every-resource`, the \"service:type\" of the resources they act on, e.g. { \"iam:PassRole\" = \"iam:role\" }: an ARN naming every resource of that type (`arn:aws:iam::*:role/*`) then counts as `*`",
+        ),
+        (
             "skip-administrators",
             "true: a principal allowed every action on every resource, with no `Deny`, is not reported (it has nothing left to gain)",
         ),
@@ -798,7 +804,24 @@ pub const PRINCIPAL_GRANTS: Predicate = Predicate {
 };
 
 fn validate_combinations(args: &toml::Table) -> Result<(), String> {
-    only_keys(args, &["combinations", "on-every-resource", "skip-administrators"])?;
+    only_keys(
+        args,
+        &[
+            "combinations",
+            "on-every-resource",
+            "resource-types",
+            "skip-administrators",
+        ],
+    )?;
+    if args.get("resource-types").is_some_and(|v| {
+        !v.as_table()
+            .is_some_and(|t| t.values().all(|k| k.as_str().is_some_and(|k| k.contains(':'))))
+    }) {
+        return Err(
+            "`resource-types` must map actions to \"service:type\" strings, e.g. { \"iam:PassRole\" = \"iam:role\" }"
+                .into(),
+        );
+    }
     if args.get("skip-administrators").is_some_and(|v| !v.is_bool()) {
         return Err("`skip-administrators` must be true or false".into());
     }
@@ -977,15 +1000,15 @@ fn joined(items: &[String]) -> String {
 }
 
 /// Whether an `Allow` statement of a partly unknown document (unknown values
-/// read as `null`) may grant `action`, on `*` when `every_resource`: its
-/// actions, and its resources if they matter, match or are unknown.
-fn document_may_grant(doc: &serde_json::Value, action: &str, every_resource: bool) -> bool {
+/// read as `null`) may grant `action` on resources `covers` accepts: its
+/// actions and resources match or are unknown.
+fn document_may_grant(doc: &serde_json::Value, action: &str, covers: impl Fn(&str) -> bool) -> bool {
     has_unseen_statements(doc)
         || statements(doc).into_iter().any(|st| {
             let allow = st.get("Effect").is_none_or(|e| e.is_null()) || effect_is(st, "allow");
             allow
                 && may_hold(st, "Action", "NotAction", |g| iam_glob(g, action))
-                && (!every_resource || may_hold(st, "Resource", "NotResource", |r| r == "*"))
+                && may_hold(st, "Resource", "NotResource", &covers)
         })
 }
 
@@ -1026,6 +1049,30 @@ fn is_administrator(docs: &[Granting]) -> bool {
         })
 }
 
+/// Whether a `Resource` pattern reaches every resource an action acts on: `*`,
+/// or, for resources of `kind` (`"iam:role"`), an ARN of that service whose
+/// account is any or one account and whose resource is `*` or every resource
+/// of the type (`arn:aws:iam::*:role/*`, `arn:aws:lambda:*:123456789012:function:*`).
+fn covers_every_resource(pattern: &str, kind: Option<&str>) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    let Some((service, kind)) = kind.and_then(|k| k.split_once(':')) else {
+        return false;
+    };
+    let parts: Vec<&str> = pattern.splitn(6, ':').collect();
+    let [arn, _partition, arn_service, _region, account, resource] = parts[..] else {
+        return false;
+    };
+    let any_account =
+        matches!(account, "" | "*") || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
+    let every_of_kind = resource == "*"
+        || [format!("{kind}/*"), format!("{kind}:*")]
+            .iter()
+            .any(|whole| resource.eq_ignore_ascii_case(whole));
+    arn == "arn" && (arn_service == "*" || arn_service.eq_ignore_ascii_case(service)) && any_account && every_of_kind
+}
+
 /// How a principal's policies give one action.
 enum Grant<'a> {
     By(&'a Granting),
@@ -1053,6 +1100,17 @@ fn principal_grants(p: &PredicateCx) -> Outcome {
                 .collect()
         })
         .unwrap_or_default();
+    // Action (lower case) -> "service:type" of the resources it acts on.
+    let resource_types: HashMap<String, String> = p
+        .args
+        .get("resource-types")
+        .and_then(|v| v.as_table())
+        .map(|t| {
+            t.iter()
+                .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
     let PrincipalPolicies { docs, unreadable } = principal_policies(p.cx, &links);
     let skip_administrators = p.args.get("skip-administrators").and_then(|v| v.as_bool()) == Some(true);
     if skip_administrators && is_administrator(&docs) {
@@ -1065,18 +1123,20 @@ fn principal_grants(p: &PredicateCx) -> Outcome {
             .iter()
             .map(|action| {
                 let on_every = every_resource.iter().any(|a| a.eq_ignore_ascii_case(action));
-                let resources = if on_every { vec!["*".to_string()] } else { vec![] };
+                let kind = resource_types.get(&action.to_ascii_lowercase()).map(String::as_str);
+                let covers = |r: &str| !on_every || covers_every_resource(r, kind);
                 if docs.iter().any(|d| denies_everywhere(&d.json, action)) {
                     return Grant::No;
                 }
+                let action_list = std::slice::from_ref(action);
                 let granting = docs
                     .iter()
-                    .find(|d| document_grants(&d.json, std::slice::from_ref(action), &resources));
+                    .find(|d| document_grants_on(&d.json, action_list, |res| res.iter().any(|r| covers(r))));
                 match granting {
                     Some(d) => Grant::By(d),
                     None if docs
                         .iter()
-                        .any(|d| !d.complete && document_may_grant(&d.json, action, on_every)) =>
+                        .any(|d| !d.complete && document_may_grant(&d.json, action, covers)) =>
                     {
                         Grant::Maybe
                     }
@@ -1160,25 +1220,49 @@ mod tests {
 
     #[test]
     fn unknown_parts_may_grant() {
+        let on_all = |r: &str| r == "*";
         // A statement rebuilt from a data source: unknown values read as null.
         let unknown_actions =
             doc(r#"{"Statement":[{"Effect":"Allow","Action":null,"NotAction":null,"Resource":["*"]}]}"#);
-        assert!(document_may_grant(&unknown_actions, "iam:PutRolePolicy", true));
+        assert!(document_may_grant(&unknown_actions, "iam:PutRolePolicy", on_all));
         let not_action =
             doc(r#"{"Statement":[{"Effect":"Allow","Action":null,"NotAction":["iam:*"],"Resource":"*"}]}"#);
-        assert!(!document_may_grant(&not_action, "iam:PutRolePolicy", true));
+        assert!(!document_may_grant(&not_action, "iam:PutRolePolicy", on_all));
         let unknown_resource = doc(r#"{"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":[null]}]}"#);
-        assert!(document_may_grant(&unknown_resource, "iam:PutRolePolicy", true));
+        assert!(document_may_grant(&unknown_resource, "iam:PutRolePolicy", on_all));
         let named_resource =
             doc(r#"{"Statement":[{"Effect":"Allow","Action":[null],"Resource":"arn:aws:iam::1:role/a"}]}"#);
-        assert!(!document_may_grant(&named_resource, "iam:PutRolePolicy", true));
-        assert!(document_may_grant(&named_resource, "ec2:RunInstances", false));
+        assert!(!document_may_grant(&named_resource, "iam:PutRolePolicy", on_all));
+        assert!(document_may_grant(&named_resource, "ec2:RunInstances", |_| true));
         let other_action = doc(r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":[null]}]}"#);
-        assert!(!document_may_grant(&other_action, "iam:PutRolePolicy", true));
+        assert!(!document_may_grant(&other_action, "iam:PutRolePolicy", on_all));
         assert!(document_may_grant(
             &doc(r#"{"Statement":null}"#),
             "iam:PutRolePolicy",
-            true
+            on_all
+        ));
+    }
+
+    #[test]
+    fn every_resource_patterns() {
+        let role = Some("iam:role");
+        assert!(covers_every_resource("*", None));
+        assert!(!covers_every_resource("arn:aws:iam::*:role/*", None));
+        assert!(covers_every_resource("arn:aws:iam::*:role/*", role));
+        assert!(covers_every_resource("arn:aws:iam::123456789012:role/*", role));
+        assert!(covers_every_resource("arn:aws-us-gov:iam::*:*", role));
+        assert!(!covers_every_resource("arn:aws:iam::123456789012:role/app/*", role));
+        assert!(!covers_every_resource("arn:aws:iam::123456789012:user/*", role));
+        assert!(!covers_every_resource("arn:aws:s3:::bucket/*", Some("s3:role")));
+        assert!(!covers_every_resource("arn:aws:s3:::role/*", role));
+        let function = Some("lambda:function");
+        assert!(covers_every_resource(
+            "arn:aws:lambda:eu-west-1:123456789012:function:*",
+            function
+        ));
+        assert!(!covers_every_resource(
+            "arn:aws:lambda:eu-west-1:123456789012:function:orders-*",
+            function
         ));
     }
 
