@@ -126,11 +126,11 @@ pub fn render(cx: &OutputCx) -> String {
     let report = cx.report;
     let policies = cx.registry.sorted();
     let index: BTreeMap<&str, usize> = policies.iter().enumerate().map(|(i, p)| (&*p.id, i)).collect();
-    let rules: Result<Vec<Vec<u8>>, serde_json::Error> = policies
+    let rules: Result<Vec<String>, serde_json::Error> = policies
         .par_iter()
         .map(|p| array_element(&rule(p), RULES.depth))
         .collect();
-    let results: Result<Vec<Vec<u8>>, serde_json::Error> = report
+    let results: Result<Vec<String>, serde_json::Error> = report
         .findings
         .par_iter()
         .filter_map(|f| {
@@ -244,33 +244,108 @@ const RESULTS: Spliced = Spliced {
 const RULES: Spliced = Spliced { key: "rules", depth: 6 };
 
 /// serde_json's pretty printer indents each level by two spaces.
-const INDENT: &[u8] = b"  ";
+const INDENT: &str = "  ";
 
-/// `value` pretty-printed as an element `depth` levels deep, indented as in
-/// the whole document. A JSON string escapes its line breaks, so every
-/// newline of the text is the printer's own.
-fn array_element<T: Serialize>(value: &T, depth: usize) -> Result<Vec<u8>, serde_json::Error> {
-    let plain = serde_json::to_vec_pretty(value)?;
-    let lines = plain.iter().filter(|&&b| b == b'\n').count() + 1;
-    let mut out = Vec::with_capacity(plain.len() + lines * depth * INDENT.len());
-    for (i, line) in plain.split(|&b| b == b'\n').enumerate() {
-        if i > 0 {
-            out.push(b'\n');
-        }
-        out.extend(std::iter::repeat_n(INDENT, depth).flatten());
-        out.extend_from_slice(line);
+/// serde_json's pretty layout for a value that starts `depth` levels deep:
+/// what `PrettyFormatter` writes there when it prints the whole document.
+struct NestedPretty {
+    depth: usize,
+    has_value: bool,
+}
+
+impl NestedPretty {
+    fn line<W: ?Sized + std::io::Write>(&self, w: &mut W, first: bool) -> std::io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        indent(w, self.depth)
     }
-    Ok(out)
+
+    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            indent(w, self.depth)?;
+        }
+        w.write_all(bracket)
+    }
+}
+
+fn indent<W: ?Sized + std::io::Write>(w: &mut W, depth: usize) -> std::io::Result<()> {
+    for _ in 0..depth {
+        w.write_all(INDENT.as_bytes())?;
+    }
+    Ok(())
+}
+
+impl serde_json::ser::Formatter for NestedPretty {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        self.line(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        self.line(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// `value` as an element of an array `depth` levels deep, indented as in
+/// the whole document.
+fn array_element<T: Serialize>(value: &T, depth: usize) -> Result<String, serde_json::Error> {
+    let mut out = Vec::with_capacity(2048);
+    indent(&mut out, depth).map_err(serde_json::Error::io)?;
+    value.serialize(&mut serde_json::Serializer::with_formatter(
+        &mut out,
+        NestedPretty {
+            depth,
+            has_value: false,
+        },
+    ))?;
+    // serde_json writes UTF-8 only.
+    String::from_utf8(out).map_err(|e| serde_json::Error::io(std::io::Error::other(e)))
 }
 
 /// `skeleton` with the elements of each array filled in where it holds the
 /// array empty: the bytes of the document serialized whole.
-fn splice(skeleton: &str, arrays: &mut [(Spliced, Vec<Vec<u8>>)]) -> String {
+fn splice(skeleton: &str, arrays: &mut [(Spliced, Vec<String>)]) -> String {
     let mut places: Vec<(usize, usize)> = Vec::with_capacity(arrays.len());
     for (i, (array, _)) in arrays.iter().enumerate() {
         // The key at its own depth, at the start of its line: a key inside a
         // string would have its quotes escaped.
-        let needle = format!("\n{}\"{}\": []", "  ".repeat(array.depth - 1), array.key);
+        let needle = format!("\n{}\"{}\": []", INDENT.repeat(array.depth - 1), array.key);
         match skeleton.find(&needle) {
             // Just before the closing bracket.
             Some(at) => places.push((at + needle.len() - 1, i)),
@@ -278,29 +353,31 @@ fn splice(skeleton: &str, arrays: &mut [(Spliced, Vec<Vec<u8>>)]) -> String {
         }
     }
     places.sort_unstable();
+    // Each element and its separator, and each array's closing line.
     let size: usize = arrays
         .iter()
-        .flat_map(|(array, elements)| elements.iter().map(move |e| e.len() + 2 + array.depth * INDENT.len()))
+        .map(|(array, elements)| elements.iter().map(|e| e.len() + 2).sum::<usize>() + 1 + array.depth * INDENT.len())
         .sum();
-    let mut out = Vec::with_capacity(skeleton.len() + size);
+    let mut out = String::with_capacity(skeleton.len() + size);
     let mut copied = 0;
     for (at, i) in places {
         let (array, elements) = &mut arrays[i];
-        out.extend_from_slice(&skeleton.as_bytes()[copied..at]);
+        out.push_str(&skeleton[copied..at]);
         copied = at;
         if elements.is_empty() {
             continue;
         }
         for (n, element) in elements.drain(..).enumerate() {
-            out.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
-            out.extend_from_slice(&element);
+            out.push_str(if n == 0 { "\n" } else { ",\n" });
+            out.push_str(&element);
         }
-        out.push(b'\n');
-        out.extend(std::iter::repeat_n(INDENT, array.depth - 1).flatten());
+        out.push('\n');
+        for _ in 1..array.depth {
+            out.push_str(INDENT);
+        }
     }
-    out.extend_from_slice(&skeleton.as_bytes()[copied..]);
-    // Only whole UTF-8 pieces were joined, at ASCII boundaries.
-    String::from_utf8(out).unwrap_or_default()
+    out.push_str(&skeleton[copied..]);
+    out
 }
 
 /// Everything of the document but its rules and results.
