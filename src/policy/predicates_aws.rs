@@ -633,6 +633,17 @@ fn documents<'v>(p: &PredicateCx<'_, 'v>, reached: &'v [Reached<'v>]) -> (Vec<Do
                     complete,
                 });
             }
+            ValKind::Unknown(Unknown::PartialJson { known, .. }) => {
+                unknown.get_or_insert_with(witness);
+                if let Ok(mut json) = serde_json::from_str::<serde_json::Value>(known) {
+                    mark_unknown_fields(&mut json);
+                    docs.push(Document {
+                        json,
+                        reached: r,
+                        complete: false,
+                    });
+                }
+            }
             ValKind::Unknown(_) => match policy_document_data(p.cx, r.val) {
                 Some((json, complete)) => {
                     if !complete {
@@ -652,6 +663,43 @@ fn documents<'v>(p: &PredicateCx<'_, 'v>, reached: &'v [Reached<'v>]) -> (Vec<Do
         }
     }
     (docs, unknown)
+}
+
+/// Marks, in a document read in part (a `jsonencode` whose unknown values
+/// are `null`), the fields of each statement holding a `null`, as
+/// `policy_document_data` marks a data source's; a statement, or the list of
+/// them, that is itself unknown makes the document [`OPAQUE`].
+fn mark_unknown_fields(doc: &mut serde_json::Value) {
+    fn holds_null(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Null => true,
+            serde_json::Value::Array(items) => items.iter().any(holds_null),
+            serde_json::Value::Object(entries) => entries.values().any(holds_null),
+            _ => false,
+        }
+    }
+    fn mark(st: &mut serde_json::Value) -> bool {
+        let Some(fields) = st.as_object_mut() else {
+            return false;
+        };
+        let unknown: Vec<serde_json::Value> = fields
+            .iter()
+            .filter(|(_, v)| holds_null(v))
+            .map(|(k, _)| k.as_str().into())
+            .collect();
+        if !unknown.is_empty() {
+            fields.insert(UNKNOWN_FIELDS.into(), unknown.into());
+        }
+        true
+    }
+    let readable = match doc.get_mut("Statement") {
+        Some(serde_json::Value::Array(items)) => items.iter_mut().fold(true, |all, st| mark(st) && all),
+        Some(st @ serde_json::Value::Object(_)) => mark(st),
+        _ => false,
+    };
+    if !readable {
+        doc[OPAQUE] = true.into();
+    }
 }
 
 /// The statements of a policy document (one object or a list).
