@@ -693,7 +693,8 @@ fn mark_unknown_fields(doc: &mut serde_json::Value) {
         true
     }
     let readable = match doc.get_mut("Statement") {
-        Some(serde_json::Value::Array(items)) => items.iter_mut().fold(true, |all, st| mark(st) && all),
+        // Every statement is marked, so no short-circuit.
+        Some(serde_json::Value::Array(items)) => items.iter_mut().map(mark).filter(|readable| !readable).count() == 0,
         Some(st @ serde_json::Value::Object(_)) => mark(st),
         _ => false,
     };
