@@ -107,22 +107,14 @@ impl SubjectSet {
     }
 
     /// Subjects of a class, optionally restricted to kinds (empty: all kinds).
-    pub fn select<'a>(&'a self, class: &str, kinds: &'a [Str]) -> Box<dyn Iterator<Item = &'a Subject> + 'a> {
-        let Some(class) = self.index.get(class) else {
-            return Box::new(std::iter::empty());
+    /// Called for every policy on every scope: it allocates nothing.
+    pub fn select<'a>(&'a self, class: &str, kinds: &'a [Str]) -> impl Iterator<Item = &'a Subject> + 'a {
+        let class = self.index.get(class);
+        let all: &[usize] = match class {
+            Some(c) if kinds.is_empty() => &c.all,
+            _ => &[],
         };
-        if kinds.is_empty() {
-            Box::new(class.all.iter().map(|&i| &self.subjects[i]))
-        } else {
-            Box::new(kinds.iter().flat_map(move |k| {
-                class
-                    .by_kind
-                    .get(k)
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[])
-                    .iter()
-                    .map(|&i| &self.subjects[i])
-            }))
-        }
+        let of_kinds = kinds.iter().filter_map(move |k| class?.by_kind.get(k)).flatten();
+        all.iter().chain(of_kinds).map(move |&i| &self.subjects[i])
     }
 }
