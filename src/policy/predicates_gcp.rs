@@ -28,6 +28,25 @@ pub const IAM_GRANTS: Predicate = Predicate {
     eval: iam_grants,
 };
 
+pub const MEMBER_HOLDS_BOTH: Predicate = Predicate {
+    name: "gcp-iam-member-holds-both",
+    description: "The subject grants a role matching `roles` to a member who is also granted a role matching `with` on the same resource: within the subject's `policy_data` (JSON text, `jsonencode(…)`, or a `google_iam_policy` data source), or, for a `*_iam_member` or `*_iam_binding`, by another member or binding resource of the scope naming the same `project`, `folder` or `org_id`. Reported at the member of the `roles` grant. Unknown roles or members that could complete the pair are inconclusive.",
+    arguments: &[
+        (
+            "roles",
+            "role patterns of the grant reported, e.g. [\"roles/cloudkms.admin\"]",
+        ),
+        (
+            "with",
+            "role patterns the same member must not also hold, e.g. [\"roles/cloudkms.cryptoKey*\"]",
+        ),
+    ],
+    needs_path: false,
+    regex_argument: None,
+    validate: validate_both,
+    eval: member_holds_both,
+};
+
 pub const DEFAULT_SERVICE_ACCOUNT: Predicate = Predicate {
     name: "gcp-default-service-account",
     description: "The service account at `path` is the Compute Engine default one: absent or empty (where the API then attaches it), `default`, an address in `developer.gserviceaccount.com` (`…-compute@developer.gserviceaccount.com`), or read from `data.google_compute_default_service_account`. The address of a `google_service_account` the configuration creates is never the default; other unknown values are inconclusive.",
@@ -170,7 +189,7 @@ fn judge_grant(
     p: &PredicateCx,
     pat: &Patterns,
     role: Option<&Val>,
-    members: &[(&Val, Span, String)],
+    members: &[(Val, Span, String)],
     at: &At,
     v: &mut Verdict,
 ) {
@@ -207,44 +226,50 @@ fn attr_path(name: &str) -> Path {
 
 /// The members written at `keys` under a focus, lists flattened; unknown
 /// ones included, for the caller to judge.
-fn members_of<'v>(focus: Focus<'v, '_>, keys: &[&str]) -> Vec<(&'v Val, Span, String)> {
+fn members_of(focus: Focus, keys: &[&str]) -> Vec<(Val, Span, String)> {
     keys.iter()
         .flat_map(|key| each_value(&resolve(focus, &attr_path(key))))
+        .map(|(v, loc, path)| (v.clone(), loc, path))
         .collect()
 }
 
-fn iam_grants(p: &PredicateCx) -> Outcome {
-    let pat = Patterns {
-        roles: string_list(p.args, "roles").ok().flatten().unwrap_or_default(),
-        members: string_list(p.args, "members").ok().flatten().unwrap_or_default(),
-    };
-    let mut v = Verdict::default();
-    // `*_iam_member` and `*_iam_binding`: one role, its members.
-    let role = resolve(p.focus, &attr_path("role"));
-    if let Some(r) = role.found.first() {
-        let members = members_of(p.focus, &["member", "members"]);
-        judge_grant(p, &pat, Some(r.val), &members, &At::Member, &mut v);
-    }
-    if v.hit.is_none() {
-        let data = resolve(p.focus, &attr_path("policy_data"));
-        for reached in &data.found {
-            policy_data(p, &pat, reached, &mut v);
-            if v.hit.is_some() {
-                break;
-            }
-        }
-    }
-    v.outcome()
+/// One role given to members, as the subject writes it (values rebuilt from
+/// JSON have no span), and where a finding about it points.
+struct Grant<'a> {
+    role: Option<Val>,
+    members: Vec<(Val, Span, String)>,
+    at: At<'a>,
 }
 
-/// A `policy_data` value: JSON text, or a reference to a
+/// What a subject grants, in order: its `role` with `member`/`members`, then
+/// the bindings of its `policy_data`. A `policy_data` that cannot be read
+/// (unknown, or from a data source not in the scope) is an `Err` entry, the
+/// witness of the inconclusive result it makes.
+fn grants_of<'a>(
+    p: &PredicateCx<'a, '_>,
+    focus: Focus<'_, 'a>,
+    data: &'a [Reached],
+) -> Vec<Result<Grant<'a>, Witness>> {
+    let mut out = Vec::new();
+    let role = resolve(focus, &attr_path("role"));
+    if let Some(r) = role.found.first() {
+        out.push(Ok(Grant {
+            role: Some(r.val.clone()),
+            members: members_of(focus, &["member", "members"]),
+            at: At::Member,
+        }));
+    }
+    for reached in data {
+        policy_data_grants(p, reached, &mut out);
+    }
+    out
+}
+
+/// The bindings of a `policy_data` value: JSON text, or a reference to a
 /// `google_iam_policy` data source.
-fn policy_data(p: &PredicateCx, pat: &Patterns, reached: &Reached, v: &mut Verdict) {
-    let at = At::Fixed(reached.loc, &reached.path);
-    let unknown = |v: &mut Verdict| {
-        v.unknown
-            .get_or_insert_with(|| witness_for(p.cx, reached.loc, &reached.path, Some(reached.val)));
-    };
+fn policy_data_grants<'a>(p: &PredicateCx, reached: &'a Reached, out: &mut Vec<Result<Grant<'a>, Witness>>) {
+    let at = || At::Fixed(reached.loc, &reached.path);
+    let unreadable = || Err(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val)));
     match &reached.val.kind {
         ValKind::String(text) => {
             let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) else {
@@ -256,24 +281,21 @@ fn policy_data(p: &PredicateCx, pat: &Patterns, reached: &Reached, v: &mut Verdi
                 .cloned()
                 .unwrap_or_default();
             for b in bindings {
-                let role = b.get("role").and_then(|r| r.as_str()).map(|r| Val::string(r, None));
-                let members: Vec<Val> = strings_of(b.get("members"))
-                    .into_iter()
-                    .map(|m| Val::string(m, None))
-                    .collect();
-                let listed: Vec<(&Val, Span, String)> =
-                    members.iter().map(|m| (m, reached.loc, reached.path.clone())).collect();
-                judge_grant(p, pat, role.as_ref(), &listed, &at, v);
-                if v.hit.is_some() {
-                    return;
-                }
+                out.push(Ok(Grant {
+                    role: b.get("role").and_then(|r| r.as_str()).map(|r| Val::string(r, None)),
+                    members: strings_of(b.get("members"))
+                        .into_iter()
+                        .map(|m| (Val::string(m, None), reached.loc, reached.path.clone()))
+                        .collect(),
+                    at: at(),
+                }));
             }
         }
         ValKind::Unknown(_) => match policy_data_source(p, reached.val) {
             Some(data) => {
                 let bindings = data.value.get("binding");
                 if bindings.is_some_and(Val::is_unknown) {
-                    unknown(v);
+                    out.push(unreadable());
                 }
                 let items = match bindings.map(|b| &b.kind) {
                     Some(ValKind::List(items)) => items.as_slice(),
@@ -288,17 +310,169 @@ fn policy_data(p: &PredicateCx, pat: &Patterns, reached: &Reached, v: &mut Verdi
                         bounds: p.focus.bounds,
                     };
                     // A `binding` block has `members` only.
-                    let members = members_of(focus, &["members"]);
-                    judge_grant(p, pat, binding.get("role"), &members, &at, v);
-                    if v.hit.is_some() {
-                        return;
-                    }
+                    out.push(Ok(Grant {
+                        role: binding.get("role").cloned(),
+                        members: members_of(focus, &["members"]),
+                        at: at(),
+                    }));
                 }
             }
-            None => unknown(v),
+            None => out.push(unreadable()),
         },
         _ => {}
     }
+}
+
+fn iam_grants(p: &PredicateCx) -> Outcome {
+    let pat = Patterns {
+        roles: string_list(p.args, "roles").ok().flatten().unwrap_or_default(),
+        members: string_list(p.args, "members").ok().flatten().unwrap_or_default(),
+    };
+    let data = resolve(p.focus, &attr_path("policy_data"));
+    let mut v = Verdict::default();
+    for grant in grants_of(p, p.focus, &data.found) {
+        match grant {
+            Ok(g) => judge_grant(p, &pat, g.role.as_ref(), &g.members, &g.at, &mut v),
+            Err(w) => {
+                v.unknown.get_or_insert(w);
+            }
+        }
+        if v.hit.is_some() {
+            break;
+        }
+    }
+    v.outcome()
+}
+
+fn validate_both(args: &toml::Table) -> Result<(), String> {
+    only_keys(args, &["roles", "with"])?;
+    for key in ["roles", "with"] {
+        if string_list(args, key)?.is_none_or(|l| l.is_empty()) {
+            return Err(format!("`{key}` is required and must not be empty"));
+        }
+    }
+    Ok(())
+}
+
+/// The attributes naming what a `*_iam_member` or `*_iam_binding` grants on.
+const GRANT_TARGETS: &[&str] = &["project", "folder", "org_id"];
+
+/// The roles and members granted by the other member and binding resources
+/// of the subject's family (`google_project_iam_*`…) on the same target.
+fn sibling_grants(p: &PredicateCx) -> Vec<(Option<String>, Vec<Option<String>>)> {
+    let subject = p.cx.subject;
+    let Some(family) = subject
+        .kind
+        .strip_suffix("_member")
+        .or_else(|| subject.kind.strip_suffix("_binding"))
+    else {
+        return Vec::new();
+    };
+    let target = |value: &Val| {
+        GRANT_TARGETS
+            .iter()
+            .find_map(|t| value.get(t).and_then(Val::as_str).map(|v| (*t, v.to_string())))
+    };
+    let Some(own_target) = target(&subject.value) else {
+        return Vec::new();
+    };
+    let known = |v: &Val| (!v.is_unknown()).then(|| v.as_str().map(str::to_string)).flatten();
+    p.cx.set
+        .subjects
+        .iter()
+        .filter(|s| {
+            &*s.class == "resource"
+                && s.address != subject.address
+                && (*s.kind == *format!("{family}_member") || *s.kind == *format!("{family}_binding"))
+                && target(&s.value).as_ref() == Some(&own_target)
+        })
+        .map(|s| {
+            let members = ["member", "members"]
+                .iter()
+                .filter_map(|k| s.value.get(k))
+                .flat_map(|m| match &m.kind {
+                    ValKind::List(items) => items.iter().map(known).collect::<Vec<_>>(),
+                    _ => vec![known(m)],
+                })
+                .collect();
+            (s.value.get("role").and_then(known), members)
+        })
+        .collect()
+}
+
+fn member_holds_both(p: &PredicateCx) -> Outcome {
+    let patterns = |key| Patterns {
+        roles: string_list(p.args, key).ok().flatten().unwrap_or_default(),
+        members: Vec::new(),
+    };
+    let (first, second) = (patterns("roles"), patterns("with"));
+    let data = resolve(p.focus, &attr_path("policy_data"));
+    let mut v = Verdict::default();
+    let mut grants = Vec::new();
+    for grant in grants_of(p, p.focus, &data.found) {
+        match grant {
+            Ok(g) => grants.push(g),
+            Err(w) => {
+                v.unknown.get_or_insert(w);
+            }
+        }
+    }
+    // Who holds a `with` role, and whether an unknown role or member might.
+    let mut holders: Vec<String> = Vec::new();
+    let mut holders_unknown = false;
+    let mut note = |role: Option<&str>, members: &mut dyn Iterator<Item = Option<String>>| match role {
+        Some(r) if second.role(r) => {
+            for m in members {
+                match m {
+                    Some(m) => holders.push(m.to_ascii_lowercase()),
+                    None => holders_unknown = true,
+                }
+            }
+        }
+        Some(_) => {}
+        None => holders_unknown = true,
+    };
+    for g in &grants {
+        let role = g.role.as_ref().filter(|r| !r.is_unknown()).and_then(Val::as_str);
+        note(
+            role,
+            &mut g
+                .members
+                .iter()
+                .map(|(m, ..)| (!m.is_unknown()).then(|| m.as_str().map(str::to_string)).flatten()),
+        );
+    }
+    for (role, members) in sibling_grants(p) {
+        note(role.as_deref(), &mut members.into_iter());
+    }
+    for g in &grants {
+        let witness = |(member, loc, path): &(Val, Span, String)| match g.at {
+            At::Member => witness_for(p.cx, *loc, path, Some(member)),
+            At::Fixed(span, path) => witness_for(p.cx, span, path, Some(member)),
+        };
+        let role_matches = match &g.role {
+            Some(r) if r.is_unknown() => None,
+            Some(r) => Some(r.as_str().is_some_and(|t| first.role(t))),
+            None => Some(false),
+        };
+        if role_matches == Some(false) {
+            continue;
+        }
+        for member in &g.members {
+            let name = member.0.as_str().filter(|_| !member.0.is_unknown());
+            match name {
+                Some(m) if role_matches == Some(true) && holders.contains(&m.to_ascii_lowercase()) => {
+                    v.hit = Some(witness(member));
+                    return v.outcome();
+                }
+                Some(_) if role_matches == Some(true) && !holders_unknown => {}
+                _ => {
+                    v.unknown.get_or_insert_with(|| witness(member));
+                }
+            }
+        }
+    }
+    v.outcome()
 }
 
 /// The `google_iam_policy` data source a value was read from.
