@@ -45,6 +45,18 @@ pub const POLICY_ALLOWS_ANYONE: Predicate = Predicate {
     eval: policy_allows_anyone,
 };
 
+/// A role's trust policy lets named accounts assume it with nothing asked of
+/// the caller (the confused deputy problem of cross-account roles).
+pub const TRUST_WITHOUT_GUARD: Predicate = Predicate {
+    name: "trust-allows-account-unguarded",
+    description: "The trust policy at `path` has an `Allow` statement that lets an AWS account or a principal of one named by ARN (`123456789012`, `arn:aws:iam::123456789012:root`, a role or user ARN) call `sts:AssumeRole` with no condition asking for an external ID (`sts:ExternalId`), multi-factor authentication (`aws:MultiFactorAuthPresent`, `aws:MultiFactorAuthAge`) or membership of an organisation (`aws:PrincipalOrgID`, `aws:PrincipalOrgPaths`); an empty value asks for nothing. Inconclusive when the principal, the action or the condition of such a statement is unknown.",
+    arguments: &[],
+    needs_path: true,
+    regex_argument: None,
+    validate: no_arguments,
+    eval: trust_allows_account_unguarded,
+};
+
 /// A resource policy does not insist on TLS.
 pub const POLICY_ACCEPTS_HTTP: Predicate = Predicate {
     name: "policy-accepts-http",
@@ -756,6 +768,120 @@ fn allows_only_tls(doc: &serde_json::Value) -> bool {
     !allows.is_empty() && allows.into_iter().all(|st| requires_secure_transport(st, true))
 }
 
+/// An account principal as a trust policy names one: an account id, or an
+/// IAM or STS ARN that carries one (`arn:aws:iam::123456789012:root`).
+fn names_account(principal: &str) -> bool {
+    let account = |s: &str| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit());
+    if account(principal) {
+        return true;
+    }
+    let parts: Vec<&str> = principal.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && matches!(parts[2], "iam" | "sts")
+        && account(parts[4])
+}
+
+/// Condition keys that ask something of whoever assumes a role from another
+/// account: a shared secret, a second factor, or the caller's organisation.
+const TRUST_GUARD_KEYS: &[&str] = &[
+    "sts:externalid",
+    "aws:multifactorauthpresent",
+    "aws:multifactorauthage",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+];
+
+/// Whether a statement's condition holds a guard key with a non-empty value.
+fn trust_guarded(condition: Option<&serde_json::Value>) -> bool {
+    condition.and_then(|c| c.as_object()).is_some_and(|operators| {
+        operators.values().filter_map(|keys| keys.as_object()).any(|keys| {
+            keys.iter().any(|(key, value)| {
+                let key = key.to_ascii_lowercase();
+                let asks = match value {
+                    // MFA must be present, not absent.
+                    _ if key == "aws:multifactorauthpresent" => {
+                        let present = bool_values(value);
+                        !present.is_empty() && present.iter().all(|b| *b)
+                    }
+                    serde_json::Value::Bool(_) | serde_json::Value::Number(_) => true,
+                    other => strings_of(Some(other)).iter().any(|v| !v.is_empty()),
+                };
+                TRUST_GUARD_KEYS.contains(&key.as_str()) && asks
+            })
+        })
+    })
+}
+
+/// Whether a trust policy lets a named account assume the role unguarded.
+fn document_trusts_account_unguarded(doc: &serde_json::Value) -> Tri {
+    let mut verdict = Tri::False;
+    for st in statements(doc) {
+        let unknown = unknown_fields(st);
+        let mut perhaps = false;
+        // A test that fails on a field not fully known only makes it "perhaps".
+        let mut holds = |test: bool, field: &str| {
+            if test {
+                return true;
+            }
+            perhaps |= unknown.contains(&field);
+            unknown.contains(&field)
+        };
+        let aws = st.get("Principal").and_then(|p| p.get("AWS"));
+        let candidate = holds(effect_is(st, "allow"), "Effect")
+            && holds(strings_of(aws).iter().any(|p| names_account(p)), "Principal")
+            && holds(
+                strings_of(st.get("Action"))
+                    .iter()
+                    .any(|a| iam_glob(a, "sts:AssumeRole")),
+                "Action",
+            );
+        if !candidate || trust_guarded(st.get("Condition")) {
+            continue;
+        }
+        let sure = !perhaps && !unknown.contains(&"Condition");
+        verdict = verdict.max(if sure { Tri::True } else { Tri::Unknown });
+    }
+    verdict
+}
+
+fn trust_allows_account_unguarded(p: &PredicateCx) -> Outcome {
+    let Some(path) = p.path else {
+        return outcome(Tri::False, None);
+    };
+    let r = resolve(p.focus, path);
+    let (docs, _) = documents(p, &r.found);
+    let mut unknown = unreadable_witness(p, &r.found, &docs);
+    for doc in &docs {
+        let reached = doc.reached;
+        let witness = || witness_for(p.cx, reached.loc, &reached.path, Some(reached.val));
+        match document_trusts_account_unguarded(&doc.json) {
+            Tri::True => return outcome(Tri::True, Some(witness())),
+            Tri::Unknown => {
+                unknown.get_or_insert_with(witness);
+            }
+            Tri::False => {}
+        }
+    }
+    match unknown.or_else(|| unknown_witness(&r.unknown)) {
+        Some(w) => outcome(Tri::Unknown, Some(w)),
+        None => outcome(Tri::False, None),
+    }
+}
+
+/// The witness of the first value at a path that could not be read as a
+/// document, or only as a whole (not statement by statement).
+fn unreadable_witness(p: &PredicateCx, found: &[Reached], docs: &[Document]) -> Option<Witness> {
+    let unread = found
+        .iter()
+        .filter(|f| matches!(f.val.kind, ValKind::Unknown(_)) && !docs.iter().any(|d| std::ptr::eq(d.reached, *f)));
+    unread
+        .chain(docs.iter().filter(|d| !d.readable_by_statement()).map(|d| d.reached))
+        .map(|f| witness_for(p.cx, f.loc, &f.path, Some(f.val)))
+        .next()
+}
+
 fn policy_accepts_http(p: &PredicateCx) -> Outcome {
     let Some(path) = p.path else {
         return outcome(Tri::False, None);
@@ -797,15 +923,7 @@ fn policy_allows_anyone(p: &PredicateCx) -> Outcome {
     };
     let r = resolve(p.focus, path);
     let (docs, _) = documents(p, &r.found);
-    // Values that could not be read as a document, or only as a whole.
-    let unread = r
-        .found
-        .iter()
-        .filter(|f| matches!(f.val.kind, ValKind::Unknown(_)) && !docs.iter().any(|d| std::ptr::eq(d.reached, *f)));
-    let mut unknown = unread
-        .chain(docs.iter().filter(|d| !d.readable_by_statement()).map(|d| d.reached))
-        .map(|f| witness_for(p.cx, f.loc, &f.path, Some(f.val)))
-        .next();
+    let mut unknown = unreadable_witness(p, &r.found, &docs);
     for doc in &docs {
         let reached = doc.reached;
         let witness = || witness_for(p.cx, reached.loc, &reached.path, Some(reached.val));
