@@ -831,13 +831,20 @@ pub fn check(loaded: Loaded, registry: &Registry, options: &ScanOptions) -> Scan
         stats,
         root,
     } = parts;
-    let mut findings = Vec::new();
-    let mut checked: BTreeMap<Str, usize> = BTreeMap::new();
-    for (f, counts, n) in results.into_iter().chain(checked_early) {
+    let checked = results
+        .par_iter()
+        .chain(&checked_early)
+        .fold(BTreeMap::new, |mut checked, (_, counts, _)| {
+            add_counts(&mut checked, counts.iter().map(|(id, count)| (id, count)));
+            checked
+        })
+        .reduce(BTreeMap::new, |mut all, part| {
+            add_counts(&mut all, part.iter());
+            all
+        });
+    let mut findings = Vec::with_capacity(results.iter().chain(&checked_early).map(|r| r.0.len()).sum());
+    for (f, _, n) in results.into_iter().chain(checked_early) {
         findings.extend(f);
-        for (id, count) in counts {
-            *checked.entry(id).or_default() += count;
-        }
         notices.extend(n);
     }
     if !options.show_inconclusive {
@@ -855,6 +862,18 @@ pub fn check(loaded: Loaded, registry: &Registry, options: &ScanOptions) -> Scan
         stats,
         checked,
         root,
+    }
+}
+
+/// Adds counts of subjects checked per policy to `checked`.
+fn add_counts<'a>(checked: &mut BTreeMap<Str, usize>, counts: impl Iterator<Item = (&'a Str, &'a usize)>) {
+    for (id, count) in counts {
+        match checked.get_mut(id) {
+            Some(total) => *total += count,
+            None => {
+                checked.insert(id.clone(), *count);
+            }
+        }
     }
 }
 
