@@ -189,17 +189,18 @@ pub(super) fn strings_of(v: Option<&serde_json::Value>) -> Vec<String> {
 
 /// Whether a policy document grants one of `actions` on one of `resources`.
 pub fn document_grants(doc: &serde_json::Value, actions: &[String], resources: &[String]) -> bool {
-    document_grants_on(doc, actions, |res| {
+    document_grants_on(doc, actions, |st| {
+        let res = strings_of(st.get("Resource"));
         resources.is_empty() || resources.iter().any(|r| res.iter().any(|g| g == r))
     })
 }
 
-/// Whether a policy document grants one of `actions` in a statement whose
-/// `Resource` strings `resources_ok` accepts.
+/// Whether a policy document grants one of `actions` in an `Allow` statement
+/// that `statement_ok` accepts (its resources, its conditions).
 pub(super) fn document_grants_on(
     doc: &serde_json::Value,
     actions: &[String],
-    resources_ok: impl Fn(&[String]) -> bool,
+    statement_ok: impl Fn(&serde_json::Value) -> bool,
 ) -> bool {
     let statements = match doc.get("Statement") {
         Some(serde_json::Value::Array(a)) => a.iter().collect::<Vec<_>>(),
@@ -218,7 +219,7 @@ pub(super) fn document_grants_on(
             .map(|g| if g == "*:*" { "*".to_string() } else { g })
             .collect();
         let action_hit = actions.iter().any(|a| granted.iter().any(|g| iam_glob(g, a)));
-        action_hit && resources_ok(&strings_of(st.get("Resource")))
+        action_hit && statement_ok(st)
     })
 }
 

@@ -945,7 +945,7 @@ fn policy_allows_anyone(p: &PredicateCx) -> Outcome {
 /// actions (privilege escalation through `iam:PassRole`).
 pub const PRINCIPAL_GRANTS: Predicate = Predicate {
     name: "iam-principal-grants",
-    description: "The subject, an `aws_iam_role`, `aws_iam_user` or `aws_iam_group`, is granted every action of one of `combinations` by its policies in the scope taken together: inline (`inline_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`, `aws_iam_group_policy`) and attached `aws_iam_policy` documents (`managed_policy_arns`, `aws_iam_*_policy_attachment`, `aws_iam_policy_attachment`). Actions in `on-every-resource` count only when granted on `*`. A `jsonencode` document with unknown values is read in part: a value a resource computes (an ARN) is never `*`. Inconclusive when unknown values in the documents (actions or resources from a variable) may complete a combination, or when the known documents grant part of it and a policy that could grant the rest cannot be read (an AWS managed policy, a variable, a data source).",
+    description: "The subject, an `aws_iam_role`, `aws_iam_user` or `aws_iam_group`, is granted every action of one of `combinations` by its policies in the scope taken together: inline (`inline_policy`, `aws_iam_role_policy`, `aws_iam_user_policy`, `aws_iam_group_policy`) and attached `aws_iam_policy` documents (`managed_policy_arns`, `aws_iam_*_policy_attachment`, `aws_iam_policy_attachment`). Actions in `on-every-resource` count only when granted on `*` (or, with `resource-types`, every resource of their type), and under a condition that may confine their targets (`iam:PermissionsBoundary`, a resource tag; not MFA or the caller's network) only as inconclusive. A `jsonencode` document with unknown values is read in part: a value a resource computes (an ARN) is never `*`. Inconclusive when unknown values in the documents (actions or resources from a variable) may complete a combination, or when the known documents grant part of it and a policy that could grant the rest cannot be read (an AWS managed policy, a variable, a data source).",
     arguments: &[
         (
             "combinations",
@@ -1240,6 +1240,57 @@ fn covers_every_resource(pattern: &str, kind: Option<&str>) -> bool {
     arn == "arn" && (arn_service == "*" || arn_service.eq_ignore_ascii_case(service)) && any_account && every_of_kind
 }
 
+/// Condition keys that say nothing of the resources acted on: the caller,
+/// its network, its MFA, the time, the region, the service a role is passed
+/// to. Any other key (`iam:PermissionsBoundary`, `iam:PolicyARN`,
+/// `aws:ResourceTag/…`) may confine a grant on every resource to a few.
+const TARGET_NEUTRAL_CONDITION_KEYS: &[&str] = &[
+    "aws:multifactorauthpresent",
+    "aws:multifactorauthage",
+    "aws:securetransport",
+    "aws:sourceip",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:viaawsservice",
+    "aws:calledvia",
+    "aws:calledviafirst",
+    "aws:calledvialast",
+    "aws:currenttime",
+    "aws:epochtime",
+    "aws:requestedregion",
+    "aws:principalarn",
+    "aws:principalaccount",
+    "aws:principalorgid",
+    "aws:principaltag/",
+    "aws:userid",
+    "aws:username",
+    "iam:passedtoservice",
+];
+
+/// Whether a statement's `Condition` has a key that may confine the
+/// resources it applies to.
+fn may_confine_targets(st: &serde_json::Value) -> bool {
+    let Some(operators) = st.get("Condition").filter(|c| !c.is_null()) else {
+        return false;
+    };
+    let Some(operators) = operators.as_object() else {
+        return true;
+    };
+    operators.values().any(|keys| match keys.as_object() {
+        Some(keys) => keys.keys().any(|key| {
+            let key = key.to_ascii_lowercase();
+            !TARGET_NEUTRAL_CONDITION_KEYS.iter().any(|k| {
+                if k.ends_with('/') {
+                    key.starts_with(k)
+                } else {
+                    key == *k
+                }
+            })
+        }),
+        None => true,
+    })
+}
+
 /// How a principal's policies give one action.
 enum Grant<'a> {
     By(&'a Granting),
@@ -1296,14 +1347,20 @@ fn principal_grants(p: &PredicateCx) -> Outcome {
                     return Grant::No;
                 }
                 let action_list = std::slice::from_ref(action);
-                let granting = docs
-                    .iter()
-                    .find(|d| document_grants_on(&d.json, action_list, |res| res.iter().any(|r| covers(r))));
+                let reaches = |st: &serde_json::Value| strings_of(st.get("Resource")).iter().any(|r| covers(r));
+                let granting = docs.iter().find(|d| {
+                    document_grants_on(&d.json, action_list, |st| {
+                        reaches(st) && !(on_every && may_confine_targets(st))
+                    })
+                });
                 match granting {
                     Some(d) => Grant::By(d),
-                    None if docs
-                        .iter()
-                        .any(|d| !d.complete && document_may_grant(&d.json, action, covers)) =>
+                    // Granted only under a condition that may confine it to some
+                    // resources, or perhaps granted by unknown values.
+                    None if docs.iter().any(|d| {
+                        document_grants_on(&d.json, action_list, reaches)
+                            || (!d.complete && document_may_grant(&d.json, action, covers))
+                    }) =>
                     {
                         Grant::Maybe
                     }
@@ -1408,6 +1465,30 @@ mod tests {
             "iam:PutRolePolicy",
             on_all
         ));
+    }
+
+    #[test]
+    fn conditions_that_confine_targets() {
+        let st = |c: &str| {
+            doc(&format!(
+                r#"{{"Effect":"Allow","Action":"iam:*","Resource":"*","Condition":{c}}}"#
+            ))
+        };
+        assert!(!may_confine_targets(&doc(
+            r#"{"Effect":"Allow","Action":"iam:*","Resource":"*"}"#
+        )));
+        assert!(!may_confine_targets(&st(
+            r#"{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#
+        )));
+        assert!(!may_confine_targets(&st(
+            r#"{"StringEquals":{"aws:PrincipalTag/team":"ops"}}"#
+        )));
+        assert!(may_confine_targets(&st(
+            r#"{"StringEquals":{"iam:PermissionsBoundary":"arn:aws:iam::1:policy/b"}}"#
+        )));
+        assert!(may_confine_targets(&st(
+            r#"{"StringEquals":{"aws:ResourceTag/team":"ops"}}"#
+        )));
     }
 
     #[test]
