@@ -145,7 +145,19 @@ pub fn render(cx: &OutputCx) -> String {
         return String::new();
     };
     skeleton.push('\n');
-    splice(&skeleton, &mut [(RESULTS, results), (RULES, rules)])
+    splice(&skeleton, &mut [(RESULTS, results), (RULES, rules)]).unwrap_or_else(|| {
+        // The document's shape is not the one the splice expects (a new
+        // serde-sarif release): serialize it whole, slower but the same.
+        let rules = policies.iter().map(|p| rule(p)).collect();
+        let results = report
+            .findings
+            .iter()
+            .filter_map(|f| Some(result(cx, f, *index.get(&*f.policy.id)?)))
+            .collect();
+        let mut whole = serde_json::to_string_pretty(&document(cx, rules, results)).unwrap_or_default();
+        whole.push('\n');
+        whole
+    })
 }
 
 fn result(cx: &OutputCx, f: &Finding, rule_index: usize) -> SarifResult {
@@ -339,8 +351,9 @@ fn array_element<T: Serialize>(value: &T, depth: usize) -> Result<String, serde_
 }
 
 /// `skeleton` with the elements of each array filled in where it holds the
-/// array empty: the bytes of the document serialized whole.
-fn splice(skeleton: &str, arrays: &mut [(Spliced, Vec<String>)]) -> String {
+/// array empty: the bytes of the document serialized whole. `None` when an
+/// array is not where its key and depth say.
+fn splice(skeleton: &str, arrays: &mut [(Spliced, Vec<String>)]) -> Option<String> {
     let mut places: Vec<(usize, usize)> = Vec::with_capacity(arrays.len());
     for (i, (array, _)) in arrays.iter().enumerate() {
         // The key at its own depth, at the start of its line: a key inside a
@@ -349,7 +362,7 @@ fn splice(skeleton: &str, arrays: &mut [(Spliced, Vec<String>)]) -> String {
         match skeleton.find(&needle) {
             // Just before the closing bracket.
             Some(at) => places.push((at + needle.len() - 1, i)),
-            None => return String::new(),
+            None => return None,
         }
     }
     places.sort_unstable();
@@ -377,7 +390,7 @@ fn splice(skeleton: &str, arrays: &mut [(Spliced, Vec<String>)]) -> String {
         }
     }
     out.push_str(&skeleton[copied..]);
-    out
+    Some(out)
 }
 
 /// Everything of the document but its rules and results.
@@ -470,7 +483,11 @@ mod tests {
                     (RESULTS, rendered(&results, RESULTS.depth)),
                 ],
             );
-            assert_eq!(spliced, whole);
+            assert_eq!(spliced.as_deref(), Some(whole.as_str()));
         }
+        // An array not at the depth its key is expected at: no splice (the
+        // caller then serializes the document whole).
+        let moved = serde_json::to_string_pretty(&json!({"results": [], "rules": []})).unwrap();
+        assert_eq!(splice(&moved, &mut [(RESULTS, vec![]), (RULES, vec![])]), None);
     }
 }
