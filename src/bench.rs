@@ -33,64 +33,65 @@ pub fn peak_rss() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// The best of `runs` parse-only passes.
-pub fn parse_pass(options: &ScanOptions, runs: usize) -> Result<Measure, ScanError> {
-    let mut best: Option<Measure> = None;
-    for _ in 0..runs.max(1) {
-        let t = Instant::now();
-        let stats = scan::parse_only(options)?;
-        let m = Measure {
-            seconds: t.elapsed().as_secs_f64(),
-            stats,
-            peak_rss: peak_rss(),
-        };
-        if best.as_ref().is_none_or(|b| m.seconds < b.seconds) {
-            best = Some(m);
+/// Parse-only passes and full scans (every policy, evaluation, and the SARIF
+/// report rendered), alternated `runs` times so that both sample the same
+/// moments of a machine whose speed drifts: the best of each, and the full
+/// scan's finding count. The parse-only peak RSS is the first pass's, taken
+/// before any full scan raised the process's high-water mark.
+pub fn alternated_passes(
+    options: &ScanOptions,
+    registry: &Registry,
+    runs: usize,
+) -> Result<(Measure, Measure, usize), ScanError> {
+    let mut parse = parse_once(options)?;
+    let mut full = scan_once(options, registry)?;
+    for _ in 1..runs {
+        let p = parse_once(options)?;
+        if p.seconds < parse.seconds {
+            parse = Measure {
+                peak_rss: parse.peak_rss,
+                ..p
+            };
+        }
+        let f = scan_once(options, registry)?;
+        if f.0.seconds < full.0.seconds {
+            full = f;
         }
     }
-    Ok(best.unwrap_or(Measure {
-        seconds: 0.0,
-        stats: Stats::default(),
-        peak_rss: None,
-    }))
+    let (full, findings) = full;
+    Ok((parse, full, findings))
 }
 
-/// The best of `runs` full scans: every policy, evaluation, and the SARIF
-/// report rendered.
-pub fn scan_pass(options: &ScanOptions, registry: &Registry, runs: usize) -> Result<(Measure, usize), ScanError> {
-    let mut best: Option<(Measure, usize)> = None;
-    for _ in 0..runs.max(1) {
-        let t = Instant::now();
-        let report = scan::scan(options, registry)?;
-        let sarif = scan::on_pool(options.discover.threads, || {
-            output::render(
-                Format::Sarif,
-                &OutputCx {
-                    report: &report,
-                    registry,
-                    color: false,
-                },
-            )
-        })?;
-        let m = Measure {
-            seconds: t.elapsed().as_secs_f64(),
-            stats: report.stats.clone(),
-            peak_rss: peak_rss(),
-        };
-        let findings = report.findings.len();
-        drop(sarif);
-        if best.as_ref().is_none_or(|(b, _)| m.seconds < b.seconds) {
-            best = Some((m, findings));
-        }
-    }
-    Ok(best.unwrap_or((
-        Measure {
-            seconds: 0.0,
-            stats: Stats::default(),
-            peak_rss: None,
-        },
-        0,
-    )))
+fn parse_once(options: &ScanOptions) -> Result<Measure, ScanError> {
+    let t = Instant::now();
+    let stats = scan::parse_only(options)?;
+    Ok(Measure {
+        seconds: t.elapsed().as_secs_f64(),
+        stats,
+        peak_rss: peak_rss(),
+    })
+}
+
+fn scan_once(options: &ScanOptions, registry: &Registry) -> Result<(Measure, usize), ScanError> {
+    let t = Instant::now();
+    let report = scan::scan(options, registry)?;
+    let sarif = scan::on_pool(options.discover.threads, || {
+        output::render(
+            Format::Sarif,
+            &OutputCx {
+                report: &report,
+                registry,
+                color: false,
+            },
+        )
+    })?;
+    let m = Measure {
+        seconds: t.elapsed().as_secs_f64(),
+        stats: report.stats.clone(),
+        peak_rss: peak_rss(),
+    };
+    drop(sarif);
+    Ok((m, report.findings.len()))
 }
 
 /// The best of `runs` secret-detection passes over the scanned files' text,
