@@ -847,6 +847,13 @@ fn document_trusts_account_unguarded(doc: &serde_json::Value) -> Tri {
 }
 
 fn trust_allows_account_unguarded(p: &PredicateCx) -> Outcome {
+    decide_each_document(p, document_trusts_account_unguarded)
+}
+
+/// The outcome of `decide` on the documents at the predicate's path: true at
+/// the first document it holds true for; unknown when it is unknown for one,
+/// or a value could not be read as a document.
+fn decide_each_document(p: &PredicateCx, decide: impl Fn(&serde_json::Value) -> Tri) -> Outcome {
     let Some(path) = p.path else {
         return outcome(Tri::False, None);
     };
@@ -856,7 +863,7 @@ fn trust_allows_account_unguarded(p: &PredicateCx) -> Outcome {
     for doc in &docs {
         let reached = doc.reached;
         let witness = || witness_for(p.cx, reached.loc, &reached.path, Some(reached.val));
-        match document_trusts_account_unguarded(&doc.json) {
+        match decide(&doc.json) {
             Tri::True => return outcome(Tri::True, Some(witness())),
             Tri::Unknown => {
                 unknown.get_or_insert_with(witness);
@@ -918,27 +925,7 @@ fn policy_allows_anyone(p: &PredicateCx) -> Outcome {
         .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
         .unwrap_or_default();
     let even_if_confined = p.args.get("even-if-confined").and_then(|v| v.as_bool()) == Some(true);
-    let Some(path) = p.path else {
-        return outcome(Tri::False, None);
-    };
-    let r = resolve(p.focus, path);
-    let (docs, _) = documents(p, &r.found);
-    let mut unknown = unreadable_witness(p, &r.found, &docs);
-    for doc in &docs {
-        let reached = doc.reached;
-        let witness = || witness_for(p.cx, reached.loc, &reached.path, Some(reached.val));
-        match document_grants_anyone(&doc.json, &actions, even_if_confined) {
-            Tri::True => return outcome(Tri::True, Some(witness())),
-            Tri::Unknown => {
-                unknown.get_or_insert_with(witness);
-            }
-            Tri::False => {}
-        }
-    }
-    match unknown.or_else(|| unknown_witness(&r.unknown)) {
-        Some(w) => outcome(Tri::Unknown, Some(w)),
-        None => outcome(Tri::False, None),
-    }
+    decide_each_document(p, |doc| document_grants_anyone(doc, &actions, even_if_confined))
 }
 
 /// An IAM principal whose policies, taken together, grant a combination of
