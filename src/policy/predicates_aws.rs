@@ -711,7 +711,13 @@ fn mark_unknown_fields(doc: &mut serde_json::Value) {
         _ => false,
     };
     if !readable {
-        doc[OPAQUE] = true.into();
+        match doc.as_object_mut() {
+            Some(fields) => {
+                fields.insert(OPAQUE.into(), true.into());
+            }
+            // Not a document (a list, a string): nothing of it can be read.
+            None => *doc = serde_json::Value::Object([(OPAQUE.to_string(), true.into())].into_iter().collect()),
+        }
     }
 }
 
@@ -1402,6 +1408,15 @@ mod tests {
         assert!(json_at(&d, "privileged").is_empty());
         assert!(json_equals(&serde_json::json!("true"), &toml::Value::Boolean(true)));
         assert!(!json_equals(&serde_json::json!(false), &toml::Value::Boolean(true)));
+    }
+
+    #[test]
+    fn a_partly_unknown_value_that_is_not_a_document_reads_as_opaque() {
+        for mut not_a_document in [doc(r#"[{"name":"app","value":null}]"#), doc(r#""text""#)] {
+            mark_unknown_fields(&mut not_a_document);
+            assert!(has_unseen_statements(&not_a_document));
+            assert!(statements(&not_a_document).is_empty());
+        }
     }
 
     #[test]

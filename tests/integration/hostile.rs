@@ -233,3 +233,13 @@ fn mutated_fixtures_never_cause_an_internal_error() {
     assert_no_internal_errors(&report.notices);
     assert!(report.stats.files > n / 2, "most mutants must still be scanned");
 }
+
+/// Every fixture with every built-in policy at once: a fixture is written
+/// for one policy, and the others meet shapes their authors did not plan for
+/// (a `jsonencode` list where a policy document could be).
+#[test]
+fn every_fixture_scans_with_every_policy_without_internal_error() {
+    let fixtures = repo().join("fixtures");
+    let report = scan_dir(&fixtures, |_| {});
+    assert_no_internal_errors(&report.notices);
+}
