@@ -4,7 +4,7 @@
 
 use super::condition::{EvalCx, Outcome, Tri, Witness, witness_for};
 use super::path::{Focus, Path, Resolution, resolve};
-use crate::value::{Str, Val, ValKind};
+use crate::value::{Str, Unknown, Val, ValKind};
 
 pub struct PredicateCx<'a, 'b> {
     pub cx: &'a EvalCx<'b>,
@@ -248,6 +248,12 @@ fn iam_policy_grants(p: &PredicateCx) -> Outcome {
                     unknown = Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val)));
                 }
                 reached.val.to_json()
+            }
+            // A `jsonencode` known in part: its known statements may grant
+            // already (unknown values are `null` in them, never `*`).
+            ValKind::Unknown(Unknown::PartialJson { known, .. }) => {
+                unknown = Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val)));
+                serde_json::from_str(known).unwrap_or(serde_json::Value::Null)
             }
             ValKind::Unknown(_) => {
                 let (d, complete) = policy_document_data(p.cx, reached.val).unwrap_or((serde_json::Value::Null, false));
