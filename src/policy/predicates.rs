@@ -4,7 +4,7 @@
 
 use super::condition::{EvalCx, Outcome, Tri, Witness, witness_for};
 use super::path::{Focus, Path, Resolution, resolve};
-use crate::value::{Str, Unknown, Val, ValKind};
+use crate::value::{Str, Val, ValKind};
 
 pub struct PredicateCx<'a, 'b> {
     pub cx: &'a EvalCx<'b>,
@@ -236,40 +236,15 @@ fn iam_policy_grants(p: &PredicateCx) -> Outcome {
         };
     };
     let r = resolve(p.focus, path);
-    let mut unknown = None;
-    for reached in &r.found {
-        let doc = match &reached.val.kind {
-            ValKind::String(s) => match serde_json::from_str::<serde_json::Value>(s) {
-                Ok(d) => d,
-                Err(_) => continue,
-            },
-            ValKind::Map(_) => {
-                if reached.val.contains_unknown() {
-                    unknown = Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val)));
-                }
-                reached.val.to_json()
-            }
-            // A `jsonencode` known in part: its known statements may grant
-            // already (unknown values are `null` in them, never `*`).
-            ValKind::Unknown(Unknown::PartialJson { known, .. }) => {
-                unknown = Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val)));
-                serde_json::from_str(known).unwrap_or(serde_json::Value::Null)
-            }
-            ValKind::Unknown(_) => {
-                let (d, complete) = policy_document_data(p.cx, reached.val).unwrap_or((serde_json::Value::Null, false));
-                if !complete {
-                    unknown = Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val)));
-                }
-                d
-            }
-            _ => continue,
+    // A partly known document's known statements may grant already
+    // (unknown values are `null` in them, never `*`).
+    let (docs, mut unknown) = super::predicates_aws::documents(p, &r.found);
+    if let Some(doc) = docs.iter().find(|d| document_grants(&d.json, &actions, &resources)) {
+        let reached = doc.reached;
+        return Outcome {
+            truth: Tri::True,
+            witness: Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val))),
         };
-        if document_grants(&doc, &actions, &resources) {
-            return Outcome {
-                truth: Tri::True,
-                witness: Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val))),
-            };
-        }
     }
     if let Some((span, path, why)) = &r.unknown {
         unknown.get_or_insert(Witness {

@@ -597,9 +597,9 @@ fn has_deny(statements: &[&serde_json::Value]) -> bool {
 }
 
 /// A policy document found at a path, and whether all of it is known.
-struct Document<'v> {
-    json: serde_json::Value,
-    reached: &'v Reached<'v>,
+pub(super) struct Document<'v> {
+    pub(super) json: serde_json::Value,
+    pub(super) reached: &'v Reached<'v>,
     complete: bool,
 }
 
@@ -616,62 +616,36 @@ impl Document<'_> {
     }
 }
 
-/// The policy documents at a path: parsed JSON text, objects, or
-/// `data.aws_iam_policy_document` sources rebuilt from their statements,
-/// with the witness of the first one not fully known.
-fn documents<'v>(p: &PredicateCx<'_, 'v>, reached: &'v [Reached<'v>]) -> (Vec<Document<'v>>, Option<Witness>) {
+/// The policy documents at a path (see [`document_of`]), with the witness
+/// of the first one not fully known. A partly known `jsonencode` has its
+/// unknown fields marked on each statement ([`mark_unknown_fields`]).
+pub(super) fn documents<'v>(
+    p: &PredicateCx<'_, 'v>,
+    reached: &'v [Reached<'v>],
+) -> (Vec<Document<'v>>, Option<Witness>) {
     let mut docs = Vec::new();
     let mut unknown = None;
     for r in reached {
         let witness = || witness_for(p.cx, r.loc, &r.path, Some(r.val));
-        match &r.val.kind {
-            ValKind::String(s) => {
-                if let Ok(json) = serde_json::from_str::<serde_json::Value>(s) {
-                    docs.push(Document {
-                        json,
-                        reached: r,
-                        complete: true,
-                    });
+        match document_of(p.cx, r.val) {
+            Some((mut json, complete)) => {
+                if matches!(r.val.kind, ValKind::Unknown(Unknown::PartialJson { .. })) {
+                    mark_unknown_fields(&mut json);
                 }
-            }
-            ValKind::Map(_) => {
-                let complete = !r.val.contains_unknown();
                 if !complete {
                     unknown.get_or_insert_with(witness);
                 }
                 docs.push(Document {
-                    json: r.val.to_json(),
+                    json,
                     reached: r,
                     complete,
                 });
             }
-            ValKind::Unknown(Unknown::PartialJson { known, .. }) => {
+            None if matches!(r.val.kind, ValKind::Unknown(_)) => {
                 unknown.get_or_insert_with(witness);
-                if let Ok(mut json) = serde_json::from_str::<serde_json::Value>(known) {
-                    mark_unknown_fields(&mut json);
-                    docs.push(Document {
-                        json,
-                        reached: r,
-                        complete: false,
-                    });
-                }
             }
-            ValKind::Unknown(_) => match policy_document_data(p.cx, r.val) {
-                Some((json, complete)) => {
-                    if !complete {
-                        unknown.get_or_insert_with(witness);
-                    }
-                    docs.push(Document {
-                        json,
-                        reached: r,
-                        complete,
-                    });
-                }
-                None => {
-                    unknown.get_or_insert_with(witness);
-                }
-            },
-            _ => {}
+            // Not JSON text or not a document: nothing to read.
+            None => {}
         }
     }
     (docs, unknown)
