@@ -688,9 +688,11 @@ fn pkg_cmds(df: &Dockerfile) -> impl Iterator<Item = (&Instruction, &Script, Pkg
     })
 }
 
-/// Whether any RUN of the file mentions an apt configuration key (a file
-/// written with `echo 'APT::Get::Assume-Yes "true";' > /etc/apt/apt.conf.d/…`).
-fn apt_configured(df: &Dockerfile, key: &str) -> bool {
+/// Whether any RUN of the file mentions a package manager setting, as in a
+/// configuration file written with `echo`: apt's
+/// `echo 'APT::Get::Assume-Yes "true";' > /etc/apt/apt.conf.d/…`, yum's
+/// `assumeyes=1`, pip's `no-cache-dir true`.
+fn run_mentions_setting(df: &Dockerfile, key: &str) -> bool {
     let key = key.to_ascii_lowercase();
     df.instructions
         .iter()
@@ -710,7 +712,7 @@ fn fed_by_yes(script: &Script, cmd: &ShCommand) -> bool {
 
 fn apt_get_missing_yes(cx: &CheckCx, hits: &mut Vec<Hit>) {
     let Some(df) = dockerfile(cx) else { return };
-    if apt_configured(df, "assume-yes") {
+    if run_mentions_setting(df, "assume-yes") {
         return;
     }
     for (ins, script, p) in pkg_cmds(df) {
@@ -783,7 +785,7 @@ fn package_prompt(cx: &CheckCx, hits: &mut Vec<Hit>) {
         return;
     };
     // `assumeyes=1` written into yum.conf or dnf.conf answers every prompt.
-    if want == "yum" && (apt_configured(df, "assumeyes=1") || apt_configured(df, "assumeyes=true")) {
+    if want == "yum" && (run_mentions_setting(df, "assumeyes=1") || run_mentions_setting(df, "assumeyes=true")) {
         return;
     }
     for (ins, script, p) in pkg_cmds(df) {
@@ -814,7 +816,7 @@ fn package_prompt(cx: &CheckCx, hits: &mut Vec<Hit>) {
 
 fn apt_get_install_recommends(cx: &CheckCx, hits: &mut Vec<Hit>) {
     let Some(df) = dockerfile(cx) else { return };
-    if apt_configured(df, "install-recommends") {
+    if run_mentions_setting(df, "install-recommends") {
         return;
     }
     for (ins, _, p) in pkg_cmds(df) {
@@ -1020,7 +1022,7 @@ fn pip_cache_kept(cx: &CheckCx, hits: &mut Vec<Hit>) {
         i.keyword == "ENV"
             && i.stage.is_some_and(|s| lineage.contains(&s))
             && matches!(&i.body, Body::Pairs(p) if p.iter().any(|p| p.key.text.eq_ignore_ascii_case("PIP_NO_CACHE_DIR")))
-    }) || apt_configured(df, "no-cache-dir true");
+    }) || run_mentions_setting(df, "no-cache-dir true");
     if env_set {
         return;
     }
