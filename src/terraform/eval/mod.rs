@@ -593,20 +593,53 @@ impl<'m> Evaluator<'m> {
             return v;
         }
         let mut out = String::new();
-        if let Some(why) = self.render(t, scope, d, &mut out) {
-            return Val::unknown(why, Some(e.span));
+        // JSON text (a heredoc policy) is rendered with holes for its unknown
+        // values, so the known rest of it can still be read.
+        let mut first_hole = None;
+        let holes = starts_like_json(t).then_some(&mut first_hole);
+        let stop = self.render(t, scope, d, &mut out, holes);
+        let span = Some(e.span);
+        match (first_hole, stop) {
+            (Some(why), None) => match functions::known_json_of_holed_text(&out) {
+                Some(known) => Val::unknown(
+                    Unknown::PartialJson {
+                        why: Box::new(why.cause().clone()),
+                        known: known.into(),
+                    },
+                    span,
+                ),
+                None => Val::unknown(why, span),
+            },
+            // The first unknown value is the reason, as if rendering had
+            // stopped there.
+            (Some(why), _) | (None, Some(why)) => Val::unknown(why, span),
+            (None, None) => Val::string(out, span),
         }
-        Val::string(out, Some(e.span))
     }
 
     /// Render a template into `out`; `Some(reason)` when a part is unknown.
-    fn render(&self, t: &Template, scope: &Scope, d: usize, out: &mut String) -> Option<Unknown> {
+    /// With `holes`, an unknown interpolated value is marked in `out`
+    /// instead ([`functions::hole_for`]), and the first reason kept there.
+    fn render(
+        &self,
+        t: &Template,
+        scope: &Scope,
+        d: usize,
+        out: &mut String,
+        mut holes: Option<&mut Option<Unknown>>,
+    ) -> Option<Unknown> {
         for part in &t.parts {
             match part {
                 TemplatePart::Literal(s, _) => out.push_str(s),
                 TemplatePart::Interpolation(x) => {
                     let v = self.eval_depth(x, scope, d);
                     match &v.kind {
+                        ValKind::Unknown(why) if !matches!(why, Unknown::Error(_)) && holes.is_some() => {
+                            out.push(functions::hole_for(&v));
+                            if let Some(first) = holes.as_deref_mut() {
+                                first.get_or_insert_with(|| why.clone());
+                            }
+                        }
                         ValKind::Unknown(why) => return Some(why.clone()),
                         ValKind::Null => return Some(Unknown::Error("null inside a string".into())),
                         _ => match scalar_text(&v) {
@@ -633,7 +666,7 @@ impl<'m> Evaluator<'m> {
                         }
                     };
                     if let Some(b) = branch
-                        && let Some(w) = self.render(b, scope, d, out)
+                        && let Some(w) = self.render(b, scope, d, out, holes.as_deref_mut())
                     {
                         return Some(w);
                     }
@@ -654,7 +687,7 @@ impl<'m> Evaluator<'m> {
                         if let Some(kv) = key_var {
                             inner = inner.with(kv.clone(), k);
                         }
-                        if let Some(w) = self.render(body, &inner, d, out) {
+                        if let Some(w) = self.render(body, &inner, d, out, holes.as_deref_mut()) {
                             return Some(w);
                         }
                     }
@@ -1324,4 +1357,9 @@ fn relative_dir(dir: &Path, base: &Path) -> String {
         Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
         Err(_) => dir.to_string_lossy().replace('\\', "/"),
     }
+}
+
+/// Whether a template's text begins as a JSON object or list does.
+fn starts_like_json(t: &Template) -> bool {
+    matches!(t.parts.first(), Some(TemplatePart::Literal(s, _)) if s.trim_start().starts_with(['{', '[']))
 }

@@ -22,17 +22,20 @@ pub(super) const NAMES: &[&str] = &[
 /// `jsonencode`: never `null` or `*`, so it is not mistaken for either.
 const COMPUTED_PLACEHOLDER: &str = "(known after apply)";
 
+/// Whether `v` is a value a managed resource computes when applied (an
+/// ARN, an id): known to exist and to be specific, unlike a variable's.
+fn computed_by_resource(v: &Val) -> bool {
+    matches!(v.kind, ValKind::Unknown(Unknown::Computed))
+        && v.reference
+            .as_deref()
+            .is_some_and(|r| !r.starts_with("data.") && !r.starts_with("module."))
+}
+
 /// The JSON of `v` with its unknown parts `null`, except values a managed
 /// resource computes (an ARN, an id), which are `COMPUTED_PLACEHOLDER`.
 fn known_json(v: &Val) -> serde_json::Value {
     match &v.kind {
-        ValKind::Unknown(Unknown::Computed)
-            if v.reference
-                .as_deref()
-                .is_some_and(|r| !r.starts_with("data.") && !r.starts_with("module.")) =>
-        {
-            COMPUTED_PLACEHOLDER.into()
-        }
+        _ if computed_by_resource(v) => COMPUTED_PLACEHOLDER.into(),
         ValKind::List(items) => items.iter().map(known_json).collect(),
         ValKind::Map(entries) => entries
             .iter()
@@ -41,6 +44,69 @@ fn known_json(v: &Val) -> serde_json::Value {
             .into(),
         _ => v.to_json(),
     }
+}
+
+/// Marks, in a template rendered in part, where an interpolation a resource
+/// computes stands; [`UNKNOWN_HOLE`] marks any other unknown one. Both are
+/// private-use characters, which real templates do not hold.
+const COMPUTED_HOLE: char = '\u{E000}';
+const UNKNOWN_HOLE: char = '\u{E001}';
+
+/// The mark to write in place of the unknown interpolated value `v`.
+pub(crate) fn hole_for(v: &Val) -> char {
+    if computed_by_resource(v) {
+        COMPUTED_HOLE
+    } else {
+        UNKNOWN_HOLE
+    }
+}
+
+/// The known JSON of a template rendered with holes (a heredoc policy that
+/// interpolates `${aws_s3_bucket.b.arn}`), read as a partly unknown
+/// `jsonencode` is: a hole standing for a whole JSON value is `null`, or
+/// `COMPUTED_PLACEHOLDER` when a resource computes it; a string holding a
+/// hole keeps its text with the placeholder in the hole when a resource
+/// computes every hole (`"(known after apply)/*"` is never `*`), and is
+/// `null` otherwise. `None` when the text is not a JSON object or list.
+pub(crate) fn known_json_of_holed_text(text: &str) -> Option<String> {
+    // Holes between JSON tokens become JSON values first, so the text parses.
+    let mut json = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        match c {
+            COMPUTED_HOLE if !in_string => json.push_str(&serde_json::Value::from(COMPUTED_PLACEHOLDER).to_string()),
+            UNKNOWN_HOLE if !in_string => json.push_str("null"),
+            _ => {
+                if c == '"' && !escaped {
+                    in_string = !in_string;
+                }
+                escaped = in_string && !escaped && c == '\\';
+                json.push(c);
+            }
+        }
+    }
+    let mut value: serde_json::Value = serde_json::from_str(&json).ok()?;
+    if !(value.is_object() || value.is_array()) {
+        return None;
+    }
+    fill_holes(&mut value).then(|| value.to_string())
+}
+
+/// Resolves the holes left inside strings; false when a key holds one.
+fn fill_holes(v: &mut serde_json::Value) -> bool {
+    let holed = |s: &str| s.contains([COMPUTED_HOLE, UNKNOWN_HOLE]);
+    match v {
+        serde_json::Value::String(s) if s.contains(UNKNOWN_HOLE) => *v = serde_json::Value::Null,
+        serde_json::Value::String(s) if s.contains(COMPUTED_HOLE) => {
+            *s = s.replace(COMPUTED_HOLE, COMPUTED_PLACEHOLDER);
+        }
+        serde_json::Value::Array(items) => return items.iter_mut().all(fill_holes),
+        serde_json::Value::Object(entries) => {
+            return !entries.keys().any(|k| holed(k)) && entries.values_mut().all(fill_holes);
+        }
+        _ => {}
+    }
+    true
 }
 
 pub(super) fn call(a: &Args) -> Option<FnResult> {

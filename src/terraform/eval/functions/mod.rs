@@ -22,6 +22,7 @@ use crate::source::Span;
 use crate::value::{Entry, Str, Unknown, Val, ValKind};
 
 use super::ops::scalar_text;
+pub(crate) use encoding::{hole_for, known_json_of_holed_text};
 
 /// What a function's result is: a value, or why there is none.
 pub(crate) type FnResult = Result<Val, Unknown>;

@@ -334,3 +334,46 @@ fn jsonencode_keeps_the_known_parts_of_a_partly_unknown_value() {
     let known: Value = serde_json::from_str(known).unwrap();
     assert_eq!(known, json!({ "a": null, "b": ["*", "(known after apply)"], "c": 1 }));
 }
+
+#[test]
+fn a_json_heredoc_keeps_the_known_parts_around_unknown_interpolations() {
+    use crate::terraform::eval::Evaluator;
+    use crate::terraform::eval::tests::project;
+    use crate::value::{Unknown, ValKind};
+    let doc = |body: &str| {
+        let files = [
+            (
+                "v.tf",
+                "variable \"x\" {}\nresource \"aws_s3_bucket\" \"b\" {}\n".to_string(),
+            ),
+            ("probe.tf", format!("locals {{\n  doc = <<EOF\n{body}\nEOF\n}}\n")),
+        ];
+        let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        let p = project(&files);
+        let ev = Evaluator::new(&p, &p.modules[0], &TfOptions::default());
+        ev.local("doc", 0, None)
+    };
+    // A computed ARN inside a string keeps the text around it; a variable
+    // makes its string unknown; a hole between tokens is a value.
+    let v = doc(
+        r#"{"Resource": ["${aws_s3_bucket.b.arn}/*", "arn:${var.x}"], "Principal": "*", "Sid": ${var.x}, "Id": "a\"${var.x}"}"#,
+    );
+    let ValKind::Unknown(Unknown::PartialJson { why, known }) = &v.kind else {
+        panic!("expected a partly known document, got {v:?}");
+    };
+    assert_eq!(**why, Unknown::Computed);
+    let known: Value = serde_json::from_str(known).unwrap();
+    assert_eq!(
+        known,
+        json!({ "Resource": ["(known after apply)/*", null], "Principal": "*", "Sid": null, "Id": null })
+    );
+    // Text that is not JSON once its holes are filled stays wholly unknown.
+    for not_json in [r#"{"a": 1, ${var.x} }"#, r#"{"${var.x}": 1}"#, "[ unquoted ${var.x} ]"] {
+        let v = doc(not_json);
+        assert_eq!(
+            v.kind,
+            ValKind::Unknown(Unknown::UnsetVariable("x".into())),
+            "{not_json}"
+        );
+    }
+}
