@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::checks::{self, CheckCx, Hit};
+use crate::checks::{CheckCx, Hit};
 use crate::finding::{Finding, Status};
 use crate::policy::condition::{EvalCx, Tri, eval};
 use crate::policy::{Policy, Registry, Rule};
@@ -129,8 +129,8 @@ pub fn hits_of(policy: &Policy, set: &SubjectSet, sources: &SourceMap) -> Vec<Hi
                 }
             }
         }
-        Rule::Check { name, args } => {
-            if let Some(check) = checks::lookup(name) {
+        Rule::Check { check, args, .. } => {
+            if let Some(check) = check {
                 let cx = CheckCx {
                     set,
                     policy,

@@ -152,7 +152,7 @@ fn sudo(cx: &CheckCx, hits: &mut Vec<Hit>) {
 }
 
 fn is_download(cmd: &ShCommand) -> bool {
-    matches!(cmd.name().as_str(), "curl" | "wget" | "fetch")
+    matches!(&*cmd.name(), "curl" | "wget" | "fetch")
 }
 
 fn remote_script_to_shell(cx: &CheckCx, hits: &mut Vec<Hit>) {
@@ -231,7 +231,7 @@ fn tls_off_word<'a>(cmd: &'a ShCommand) -> Option<Vec<&'a Word>> {
         v.push(w);
         v
     };
-    match name.as_str() {
+    match &*name {
         "curl" => args
             .iter()
             .find(|a| a.text == "--insecure" || short_flag(&a.text, 'k'))
@@ -360,7 +360,7 @@ fn signature_check_disabled(cx: &CheckCx, hits: &mut Vec<Hit>) {
     for (ins, script) in runs(df) {
         for cmd in &script.commands {
             let name = cmd.name();
-            let flags: &[&str] = match name.as_str() {
+            let flags: &[&str] = match &*name {
                 "apt-get" | "apt" | "aptitude" => &[
                     "--allow-unauthenticated",
                     "--allow-insecure-repositories",
@@ -622,7 +622,7 @@ fn value_options(manager: &str) -> &'static [&'static str] {
 
 fn pkg_cmd(cmd: &ShCommand) -> Option<PkgCmd<'_>> {
     let name = cmd.name();
-    let (manager, args): (&'static str, &[Word]) = match name.as_str() {
+    let (manager, args): (&'static str, &[Word]) = match &*name {
         "apt-get" | "apt" => ("apt-get", cmd.args()),
         "apk" => ("apk", cmd.args()),
         "npm" => ("npm", cmd.args()),
@@ -1138,7 +1138,7 @@ fn pipefail_missing(cx: &CheckCx, hits: &mut Vec<Hit>) {
                 continue;
             }
             let source = &script.commands[first];
-            if HARMLESS_PIPE_SOURCES.contains(&source.name().as_str()) {
+            if HARMLESS_PIPE_SOURCES.contains(&&*source.name()) {
                 continue;
             }
             let last = &script.commands[*pipeline.last().unwrap_or(&first)];

@@ -1232,7 +1232,13 @@ mod tests {
         assert_eq!(df.error, None);
         assert!(df.shell_errors.is_empty());
         let run = df.instructions.iter().find(|i| i.keyword == "RUN").unwrap();
-        let names: Vec<String> = run.script().unwrap().commands.iter().map(|c| c.name()).collect();
+        let names: Vec<String> = run
+            .script()
+            .unwrap()
+            .commands
+            .iter()
+            .map(|c| c.name().into_owned())
+            .collect();
         assert!(
             names.contains(&"sudo".to_string()) || names.contains(&"ln".to_string()),
             "{names:?}"

@@ -5,6 +5,7 @@
 //! Docker does, and every byte keeps a map back to its place in the file, so
 //! a finding can point at one flag of one command.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::time::Duration;
 
@@ -149,12 +150,15 @@ impl ShCommand {
         &self.argv[i.min(self.argv.len())..]
     }
 
-    /// The program's base name (`/usr/bin/apt-get` → `apt-get`), lower case.
-    pub fn name(&self) -> String {
-        self.program()
-            .first()
-            .map(|w| base_name(&w.text).to_ascii_lowercase())
-            .unwrap_or_default()
+    /// The program's base name (`/usr/bin/apt-get` → `apt-get`), lower case;
+    /// borrowed unless it had to be lowered (checks ask for it often).
+    pub fn name(&self) -> Cow<'_, str> {
+        let name = self.program().first().map_or("", |w| base_name(&w.text));
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        }
     }
 
     /// The arguments after the program.

@@ -248,8 +248,14 @@ pub enum Rule {
     /// the first time a subject is selected for it.
     Condition(Deferred<Condition>),
     /// A check implemented in Rust, by name; a built-in policy's arguments
-    /// are read on first use.
-    Check { name: Str, args: Deferred<toml::Table> },
+    /// are read on first use. `check` is the function the name resolves to,
+    /// found once when the policy loads (`None` for an unknown name, which
+    /// validation rejects).
+    Check {
+        name: Str,
+        check: Option<&'static crate::checks::Check>,
+        args: Deferred<toml::Table>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -442,6 +448,7 @@ fn builtin_rule(file: &str, check: Option<&toml::Spanned<String>>, packed: &'sta
     match check {
         Some(name) => Rule::Check {
             name: name.get_ref().as_str().into(),
+            check: crate::checks::lookup(name.get_ref()),
             args: LazyLock::new(Box::new(move || read().1.args)),
         },
         None => Rule::Condition(LazyLock::new(Box::new(move || {
@@ -605,6 +612,7 @@ fn from_def(file: &str, text: &str, def: PolicyDef, builtin: bool, deferral: Def
                     }
                     Rule::Check {
                         name: name.get_ref().as_str().into(),
+                        check: crate::checks::lookup(name.get_ref()),
                         args: ready(m.args.clone()),
                     }
                 }
