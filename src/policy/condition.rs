@@ -453,50 +453,33 @@ fn written_in_a_call(cx: &EvalCx, origin: Span) -> bool {
         })
 }
 
+/// `all` (decided by the first false item) or `any` (by the first true
+/// one): otherwise the first unknown item, else the first item, so a finding
+/// is placed where its first true condition is.
+fn combine(items: &[Condition], decisive: Tri, cx: &EvalCx, focus: Focus) -> Outcome {
+    let mut unknown: Option<Outcome> = None;
+    let mut first_other: Option<Outcome> = None;
+    for c in items {
+        let o = eval(c, cx, focus);
+        if o.truth == decisive {
+            return o;
+        }
+        let slot = if o.truth == Tri::Unknown {
+            &mut unknown
+        } else {
+            &mut first_other
+        };
+        if slot.is_none() {
+            *slot = Some(o);
+        }
+    }
+    unknown.or(first_other).unwrap_or(Outcome::new(decisive.negate(), None))
+}
+
 pub fn eval(cond: &Condition, cx: &EvalCx, focus: Focus) -> Outcome {
     match cond {
-        Condition::All(items) => {
-            let mut unknown: Option<Outcome> = None;
-            let mut first_true: Option<Outcome> = None;
-            for c in items {
-                let o = eval(c, cx, focus);
-                match o.truth {
-                    Tri::False => return o,
-                    Tri::Unknown => {
-                        if unknown.is_none() {
-                            unknown = Some(o);
-                        }
-                    }
-                    Tri::True => {
-                        if first_true.is_none() {
-                            first_true = Some(o);
-                        }
-                    }
-                }
-            }
-            unknown.or(first_true).unwrap_or(Outcome::new(Tri::True, None))
-        }
-        Condition::Any(items) => {
-            let mut unknown: Option<Outcome> = None;
-            let mut first_false: Option<Outcome> = None;
-            for c in items {
-                let o = eval(c, cx, focus);
-                match o.truth {
-                    Tri::True => return o,
-                    Tri::Unknown => {
-                        if unknown.is_none() {
-                            unknown = Some(o);
-                        }
-                    }
-                    Tri::False => {
-                        if first_false.is_none() {
-                            first_false = Some(o);
-                        }
-                    }
-                }
-            }
-            unknown.or(first_false).unwrap_or(Outcome::new(Tri::False, None))
-        }
+        Condition::All(items) => combine(items, Tri::False, cx, focus),
+        Condition::Any(items) => combine(items, Tri::True, cx, focus),
         Condition::Not(inner) => {
             let o = eval(inner, cx, focus);
             Outcome::new(o.truth.negate(), o.witness)
