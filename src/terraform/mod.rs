@@ -8,7 +8,9 @@
 //! modules, each one scope of subjects holding its own resources and those
 //! of every module it calls (addresses `module.name.…`).
 
+pub mod cloudtrail_alarms;
 pub mod eval;
+pub mod metric_filter_pattern;
 pub mod models;
 pub mod plan;
 pub mod provider_credentials;
@@ -26,12 +28,20 @@ use crate::value::{Str, Val};
 use eval::{Evaluator, Instances, Scope, cat};
 
 /// Rust checks for Terraform policies (see [`crate::checks`]).
-pub static CHECKS: &[crate::checks::Check] = &[crate::checks::Check {
-    name: "provider-static-credentials",
-    input: InputKind::Terraform,
-    description: "Literal AWS credentials (`access_key`, `secret_key`, `token` with the shape of real ones) in an `aws` provider block; the value is redacted in every output.",
-    run: provider_credentials::provider_static_credentials,
-}];
+pub static CHECKS: &[crate::checks::Check] = &[
+    crate::checks::Check {
+        name: "provider-static-credentials",
+        input: InputKind::Terraform,
+        description: "Literal AWS credentials (`access_key`, `secret_key`, `token` with the shape of real ones) in an `aws` provider block; the value is redacted in every output.",
+        run: provider_credentials::provider_static_credentials,
+    },
+    crate::checks::Check {
+        name: "cloudtrail-metric-alarm",
+        input: InputKind::Terraform,
+        description: "A configuration with CloudTrail metric filters lacks a filter (and an alarm on its metric) that catches the CIS AWS monitoring event class named by `args.control` (`root-account-use`, `iam-policy-changes`…); filters are compared by the events they match.",
+        run: cloudtrail_alarms::cloudtrail_metric_alarm,
+    },
+];
 
 /// One parsed `.tf` (or `.tfvars`) file.
 #[derive(Debug)]
