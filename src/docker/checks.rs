@@ -91,6 +91,56 @@ pub static CHECKS: &[Check] = &[
         "a RUN pipeline whose failure is hidden because pipefail is not set",
         pipefail_missing,
     ),
+    check(
+        "docker-package-cache-kept",
+        "yum/dnf or zypper installs in the final image and the same RUN does not clean its cache; args: manager = yum | zypper",
+        package_cache_kept,
+    ),
+    check(
+        "docker-overridden-instruction",
+        "the final stage has several instructions of which only the last takes effect; args: keyword = CMD | ENTRYPOINT",
+        overridden_instruction,
+    ),
+    check(
+        "docker-copy-from-own-stage",
+        "COPY --from names the stage the COPY is in",
+        copy_from_own_stage,
+    ),
+    check(
+        "docker-stage-name-reused",
+        "two FROM instructions give their stages the same name",
+        stage_name_reused,
+    ),
+    check(
+        "docker-apt-in-run",
+        "a RUN command uses apt rather than apt-get",
+        apt_in_run,
+    ),
+    check(
+        "docker-wget-and-curl",
+        "one stage downloads with both wget and curl",
+        wget_and_curl,
+    ),
+    check(
+        "docker-from-platform-literal",
+        "FROM --platform with a literal platform rather than a build argument",
+        from_platform_literal,
+    ),
+    check(
+        "docker-default-shell-replaced",
+        "a RUN replaces /bin/sh or hands its command to PowerShell instead of using SHELL",
+        default_shell_replaced,
+    ),
+    check(
+        "docker-copy-chown-runtime-user",
+        "COPY/ADD --chown gives the copied files to the user the container runs as",
+        copy_chown_runtime_user,
+    ),
+    check(
+        "docker-run-container-tool",
+        "a RUN calls a tool that acts on a running system or waits for a terminal (service, kill, top, vim…)",
+        run_container_tool,
+    ),
 ];
 
 fn hit(df: &Dockerfile, ins: &Instruction, span: Span, value: Option<String>) -> Hit {
@@ -1144,6 +1194,289 @@ fn pipefail_missing(cx: &CheckCx, hits: &mut Vec<Hit>) {
             let last = &script.commands[*pipeline.last().unwrap_or(&first)];
             let value = format!("`{} … | {}`", source.name(), last.name());
             hits.push(hit(df, ins, source.span.to(last.span), Some(value)));
+        }
+    }
+}
+
+/// Folders where each manager keeps its package cache and metadata.
+fn cache_folders(manager: &str) -> &'static [&'static str] {
+    match manager {
+        "yum" => &[
+            "/var/cache/yum",
+            "/var/cache/dnf",
+            "/var/cache/microdnf",
+            "/var/cache/tdnf",
+        ],
+        "zypper" => &["/var/cache/zypp"],
+        _ => &[],
+    }
+}
+
+/// Subcommands that download packages into the manager's cache.
+fn fills_cache(p: &PkgCmd) -> bool {
+    match p.manager {
+        "yum" => {
+            matches!(
+                p.sub.as_str(),
+                "install"
+                    | "in"
+                    | "reinstall"
+                    | "rei"
+                    | "localinstall"
+                    | "groupinstall"
+                    | "update"
+                    | "upgrade"
+                    | "downgrade"
+            ) || p.sub.starts_with("install-")
+        }
+        "zypper" => matches!(
+            p.sub.as_str(),
+            "install" | "in" | "update" | "up" | "dist-upgrade" | "dup" | "patch" | "source-install" | "si"
+        ),
+        _ => false,
+    }
+}
+
+fn package_cache_kept(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    let Some(want) = cx.args.get("manager").and_then(|v| v.as_str()) else {
+        return;
+    };
+    let lineage = df.final_lineage();
+    let folders = cache_folders(want);
+    for (ins, script) in runs(df) {
+        if !in_final_image(df, ins, &lineage) || cache_mount(ins, folders) || removes(script, folders) {
+            continue;
+        }
+        let cmds: Vec<(usize, PkgCmd)> = script
+            .commands
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| pkg_cmd(c).map(|p| (i, p)))
+            .filter(|(_, p)| p.manager == want)
+            .collect();
+        // `zypper cc` is zypper's short form of `clean`.
+        let cleaned_after = |at: usize| {
+            cmds.iter()
+                .any(|(i, q)| *i > at && matches!(q.sub.as_str(), "clean" | "cc"))
+        };
+        if let Some((_, p)) = cmds.iter().find(|(i, p)| fills_cache(p) && !cleaned_after(*i)) {
+            let words: Vec<&Word> = p.cmd.program().iter().take(2).collect();
+            hits.push(hit(df, ins, p.cmd.span, Some(shown(&words))));
+        }
+    }
+}
+
+fn overridden_instruction(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    let Some(keyword) = cx.args.get("keyword").and_then(|v| v.as_str()) else {
+        return;
+    };
+    let Some(stage) = df.final_stage() else { return };
+    let same: Vec<&Instruction> = df
+        .stage_instructions(stage)
+        .iter()
+        .filter(|i| i.keyword == keyword && !i.onbuild)
+        .collect();
+    let Some(last) = same.last() else { return };
+    let last_line = cx.sources.get(df.file).position(last.span.start).line;
+    for ins in &same[..same.len() - 1] {
+        hits.push(hit(df, ins, ins.span, Some(format!("{keyword} on line {last_line}"))));
+    }
+}
+
+fn copy_from_own_stage(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    for ins in &df.instructions {
+        let Some(stage) = ins.stage.and_then(|s| df.stages.get(s)) else {
+            continue;
+        };
+        if ins.keyword != "COPY" {
+            continue;
+        }
+        let Some(from) = ins.flag("from").and_then(|f| f.value.as_ref()).filter(|v| v.known) else {
+            continue;
+        };
+        let own = stage
+            .name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(&from.text))
+            || from.text.parse::<usize>().is_ok_and(|i| i == stage.index);
+        if own {
+            hits.push(hit(df, ins, from.span, Some(format!("`{}`", from.text))));
+        }
+    }
+}
+
+fn stage_name_reused(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    for (i, stage) in df.stages.iter().enumerate() {
+        let Some(name) = &stage.name else { continue };
+        if !df.stages[..i]
+            .iter()
+            .any(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        {
+            continue;
+        }
+        let from = &df.instructions[stage.from];
+        let span = match &from.body {
+            Body::From { alias: Some(a), .. } => a.span,
+            _ => from.span,
+        };
+        hits.push(hit(df, from, span, Some(format!("`{name}`"))));
+    }
+}
+
+fn apt_in_run(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    for (ins, script) in runs(df) {
+        for cmd in &script.commands {
+            if cmd.name() == "apt" {
+                let words: Vec<&Word> = cmd.program().iter().take(2).collect();
+                hits.push(hit(df, ins, cmd.program()[0].span, Some(shown(&words))));
+            }
+        }
+    }
+}
+
+fn wget_and_curl(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    for stage in &df.stages {
+        let mut first: [Option<(&Instruction, &ShCommand)>; 2] = [None, None];
+        for ins in df.stage_instructions(stage).iter().filter(|i| !i.onbuild) {
+            let Some(script) = ins.script() else { continue };
+            for cmd in &script.commands {
+                let slot = match cmd.name().as_ref() {
+                    "wget" => 0,
+                    "curl" => 1,
+                    _ => continue,
+                };
+                first[slot].get_or_insert((ins, cmd));
+            }
+        }
+        if let [Some(wget), Some(curl)] = first {
+            // Reported where the second of the two tools comes in.
+            let (ins, cmd) = if wget.1.span.start > curl.1.span.start {
+                wget
+            } else {
+                curl
+            };
+            let other = if cmd.name() == "wget" { "curl" } else { "wget" };
+            hits.push(hit(
+                df,
+                ins,
+                cmd.program()[0].span,
+                Some(format!("`{}` besides `{other}`", cmd.name())),
+            ));
+        }
+    }
+}
+
+fn from_platform_literal(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    let text = &cx.sources.get(df.file).text;
+    for ins in df.instructions.iter().filter(|i| i.keyword == "FROM") {
+        let Some(flag) = ins.flag("platform") else { continue };
+        let Some(value) = &flag.value else { continue };
+        // `$BUILDPLATFORM`, `${TARGETPLATFORM}`: chosen by the builder.
+        if text[value.span.range()].contains('$') {
+            continue;
+        }
+        hits.push(hit(df, ins, flag.span, Some(format!("`--platform={}`", value.text))));
+    }
+}
+
+/// `ln -sf /bin/bash /bin/sh`, `mv`/`cp` onto `/bin/sh`.
+fn replaces_bin_sh(cmd: &ShCommand) -> bool {
+    matches!(cmd.name().as_ref(), "ln" | "mv" | "cp")
+        && cmd
+            .args()
+            .iter()
+            .rfind(|a| !a.text.starts_with('-'))
+            .is_some_and(|a| matches!(a.text.as_str(), "/bin/sh" | "/usr/bin/sh"))
+}
+
+fn default_shell_replaced(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    for (ins, script) in runs(df) {
+        for cmd in &script.commands {
+            if replaces_bin_sh(cmd) {
+                hits.push(hit(
+                    df,
+                    ins,
+                    cmd.span,
+                    Some(shown(&cmd.program().iter().collect::<Vec<_>>())),
+                ));
+            }
+        }
+        // The whole RUN handed to PowerShell: `SHELL ["pwsh", "-Command"]` says it once.
+        if let Some(first) = script.commands.first()
+            && matches!(first.name().trim_end_matches(".exe"), "powershell" | "pwsh")
+        {
+            hits.push(hit(
+                df,
+                ins,
+                first.program()[0].span,
+                Some(shown(&[&first.program()[0]])),
+            ));
+        }
+    }
+}
+
+fn copy_chown_runtime_user(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    let Some(last) = df.final_stage() else { return };
+    let Some((user, _)) = &last.user else { return };
+    let runtime = user.text.split(':').next().unwrap_or("").trim();
+    if matches!(runtime, "root" | "0" | "") && user.known {
+        return;
+    }
+    let lineage = df.final_lineage();
+    for ins in &df.instructions {
+        if !matches!(ins.keyword.as_str(), "COPY" | "ADD") || !in_final_image(df, ins, &lineage) {
+            continue;
+        }
+        let Some(chown) = ins.flag("chown").and_then(|f| f.value.as_ref()) else {
+            continue;
+        };
+        // A home folder (`/home/app`) is the user's own to write.
+        if let Body::Files { dest: Some(d), .. } = &ins.body
+            && d.known
+            && d.text
+                .trim_end_matches('/')
+                .strip_prefix("/home/")
+                .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+        {
+            continue;
+        }
+        let owner = chown.text.split(':').next().unwrap_or("").trim();
+        if !chown.known || !user.known {
+            let mut h = hit(df, ins, chown.span, Some(format!("`--chown={}`", chown.text)));
+            h.truth = Tri::Unknown;
+            hits.push(h);
+        } else if owner == runtime {
+            hits.push(hit(df, ins, chown.span, Some(format!("`{owner}`"))));
+        }
+    }
+}
+
+/// Tools that act on a running system (its power state, mounts, remote
+/// hosts) or wait for a terminal: in a build step they do nothing lasting,
+/// fail, or hang.
+const CONTAINER_TOOLS: &[&str] = &["shutdown", "reboot", "mount", "top", "vim", "vi", "nano", "ssh"];
+
+fn run_container_tool(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    for (ins, script) in runs(df) {
+        for (i, cmd) in script.commands.iter().enumerate() {
+            let name = cmd.name();
+            // `service db start && load-schema` uses the service within the
+            // RUN; started last, nothing does.
+            let service_left_running = name == "service" && i + 1 == script.commands.len();
+            if service_left_running || CONTAINER_TOOLS.contains(&name.as_ref()) {
+                let words: Vec<&Word> = cmd.program().iter().take(2).collect();
+                hits.push(hit(df, ins, cmd.span, Some(shown(&words))));
+            }
         }
     }
 }

@@ -1134,6 +1134,10 @@ fn unescape(s: &str, escape: char, in_double_quotes: bool) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
+        if c == escape && chars.peek().is_none() {
+            // An escape at the very end of the file continues the line into nothing.
+            break;
+        }
         if c == escape
             && let Some(&n) = chars.peek()
         {
