@@ -22,12 +22,26 @@ pub const PORT_SPEC_INCLUDES: Predicate = Predicate {
 
 pub const DURATION_EXCEEDS: Predicate = Predicate {
     name: "duration-exceeds",
-    description: "The duration at `path`, written in seconds as Google APIs do (`\"7776000s\"`, `\"86400.5s\"`), is longer than `seconds`. An absent value is false.",
+    description: "The duration at `path`, written in seconds as Google APIs do (`\"7776000s\"`, `\"86400.5s\"`) or in ISO 8601 as AWS does (`\"PT2H\"`, `\"PT1H30M\"`; years and months are not read), is longer than `seconds`. An absent value is false.",
     arguments: &[("seconds", "the longest acceptable duration, in seconds")],
     needs_path: true,
     regex_argument: None,
     validate: validate_duration,
     eval: duration_exceeds,
+};
+
+/// A script that may be held base64-encoded (EC2 user data).
+pub const TEXT_MATCHES: Predicate = Predicate {
+    name: "text-matches",
+    description: "The text at `path`, or the UTF-8 text it holds base64-encoded (`user_data_base64`, a launch template's `user_data`), matches the regular expression `matches`.",
+    arguments: &[(
+        "matches",
+        "the regular expression the text (or its decoded form) matches to fail",
+    )],
+    needs_path: true,
+    regex_argument: Some("matches"),
+    validate: validate_text_matches,
+    eval: text_matches,
 };
 
 pub const RESOURCE_TYPE_IS: Predicate = Predicate {
@@ -60,6 +74,15 @@ fn validate_duration(args: &toml::Table) -> Result<(), String> {
     match args.get("seconds").and_then(|v| v.as_integer()) {
         Some(n) if n > 0 => Ok(()),
         _ => Err("`seconds` is required: a positive whole number".into()),
+    }
+}
+
+fn validate_text_matches(args: &toml::Table) -> Result<(), String> {
+    only_keys(args, &["matches"])?;
+    match args.get("matches") {
+        // Compiled with the condition (`regex_argument`).
+        Some(toml::Value::String(_)) => Ok(()),
+        _ => Err("`matches` is required: a regular expression".into()),
     }
 }
 
@@ -163,17 +186,74 @@ fn port_spec_includes(p: &PredicateCx) -> Outcome {
     })
 }
 
-/// Seconds in a Google duration string (`"3600s"`, `"1.5s"`).
+/// Seconds in a Google duration string (`"3600s"`, `"1.5s"`) or an ISO 8601
+/// duration as AWS writes them (`"PT2H"`, `"PT1H30M"`, `"P1D"`).
 fn duration_seconds(v: &Val) -> Option<f64> {
     match &v.kind {
-        ValKind::String(s) => s.trim().strip_suffix('s')?.parse().ok(),
+        ValKind::String(s) => {
+            let s = s.trim();
+            match s.strip_prefix('P') {
+                Some(iso) => iso_duration_seconds(iso),
+                None => s.strip_suffix('s')?.parse().ok(),
+            }
+        }
         _ => None,
     }
+}
+
+/// Seconds in the part of an ISO 8601 duration after its `P`: days and
+/// weeks, then `T` and hours, minutes, seconds. Years and months have no
+/// fixed length, so a duration using them is not read.
+fn iso_duration_seconds(iso: &str) -> Option<f64> {
+    let (date, time) = match iso.split_once('T') {
+        Some((d, t)) if !t.is_empty() => (d, t),
+        Some(_) => return None,
+        None => (iso, ""),
+    };
+    let mut total = 0.0;
+    let mut read = false;
+    for (part, units) in [
+        (date, &[('W', 604_800.0), ('D', 86_400.0)][..]),
+        (time, &[('H', 3_600.0), ('M', 60.0), ('S', 1.0)][..]),
+    ] {
+        let mut rest = part;
+        let mut unit_at = 0;
+        while !rest.is_empty() {
+            let end = rest.find(|c: char| !c.is_ascii_digit() && c != '.')?;
+            let number: f64 = rest[..end].parse().ok()?;
+            let designator = rest[end..].chars().next()?;
+            // Designators come in order, each at most once.
+            let position = units[unit_at..].iter().position(|(u, _)| *u == designator)?;
+            total += number * units[unit_at + position].1;
+            unit_at += position + 1;
+            read = true;
+            rest = &rest[end + 1..];
+        }
+    }
+    read.then_some(total)
 }
 
 fn duration_exceeds(p: &PredicateCx) -> Outcome {
     let limit = p.args.get("seconds").and_then(|v| v.as_integer()).unwrap_or(i64::MAX) as f64;
     any_value(p, |v| duration_seconds(v).is_some_and(|secs| secs > limit))
+}
+
+fn text_matches(p: &PredicateCx) -> Outcome {
+    let Some(re) = p.regex else {
+        return Outcome {
+            truth: Tri::False,
+            witness: None,
+        };
+    };
+    any_value(p, |v| match &v.kind {
+        ValKind::String(text) => {
+            re.is_match(text)
+                || crate::secrets::decode_base64(text.trim())
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .is_some_and(|decoded| re.is_match(&decoded))
+        }
+        _ => false,
+    })
 }
 
 fn resource_type_is(p: &PredicateCx) -> Outcome {
@@ -212,5 +292,14 @@ mod tests {
         assert_eq!(duration_seconds(&s("7776000s")), Some(7_776_000.0));
         assert_eq!(duration_seconds(&s("1.5s")), Some(1.5));
         assert_eq!(duration_seconds(&s("90d")), None);
+        assert_eq!(duration_seconds(&s("PT1H")), Some(3_600.0));
+        assert_eq!(duration_seconds(&s("PT1H30M")), Some(5_400.0));
+        assert_eq!(duration_seconds(&s("PT3600S")), Some(3_600.0));
+        assert_eq!(duration_seconds(&s("P1DT2H")), Some(93_600.0));
+        assert_eq!(duration_seconds(&s("PT12H")), Some(43_200.0));
+        assert_eq!(duration_seconds(&s("P1M")), None);
+        assert_eq!(duration_seconds(&s("PT")), None);
+        assert_eq!(duration_seconds(&s("PT30M1H")), None);
+        assert_eq!(duration_seconds(&s("P")), None);
     }
 }

@@ -14,6 +14,8 @@ pub mod checks;
 pub mod detect;
 mod rules;
 
+pub(crate) use rules::decode_base64;
+
 use std::sync::LazyLock;
 
 use regex::Regex;

@@ -293,7 +293,7 @@ fn slack_webhook(_text: &str, c: &Captures) -> Option<Found> {
 }
 
 /// Decode standard or URL-safe base64, with or without padding.
-pub(super) fn decode_base64(s: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_base64(s: &str) -> Option<Vec<u8>> {
     use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
     let t = s.trim_end_matches('=');
     STANDARD_NO_PAD.decode(t).or_else(|_| URL_SAFE_NO_PAD.decode(t)).ok()

@@ -68,6 +68,23 @@ variable "public_subnet_ipv6_prefixes" {
   default = []
 }
 
+# 4.0.0 turned this off by default (UPGRADE-4.0.md); it applies to the public
+# subnets only.
+variable "map_public_ip_on_launch" {
+  type    = bool
+  default = false
+}
+
+variable "azs" {
+  type    = list(string)
+  default = []
+}
+
+variable "one_nat_gateway_per_az" {
+  type    = bool
+  default = false
+}
+
 variable "public_dedicated_network_acl" {
   type    = bool
   default = false
@@ -104,6 +121,11 @@ variable "private_inbound_acl_rules" {
 
 locals {
   create_vpc = var.create_vpc && var.putin_khuylo
+
+  len_public_subnets = max(length(var.public_subnets), length(var.public_subnet_ipv6_prefixes))
+  # The module creates no public subnet when one NAT gateway per zone is
+  # asked for and there are fewer public subnets than zones.
+  public_subnet_count = local.create_vpc && (!var.one_nat_gateway_per_az || local.len_public_subnets >= length(var.azs)) ? local.len_public_subnets : 0
 
   public_acl  = local.create_vpc && var.public_dedicated_network_acl && max(length(var.public_subnets), length(var.public_subnet_ipv6_prefixes)) > 0
   private_acl = local.create_vpc && var.private_dedicated_network_acl && max(length(var.private_subnets), length(var.private_subnet_ipv6_prefixes)) > 0
@@ -172,6 +194,13 @@ resource "aws_default_network_acl" "this" {
       ipv6_cidr_block = lookup(ingress.value, "ipv6_cidr_block", null)
     }
   }
+}
+
+resource "aws_subnet" "public" {
+  count = local.public_subnet_count
+
+  vpc_id                  = aws_vpc.this[0].id
+  map_public_ip_on_launch = var.map_public_ip_on_launch
 }
 
 resource "aws_network_acl" "public" {
