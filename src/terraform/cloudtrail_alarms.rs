@@ -5,7 +5,10 @@
 //! These are account-level controls, so a configuration is judged only when
 //! it sets up CloudTrail monitoring itself: when it has at least one metric
 //! filter whose pattern reads CloudTrail event fields. A configuration
-//! without any leaves the account's monitoring to another one and passes.
+//! without any leaves the account's monitoring to another one and passes;
+//! so does one with filters but no alarm at all (a building block whose
+//! alarms are made elsewhere), unless a filter meant for the control has a
+//! wrong pattern.
 //! Where it has some, each control (`args.control`) needs one filter that
 //! catches every event of the control's CIS filter and nothing outside the
 //! class (see [`Control`]), and an alarm on that filter's metric.
@@ -567,6 +570,10 @@ pub fn cloudtrail_metric_alarm(cx: &CheckCx, hits: &mut Vec<Hit>) {
                 f.subject.address, control.what
             ),
         )
+    } else if unalarmed.is_some() && alarms.is_empty() {
+        // The filter is here, its alarm elsewhere: a building block (one
+        // module per control, say).
+        return;
     } else if let Some(f) = unalarmed {
         let metric = metric_of(f.subject)
             .0
@@ -592,13 +599,16 @@ pub fn cloudtrail_metric_alarm(cx: &CheckCx, hits: &mut Vec<Hit>) {
                 f.subject.address, control.what
             ),
         )
+    } else if alarms.is_empty() {
+        // Filters without any alarm: their alarms are made elsewhere.
+        return;
     } else {
         (
             Tri::True,
             anchor,
             "",
             format!(
-                "This configuration monitors CloudTrail with metric filters ({} and others) but none with an alarm catches {} ({cis})",
+                "This configuration monitors CloudTrail with metric filters (such as {}) but none with an alarm catches {} ({cis})",
                 anchor.subject.address, control.what
             ),
         )
