@@ -79,6 +79,7 @@ pub static PREDICATES: &[Predicate] = &[
     super::predicates_azure::EMPTY,
     super::predicates_aws::JSON_FIELD,
     super::predicates_aws::POLICY_ACCEPTS_HTTP,
+    super::predicates_aws::ALLOWS_NOT_ACTION,
     super::predicates_aws::PRINCIPAL_GRANTS,
     super::predicates_aws::TRUST_WITHOUT_GUARD,
     super::predicates_gcp::IAM_GRANTS,

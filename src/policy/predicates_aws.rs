@@ -68,6 +68,17 @@ pub const POLICY_ACCEPTS_HTTP: Predicate = Predicate {
     eval: policy_accepts_http,
 };
 
+/// A statement that allows everything except what it lists.
+pub const ALLOWS_NOT_ACTION: Predicate = Predicate {
+    name: "policy-allows-not-action",
+    description: "The policy document at `path` has an `Allow` statement written with `NotAction`: it grants every action of every service except those listed, including actions AWS adds later. Inconclusive when such a statement's effect, or whether it has `NotAction`, is unknown.",
+    arguments: &[],
+    needs_path: true,
+    regex_argument: None,
+    validate: no_arguments,
+    eval: policy_allows_not_action,
+};
+
 /// A field inside a JSON document held as text (ECS container definitions,
 /// Batch container properties).
 pub const JSON_FIELD: Predicate = Predicate {
@@ -895,6 +906,31 @@ fn policy_accepts_http(p: &PredicateCx) -> Outcome {
         }
         None => outcome(Tri::False, None),
     }
+}
+
+fn policy_allows_not_action(p: &PredicateCx) -> Outcome {
+    decide_each_document(p, document_allows_not_action)
+}
+
+fn document_allows_not_action(doc: &serde_json::Value) -> Tri {
+    statements(doc)
+        .iter()
+        .map(|st| {
+            let unknown = unknown_fields(st);
+            let not_action = if unknown.contains(&"NotAction") {
+                Tri::Unknown
+            } else {
+                Tri::from_bool(st.get("NotAction").is_some_and(|v| !v.is_null()))
+            };
+            let allow = if unknown.contains(&"Effect") {
+                Tri::Unknown
+            } else {
+                Tri::from_bool(effect_is(st, "allow"))
+            };
+            not_action.min(allow)
+        })
+        .max()
+        .unwrap_or(Tri::False)
 }
 
 fn policy_allows_anyone(p: &PredicateCx) -> Outcome {
