@@ -1,6 +1,7 @@
 //! Predicates for Azure and Google Cloud policies: port specifications
 //! written as strings (`"22"`, `"1000-2000"`, `"*"`), durations written as
-//! seconds (`"7776000s"`), and the subject's resource type.
+//! seconds (`"7776000s"`), IPv4 address ranges, and the subject's resource
+//! type.
 
 use super::condition::{Outcome, Tri, Witness, witness_for};
 use super::path::{Resolution, resolve};
@@ -44,6 +45,16 @@ pub const TEXT_MATCHES: Predicate = Predicate {
     eval: text_matches,
 };
 
+pub const IP_RANGE_ADDRESSES: Predicate = Predicate {
+    name: "ip-range-addresses",
+    description: "The subject's IPv4 range, `start_ip_address` to `end_ip_address` (or `start_ip` to `end_ip`, as Azure firewall rules write it), holds at least `at-least` addresses. Reported at the start address; an unknown bound is inconclusive, a bound that is not an IPv4 address is false.",
+    arguments: &[("at-least", "the smallest number of addresses that fails, e.g. 256")],
+    needs_path: false,
+    regex_argument: None,
+    validate: validate_ip_range,
+    eval: ip_range_addresses,
+};
+
 pub const RESOURCE_TYPE_IS: Predicate = Predicate {
     name: "resource-type-is",
     description: "The subject is of one of `types` (for policies that match several resource types whose provider defaults differ).",
@@ -83,6 +94,14 @@ fn validate_text_matches(args: &toml::Table) -> Result<(), String> {
         // Compiled with the condition (`regex_argument`).
         Some(toml::Value::String(_)) => Ok(()),
         _ => Err("`matches` is required: a regular expression".into()),
+    }
+}
+
+fn validate_ip_range(args: &toml::Table) -> Result<(), String> {
+    only_keys(args, &["at-least"])?;
+    match args.get("at-least").and_then(|v| v.as_integer()) {
+        Some(n) if n > 0 => Ok(()),
+        _ => Err("`at-least` is required: a positive whole number".into()),
     }
 }
 
@@ -254,6 +273,42 @@ fn text_matches(p: &PredicateCx) -> Outcome {
         }
         _ => false,
     })
+}
+
+/// The first value at `name` under the focus, if any.
+fn attribute<'v>(p: &PredicateCx<'_, 'v>, name: &str) -> Option<(&'v Val, crate::source::Span, String)> {
+    let path = super::path::Path::parse(name).ok()?;
+    let r = resolve(p.focus, &path);
+    r.found.first().map(|f| (f.val, f.loc, f.path.clone()))
+}
+
+fn ip_range_addresses(p: &PredicateCx) -> Outcome {
+    let at_least = p.args.get("at-least").and_then(|v| v.as_integer()).unwrap_or(i64::MAX);
+    let bounds = [("start_ip_address", "end_ip_address"), ("start_ip", "end_ip")]
+        .iter()
+        .find_map(|(start, end)| Some((attribute(p, start)?, attribute(p, end)?)));
+    let Some(((start, loc, at), (end, _, _))) = bounds else {
+        return Outcome {
+            truth: Tri::False,
+            witness: None,
+        };
+    };
+    let witness = Some(witness_for(p.cx, loc, &at, Some(start)));
+    if start.is_unknown() || end.is_unknown() {
+        return Outcome {
+            truth: Tri::Unknown,
+            witness,
+        };
+    }
+    let address = |v: &Val| v.as_str()?.trim().parse::<core::net::Ipv4Addr>().ok().map(u32::from);
+    let wide = match (address(start), address(end)) {
+        (Some(a), Some(b)) => i64::from(a.abs_diff(b)) + 1 >= at_least,
+        _ => false,
+    };
+    Outcome {
+        truth: Tri::from_bool(wide),
+        witness: if wide { witness } else { None },
+    }
 }
 
 fn resource_type_is(p: &PredicateCx) -> Outcome {
