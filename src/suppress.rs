@@ -401,11 +401,17 @@ pub fn apply(report: &mut ScanReport, run: &Registry, known: &Registry, options:
     }
     let files: Vec<FileId> = report.sources.iter().map(|(id, _)| id).collect();
     for id in files {
-        let file = report.sources.get(id).clone();
         let findings = by_file.get(&id).map(Vec::as_slice).unwrap_or(&[]);
-        if findings.is_empty() && !file.text.contains("palisade:ignore") {
+        let text = &report.sources.get(id).text;
+        if findings.is_empty() && !text.contains("palisade:ignore") {
             continue;
         }
+        // A line holds a directive only if it holds a marker: most files
+        // hold none, and are not read line by line.
+        if !MARKERS.iter().any(|m| text.contains(m)) {
+            continue;
+        }
+        let file = report.sources.get(id).clone();
         let fd = FileDirectives::of(&file);
         if fd.directives.is_empty() {
             continue;

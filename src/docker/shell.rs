@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use tree_sitter::Node;
@@ -105,6 +106,9 @@ pub struct ShCommand {
     pub span: Span,
     /// Index into [`Script::pipelines`] when the command is part of a pipeline.
     pub pipeline: Option<usize>,
+    /// Where [`ShCommand::program`] starts in `argv`: found on first use and
+    /// kept, as every Dockerfile check asks for it.
+    program_start: OnceLock<usize>,
 }
 
 /// Wrappers that run the next word as the program.
@@ -116,6 +120,12 @@ impl ShCommand {
     /// The program and its arguments, past wrappers such as `sudo -E` or
     /// `env A=b`.
     pub fn program(&self) -> &[Word] {
+        let start = *self.program_start.get_or_init(|| self.skip_wrappers());
+        &self.argv[start..]
+    }
+
+    /// The index of the program's word in `argv`, past wrappers.
+    fn skip_wrappers(&self) -> usize {
         let mut i = 0;
         while i < self.argv.len() {
             let name = base_name(&self.argv[i].text);
@@ -147,7 +157,7 @@ impl ShCommand {
                 break;
             }
         }
-        &self.argv[i.min(self.argv.len())..]
+        i.min(self.argv.len())
     }
 
     /// The program's base name (`/usr/bin/apt-get` → `apt-get`), lower case;
@@ -198,6 +208,7 @@ impl Script {
                 assignments: Vec::new(),
                 span,
                 pipeline: None,
+                program_start: OnceLock::new(),
             }],
             ..Default::default()
         }
@@ -320,6 +331,7 @@ impl Walker<'_> {
             assignments,
             span: self.span(node),
             pipeline,
+            program_start: OnceLock::new(),
         };
         if self.script.pipefail_from.is_none() && sets_pipefail(&cmd) {
             self.script.pipefail_from = Some(index);

@@ -6,7 +6,7 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
-use super::{Confidence, credential_name, hardcoded_credential};
+use super::{Confidence, credential_name, hardcoded_credential, mentions_credential_word};
 use crate::checks::{Check, CheckCx, Hit};
 use crate::discover::FileKind;
 use crate::output::redact;
@@ -164,7 +164,13 @@ fn credential_assignment(cx: &CheckCx, hits: &mut Vec<Hit>) {
         FileKind::SecretsOnly => &*ENV_ASSIGNMENT,
         _ => return,
     };
-    for caps in re.captures_iter(&fs.text) {
+    // Capture groups cost far more than a match: only an assignment whose
+    // text mentions a credential word can have a credential name.
+    let assignments = re
+        .find_iter(&fs.text)
+        .filter(|m| mentions_credential_word(m.as_str()))
+        .filter_map(|m| re.captures_at(&fs.text, m.start()));
+    for caps in assignments {
         let (Some(name), Some(value)) = (caps.get(1), caps.get(2)) else {
             continue;
         };
@@ -260,6 +266,10 @@ fn terraform_hardcoded_credential(cx: &CheckCx, hits: &mut Vec<Hit>) {
     let mut path = String::new();
     for subject in &cx.set.subjects {
         let mut candidate = |name: &str, path: &str, value: &Val| {
+            // Most names rule a credential out: test them before the source.
+            if !mentions_credential_word(name) {
+                return;
+            }
             let Some(inner) = literal_in_place(cx, subject, value) else {
                 return;
             };

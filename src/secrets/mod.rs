@@ -53,7 +53,7 @@ fn words(name: &str) -> Vec<String> {
 /// with (see [`credential_name`]: its heads, `key` and `string` of its
 /// pairs): most names checked (`tags`, `bucket`) are ruled out here,
 /// without splitting them into words.
-fn mentions_credential_word(name: &str) -> bool {
+pub(crate) fn mentions_credential_word(name: &str) -> bool {
     const NEEDLES: &[&[u8]] = &[
         b"pass",
         b"pwd",
