@@ -24,9 +24,59 @@ pub struct Detection {
 }
 
 struct Prefilter {
+    /// Every keyword, case-insensitive: the search when there is no SIMD one.
     automaton: AhoCorasick,
+    /// Every keyword in lower case, searched in the text lowered the same
+    /// way (a SIMD search, where the CPU has one).
+    lowered: Option<Lowered>,
     /// For each keyword (pattern id), the rules it enables.
     rules_of: Vec<Vec<usize>>,
+}
+
+/// The keywords, lowered, for a SIMD search that finds where one starts.
+struct Lowered {
+    searcher: aho_corasick::packed::Searcher,
+    keywords: Vec<Vec<u8>>,
+    /// For each byte, the keywords (pattern ids) that start with it.
+    starting_with: Vec<Vec<usize>>,
+}
+
+impl Lowered {
+    fn new(keywords: &[&str]) -> Option<Lowered> {
+        let keywords: Vec<Vec<u8>> = keywords.iter().map(|k| k.to_ascii_lowercase().into_bytes()).collect();
+        let searcher = aho_corasick::packed::Config::new()
+            .builder()
+            .extend(&keywords)
+            .build()?;
+        let mut starting_with = vec![Vec::new(); 256];
+        for (i, k) in keywords.iter().enumerate() {
+            starting_with[usize::from(k[0])].push(i);
+        }
+        Some(Lowered {
+            searcher,
+            keywords,
+            starting_with,
+        })
+    }
+
+    /// Calls `found` with every keyword that occurs in `text` (lowered),
+    /// once per occurrence, until it returns false. The searcher reports the
+    /// leftmost occurrence only; searching again one byte after its start
+    /// visits every offset where some keyword starts, and there every
+    /// keyword starting there is tried: no occurrence is missed, overlapping
+    /// ones included.
+    fn each_keyword(&self, text: &[u8], mut found: impl FnMut(usize) -> bool) {
+        let mut at = 0;
+        while let Some(m) = self.searcher.find_in(text, aho_corasick::Span::from(at..text.len())) {
+            let rest = &text[m.start()..];
+            for &k in &self.starting_with[usize::from(rest[0])] {
+                if rest.starts_with(&self.keywords[k]) && !found(k) {
+                    return;
+                }
+            }
+            at = m.start() + 1;
+        }
+    }
 }
 
 static PREFILTER: LazyLock<Prefilter> = LazyLock::new(|| {
@@ -47,7 +97,11 @@ static PREFILTER: LazyLock<Prefilter> = LazyLock::new(|| {
         .ascii_case_insensitive(true)
         .build(&keywords)
         .expect("secret rule keywords build an automaton");
-    Prefilter { automaton, rules_of }
+    Prefilter {
+        lowered: Lowered::new(&keywords),
+        automaton,
+        rules_of,
+    }
 });
 
 static COMPILED: LazyLock<Vec<OnceLock<Regex>>> = LazyLock::new(|| RULES.iter().map(|_| OnceLock::new()).collect());
@@ -62,15 +116,24 @@ pub fn scan(text: &str) -> Vec<Detection> {
     let pre = &*PREFILTER;
     let mut enabled = vec![false; RULES.len()];
     let mut remaining = RULES.len();
-    for m in pre.automaton.find_overlapping_iter(text) {
-        for &r in &pre.rules_of[m.pattern().as_usize()] {
+    // Whether rules are left to enable after the keyword `k`.
+    let mut enable = |k: usize| {
+        for &r in &pre.rules_of[k] {
             if !enabled[r] {
                 enabled[r] = true;
                 remaining -= 1;
             }
         }
-        if remaining == 0 {
-            break;
+        remaining > 0
+    };
+    match &pre.lowered {
+        Some(lowered) => lowered.each_keyword(text.to_ascii_lowercase().as_bytes(), enable),
+        None => {
+            for m in pre.automaton.find_overlapping_iter(text) {
+                if !enable(m.pattern().as_usize()) {
+                    break;
+                }
+            }
         }
     }
     let mut found: Vec<Detection> = Vec::new();
@@ -120,6 +183,29 @@ mod tests {
 
     fn rules_in(text: &str) -> Vec<&'static str> {
         scan(text).iter().map(|d| d.rule).collect()
+    }
+
+    #[test]
+    fn lowered_search_finds_the_keywords_the_automaton_finds() {
+        let pre = &*PREFILTER;
+        let Some(lowered) = &pre.lowered else { return };
+        for text in [
+            "",
+            "plain text without any",
+            "SK_LIVE_AUTHTOKEN and sk_live_authtoken: two keywords overlapping",
+            "xoxe.xoxb- ghp_ghO_ GITHUB_PAT_ eyJhdXRocyI6 https://u:p@h",
+            "AccountKey=x;SharedAccessKey=y secret_access_keyaccess_key",
+            "aizaAIZAakiaASIAabiaaccA npm_pypi-ag hooks.slack.com",
+        ] {
+            let mut simd = std::collections::BTreeSet::new();
+            lowered.each_keyword(text.to_ascii_lowercase().as_bytes(), |k| simd.insert(k) || true);
+            let automaton: std::collections::BTreeSet<usize> = pre
+                .automaton
+                .find_overlapping_iter(text)
+                .map(|m| m.pattern().as_usize())
+                .collect();
+            assert_eq!(simd, automaton, "{text}");
+        }
     }
 
     #[test]
