@@ -1241,7 +1241,7 @@ mod tests {
             .unwrap()
             .commands
             .iter()
-            .map(|c| c.name().into_owned())
+            .map(|c| c.name().to_string())
             .collect();
         assert!(
             names.contains(&"sudo".to_string()) || names.contains(&"ln".to_string()),

@@ -5,7 +5,6 @@
 //! Docker does, and every byte keeps a map back to its place in the file, so
 //! a finding can point at one flag of one command.
 
-use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -106,9 +105,11 @@ pub struct ShCommand {
     pub span: Span,
     /// Index into [`Script::pipelines`] when the command is part of a pipeline.
     pub pipeline: Option<usize>,
-    /// Where [`ShCommand::program`] starts in `argv`: found on first use and
-    /// kept, as every Dockerfile check asks for it.
+    /// Where [`ShCommand::program`] starts in `argv`, and its
+    /// [`ShCommand::name`]: found on first use and kept, as every Dockerfile
+    /// check asks for them.
     program_start: OnceLock<usize>,
+    name: OnceLock<String>,
 }
 
 /// Wrappers that run the next word as the program.
@@ -160,15 +161,13 @@ impl ShCommand {
         i.min(self.argv.len())
     }
 
-    /// The program's base name (`/usr/bin/apt-get` → `apt-get`), lower case;
-    /// borrowed unless it had to be lowered (checks ask for it often).
-    pub fn name(&self) -> Cow<'_, str> {
-        let name = self.program().first().map_or("", |w| base_name(&w.text));
-        if name.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(name.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(name)
-        }
+    /// The program's base name (`/usr/bin/apt-get` → `apt-get`), lower case.
+    pub fn name(&self) -> &str {
+        self.name.get_or_init(|| {
+            self.program()
+                .first()
+                .map_or(String::new(), |w| base_name(&w.text).to_ascii_lowercase())
+        })
     }
 
     /// The arguments after the program.
@@ -209,6 +208,7 @@ impl Script {
                 span,
                 pipeline: None,
                 program_start: OnceLock::new(),
+                name: OnceLock::new(),
             }],
             ..Default::default()
         }
@@ -332,6 +332,7 @@ impl Walker<'_> {
             span: self.span(node),
             pipeline,
             program_start: OnceLock::new(),
+            name: OnceLock::new(),
         };
         if self.script.pipefail_from.is_none() && sets_pipefail(&cmd) {
             self.script.pipefail_from = Some(index);
