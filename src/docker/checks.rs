@@ -202,7 +202,7 @@ fn sudo(cx: &CheckCx, hits: &mut Vec<Hit>) {
 }
 
 fn is_download(cmd: &ShCommand) -> bool {
-    matches!(&*cmd.name(), "curl" | "wget" | "fetch")
+    matches!(cmd.name(), "curl" | "wget" | "fetch")
 }
 
 fn remote_script_to_shell(cx: &CheckCx, hits: &mut Vec<Hit>) {
@@ -215,7 +215,7 @@ fn remote_script_to_shell(cx: &CheckCx, hits: &mut Vec<Hit>) {
             let download = &script.commands[pipeline[pos]];
             if let Some(&sh) = pipeline[pos + 1..]
                 .iter()
-                .find(|&&i| is_shell_name(&script.commands[i].name()))
+                .find(|&&i| is_shell_name(script.commands[i].name()))
             {
                 let shell = &script.commands[sh];
                 let value = format!("`{} … | {}`", download.name(), shell.name());
@@ -224,7 +224,7 @@ fn remote_script_to_shell(cx: &CheckCx, hits: &mut Vec<Hit>) {
         }
         // `sh -c "$(curl …)"`, `bash <(wget -O- …)`
         for cmd in &script.commands {
-            if !is_shell_name(&cmd.name()) {
+            if !is_shell_name(cmd.name()) {
                 continue;
             }
             for arg in cmd.args() {
@@ -281,7 +281,7 @@ fn tls_off_word<'a>(cmd: &'a ShCommand) -> Option<Vec<&'a Word>> {
         v.push(w);
         v
     };
-    match &*name {
+    match name {
         "curl" => args
             .iter()
             .find(|a| a.text == "--insecure" || short_flag(&a.text, 'k'))
@@ -410,7 +410,7 @@ fn signature_check_disabled(cx: &CheckCx, hits: &mut Vec<Hit>) {
     for (ins, script) in runs(df) {
         for cmd in &script.commands {
             let name = cmd.name();
-            let flags: &[&str] = match &*name {
+            let flags: &[&str] = match name {
                 "apt-get" | "apt" | "aptitude" => &[
                     "--allow-unauthenticated",
                     "--allow-insecure-repositories",
@@ -672,7 +672,7 @@ fn value_options(manager: &str) -> &'static [&'static str] {
 
 fn pkg_cmd(cmd: &ShCommand) -> Option<PkgCmd<'_>> {
     let name = cmd.name();
-    let (manager, args): (&'static str, &[Word]) = match &*name {
+    let (manager, args): (&'static str, &[Word]) = match name {
         "apt-get" | "apt" => ("apt-get", cmd.args()),
         "apk" => ("apk", cmd.args()),
         "npm" => ("npm", cmd.args()),
@@ -1188,7 +1188,7 @@ fn pipefail_missing(cx: &CheckCx, hits: &mut Vec<Hit>) {
                 continue;
             }
             let source = &script.commands[first];
-            if HARMLESS_PIPE_SOURCES.contains(&&*source.name()) {
+            if HARMLESS_PIPE_SOURCES.contains(&source.name()) {
                 continue;
             }
             let last = &script.commands[*pipeline.last().unwrap_or(&first)];
@@ -1346,7 +1346,7 @@ fn wget_and_curl(cx: &CheckCx, hits: &mut Vec<Hit>) {
         for ins in df.stage_instructions(stage).iter().filter(|i| !i.onbuild) {
             let Some(script) = ins.script() else { continue };
             for cmd in &script.commands {
-                let slot = match cmd.name().as_ref() {
+                let slot = match cmd.name() {
                     "wget" => 0,
                     "curl" => 1,
                     _ => continue,
@@ -1388,7 +1388,7 @@ fn from_platform_literal(cx: &CheckCx, hits: &mut Vec<Hit>) {
 
 /// `ln -sf /bin/bash /bin/sh`, `mv`/`cp` onto `/bin/sh`.
 fn replaces_bin_sh(cmd: &ShCommand) -> bool {
-    matches!(cmd.name().as_ref(), "ln" | "mv" | "cp")
+    matches!(cmd.name(), "ln" | "mv" | "cp")
         && cmd
             .args()
             .iter()
@@ -1473,7 +1473,7 @@ fn run_container_tool(cx: &CheckCx, hits: &mut Vec<Hit>) {
             // `service db start && load-schema` uses the service within the
             // RUN; started last, nothing does.
             let service_left_running = name == "service" && i + 1 == script.commands.len();
-            if service_left_running || CONTAINER_TOOLS.contains(&name.as_ref()) {
+            if service_left_running || CONTAINER_TOOLS.contains(&name) {
                 let words: Vec<&Word> = cmd.program().iter().take(2).collect();
                 hits.push(hit(df, ins, cmd.span, Some(shown(&words))));
             }

@@ -198,7 +198,10 @@ mod tests {
             "aizaAIZAakiaASIAabiaaccA npm_pypi-ag hooks.slack.com",
         ] {
             let mut simd = std::collections::BTreeSet::new();
-            lowered.each_keyword(text.to_ascii_lowercase().as_bytes(), |k| simd.insert(k) || true);
+            lowered.each_keyword(text.to_ascii_lowercase().as_bytes(), |k| {
+                simd.insert(k);
+                true
+            });
             let automaton: std::collections::BTreeSet<usize> = pre
                 .automaton
                 .find_overlapping_iter(text)
