@@ -432,7 +432,10 @@ fn unescape_double(s: &str) -> String {
 
 /// `set -o pipefail`, `set -euxo pipefail`, `set -eo pipefail`.
 fn sets_pipefail(cmd: &ShCommand) -> bool {
-    if cmd.name() != "set" {
+    // Not `name()`: that keeps a lowered copy, and this runs on every
+    // command as it is parsed.
+    let program = cmd.program().first().map_or("", |w| base_name(&w.text));
+    if !program.eq_ignore_ascii_case("set") {
         return false;
     }
     let args = cmd.args();
