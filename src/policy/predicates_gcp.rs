@@ -21,6 +21,10 @@ pub const IAM_GRANTS: Predicate = Predicate {
             "members",
             "member patterns, e.g. [\"allUsers\", \"serviceAccount:*\"]; omit for any member",
         ),
+        (
+            "skip-data-bindings",
+            "true when the policy also judges `google_iam_policy` data sources' `binding` blocks itself: a `policy_data` read from such a data source in the scope then adds nothing, so one grant is reported once, where it is written",
+        ),
     ],
     needs_path: false,
     regex_argument: None,
@@ -122,13 +126,16 @@ fn default_service_account(p: &PredicateCx) -> Outcome {
 }
 
 fn validate_grants(args: &toml::Table) -> Result<(), String> {
-    only_keys(args, &["roles", "members"])?;
+    only_keys(args, &["roles", "members", "skip-data-bindings"])?;
+    if args.get("skip-data-bindings").is_some_and(|v| !v.is_bool()) {
+        return Err("`skip-data-bindings` must be true or false".into());
+    }
     for key in ["roles", "members"] {
         if string_list(args, key)?.is_some_and(|l| l.is_empty()) {
             return Err(format!("`{key}` must not be empty; omit it to accept any"));
         }
     }
-    if args.is_empty() {
+    if !args.contains_key("roles") && !args.contains_key("members") {
         return Err("give `roles`, `members` or both".into());
     }
     Ok(())
@@ -249,6 +256,7 @@ fn grants_of<'a>(
     p: &PredicateCx<'a, '_>,
     focus: Focus<'_, 'a>,
     data: &'a [Reached],
+    skip_data_bindings: bool,
 ) -> Vec<Result<Grant<'a>, Witness>> {
     let mut out = Vec::new();
     let role = resolve(focus, &attr_path("role"));
@@ -260,14 +268,19 @@ fn grants_of<'a>(
         }));
     }
     for reached in data {
-        policy_data_grants(p, reached, &mut out);
+        policy_data_grants(p, reached, skip_data_bindings, &mut out);
     }
     out
 }
 
 /// The bindings of a `policy_data` value: JSON text, or a reference to a
 /// `google_iam_policy` data source.
-fn policy_data_grants<'a>(p: &PredicateCx, reached: &'a Reached, out: &mut Vec<Result<Grant<'a>, Witness>>) {
+fn policy_data_grants<'a>(
+    p: &PredicateCx,
+    reached: &'a Reached,
+    skip_data_bindings: bool,
+    out: &mut Vec<Result<Grant<'a>, Witness>>,
+) {
     let at = || At::Fixed(reached.loc, &reached.path);
     let unreadable = || Err(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val)));
     match &reached.val.kind {
@@ -292,6 +305,7 @@ fn policy_data_grants<'a>(p: &PredicateCx, reached: &'a Reached, out: &mut Vec<R
             }
         }
         ValKind::Unknown(_) => match policy_data_source(p, reached.val) {
+            Some(_) if skip_data_bindings => {}
             Some(data) => {
                 let bindings = data.value.get("binding");
                 if bindings.is_some_and(Val::is_unknown) {
@@ -328,9 +342,10 @@ fn iam_grants(p: &PredicateCx) -> Outcome {
         roles: string_list(p.args, "roles").ok().flatten().unwrap_or_default(),
         members: string_list(p.args, "members").ok().flatten().unwrap_or_default(),
     };
+    let skip_data_bindings = p.args.get("skip-data-bindings").and_then(toml::Value::as_bool) == Some(true);
     let data = resolve(p.focus, &attr_path("policy_data"));
     let mut v = Verdict::default();
-    for grant in grants_of(p, p.focus, &data.found) {
+    for grant in grants_of(p, p.focus, &data.found, skip_data_bindings) {
         match grant {
             Ok(g) => judge_grant(p, &pat, g.role.as_ref(), &g.members, &g.at, &mut v),
             Err(w) => {
@@ -409,7 +424,7 @@ fn member_holds_both(p: &PredicateCx) -> Outcome {
     let data = resolve(p.focus, &attr_path("policy_data"));
     let mut v = Verdict::default();
     let mut grants = Vec::new();
-    for grant in grants_of(p, p.focus, &data.found) {
+    for grant in grants_of(p, p.focus, &data.found, false) {
         match grant {
             Ok(g) => grants.push(g),
             Err(w) => {
