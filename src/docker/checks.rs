@@ -793,6 +793,16 @@ fn apt_get_missing_yes(cx: &CheckCx, hits: &mut Vec<Hit>) {
 
 /// Subcommands that ask for confirmation before they change packages.
 fn asks_to_confirm(manager: &str, sub: &str) -> bool {
+    fetches_packages(manager, sub)
+        || match manager {
+            "yum" => matches!(sub, "remove" | "erase"),
+            "zypper" => matches!(sub, "remove" | "rm"),
+            _ => false,
+        }
+}
+
+/// Subcommands that download packages (into the manager's cache).
+fn fetches_packages(manager: &str, sub: &str) -> bool {
     match manager {
         "yum" => matches!(
             sub,
@@ -808,22 +818,10 @@ fn asks_to_confirm(manager: &str, sub: &str) -> bool {
                 | "update"
                 | "upgrade"
                 | "downgrade"
-                | "remove"
-                | "erase"
         ),
         "zypper" => matches!(
             sub,
-            "install"
-                | "in"
-                | "remove"
-                | "rm"
-                | "update"
-                | "up"
-                | "dist-upgrade"
-                | "dup"
-                | "patch"
-                | "source-install"
-                | "si"
+            "install" | "in" | "update" | "up" | "dist-upgrade" | "dup" | "patch" | "source-install" | "si"
         ),
         _ => false,
     }
@@ -1212,31 +1210,6 @@ fn cache_folders(manager: &str) -> &'static [&'static str] {
     }
 }
 
-/// Subcommands that download packages into the manager's cache.
-fn fills_cache(p: &PkgCmd) -> bool {
-    match p.manager {
-        "yum" => {
-            matches!(
-                p.sub.as_str(),
-                "install"
-                    | "in"
-                    | "reinstall"
-                    | "rei"
-                    | "localinstall"
-                    | "groupinstall"
-                    | "update"
-                    | "upgrade"
-                    | "downgrade"
-            ) || p.sub.starts_with("install-")
-        }
-        "zypper" => matches!(
-            p.sub.as_str(),
-            "install" | "in" | "update" | "up" | "dist-upgrade" | "dup" | "patch" | "source-install" | "si"
-        ),
-        _ => false,
-    }
-}
-
 fn package_cache_kept(cx: &CheckCx, hits: &mut Vec<Hit>) {
     let Some(df) = dockerfile(cx) else { return };
     let Some(want) = cx.args.get("manager").and_then(|v| v.as_str()) else {
@@ -1260,7 +1233,10 @@ fn package_cache_kept(cx: &CheckCx, hits: &mut Vec<Hit>) {
             cmds.iter()
                 .any(|(i, q)| *i > at && matches!(q.sub.as_str(), "clean" | "cc"))
         };
-        if let Some((_, p)) = cmds.iter().find(|(i, p)| fills_cache(p) && !cleaned_after(*i)) {
+        if let Some((_, p)) = cmds
+            .iter()
+            .find(|(i, p)| fetches_packages(p.manager, &p.sub) && !cleaned_after(*i))
+        {
             let words: Vec<&Word> = p.cmd.program().iter().take(2).collect();
             hits.push(hit(df, ins, p.cmd.span, Some(shown(&words))));
         }
