@@ -47,7 +47,7 @@ pub const TEXT_MATCHES: Predicate = Predicate {
 
 pub const IP_RANGE_ADDRESSES: Predicate = Predicate {
     name: "ip-range-addresses",
-    description: "The subject's IPv4 range, `start_ip_address` to `end_ip_address` (or `start_ip` to `end_ip`, as Azure firewall rules write it), holds at least `at-least` addresses. Reported at the start address; an unknown bound is inconclusive, a bound that is not an IPv4 address is false.",
+    description: "The subject's IPv4 range, `start_ip_address` to `end_ip_address` (or `start_ip` to `end_ip`, as Azure firewall rules write it), holds at least `at-least` addresses. Reported at the start address; an unknown bound is inconclusive, a bound that is not an IPv4 address is false, and so is a range lying wholly inside one private (RFC 1918) block, which admits only the owner's own networks.",
     arguments: &[("at-least", "the smallest number of addresses that fails, e.g. 256")],
     needs_path: false,
     regex_argument: None,
@@ -302,13 +302,23 @@ fn ip_range_addresses(p: &PredicateCx) -> Outcome {
     }
     let address = |v: &Val| v.as_str()?.trim().parse::<core::net::Ipv4Addr>().ok().map(u32::from);
     let wide = match (address(start), address(end)) {
-        (Some(a), Some(b)) => i64::from(a.abs_diff(b)) + 1 >= at_least,
+        (Some(a), Some(b)) => i64::from(a.abs_diff(b)) + 1 >= at_least && !within_one_private_block(a, b),
         _ => false,
     };
     Outcome {
         truth: Tri::from_bool(wide),
         witness: if wide { witness } else { None },
     }
+}
+
+/// Both ends of the range lie in the same RFC 1918 block (10/8, 172.16/12, 192.168/16), so every
+/// address between them does too.
+fn within_one_private_block(a: u32, b: u32) -> bool {
+    const PRIVATE: [(u32, u32); 3] = [(0x0A00_0000, 8), (0xAC10_0000, 12), (0xC0A8_0000, 16)];
+    PRIVATE.iter().any(|&(network, prefix)| {
+        let mask = u32::MAX << (32 - prefix);
+        a & mask == network && b & mask == network
+    })
 }
 
 fn resource_type_is(p: &PredicateCx) -> Outcome {
@@ -340,6 +350,18 @@ mod tests {
         assert_eq!(port_range(&Val::new(ValKind::Number(3389.0), None)), Some((3389, 3389)));
         assert_eq!(port_range(&s("ssh")), None);
         assert_eq!(port_range(&s("")), None);
+    }
+
+    #[test]
+    fn private_blocks() {
+        let ip = |text: &str| u32::from(text.parse::<core::net::Ipv4Addr>().unwrap());
+        assert!(within_one_private_block(ip("10.2.3.4"), ip("10.3.4.5")));
+        assert!(within_one_private_block(ip("172.16.0.0"), ip("172.31.255.255")));
+        assert!(within_one_private_block(ip("192.168.0.0"), ip("192.168.255.255")));
+        assert!(!within_one_private_block(ip("172.16.0.0"), ip("172.32.0.0")));
+        assert!(!within_one_private_block(ip("10.0.0.0"), ip("11.0.0.0")));
+        assert!(!within_one_private_block(ip("1.2.3.4"), ip("2.3.4.5")));
+        assert!(!within_one_private_block(ip("10.0.0.0"), ip("192.168.0.1")));
     }
 
     #[test]
