@@ -11,7 +11,7 @@ use crate::yaml::{Node, NodeKind};
 use super::advisories;
 use super::expr::{self, Control};
 use super::universal::{Pin, image_pin};
-use super::{CiFile, ci_file, dedup, hit};
+use super::{CiFile, ci_file, dedup, hit, truthy};
 
 macro_rules! check {
     ($id:ident, $name:literal, $desc:literal, $f:ident) => {
@@ -613,11 +613,7 @@ fn insecure_commands(cx: &CheckCx, hits: &mut Vec<Hit>) {
         if &*var.name != "ACTIONS_ALLOW_UNSECURE_COMMANDS" {
             continue;
         }
-        let on = var
-            .value
-            .scalar()
-            .is_some_and(|s| matches!(s.text.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
-        if on {
+        if truthy(&var.value) {
             let owner = if var.owner.is_empty() {
                 Str::from("workflow")
             } else {

@@ -5,7 +5,7 @@ use crate::policy::InputKind;
 use crate::policy::condition::Tri;
 use crate::yaml::{Node, NodeKind};
 
-use super::{ci_file, dedup, hit};
+use super::{ci_file, dedup, hit, truthy};
 
 macro_rules! check {
     ($id:ident, $name:literal, $desc:literal, $f:ident) => {
@@ -141,31 +141,17 @@ fn remote_include_unpinned(cx: &CheckCx, hits: &mut Vec<Hit>) {
     }
 }
 
-fn truthy(n: &Node) -> bool {
-    n.scalar()
-        .is_some_and(|s| matches!(s.text.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
-}
-
 fn debug_trace(cx: &CheckCx, hits: &mut Vec<Hit>) {
     let Some(file) = ci_file(cx) else { return };
     let from = hits.len();
     for var in &file.vars {
         if matches!(&*var.name, "CI_DEBUG_TRACE" | "CI_DEBUG_SERVICES") && truthy(&var.value) {
-            let owner = if var.owner.is_empty() {
-                "the pipeline".to_string()
-            } else {
-                var.owner.to_string()
-            };
-            hits.push(hit(
-                Tri::True,
-                owner.clone(),
-                var.span,
-                &format!("variables.{}", var.name),
+            push_variable_hit(hits, var, |owner| {
                 format!(
                     "{owner} sets {}: every command and variable, secrets included, is printed to the job log",
                     var.name
-                ),
-            ));
+                )
+            });
         }
     }
     dedup(hits, from);
@@ -200,17 +186,28 @@ fn dind_tls_disabled(cx: &CheckCx, hits: &mut Vec<Hit>) {
 }
 
 fn push_dind(hits: &mut Vec<Hit>, var: &super::Var, why: &str) {
+    push_variable_hit(hits, var, |owner| {
+        format!(
+            "{owner} talks to the Docker daemon without TLS ({why}): anything on the network can drive the daemon, which is root on its host"
+        )
+    });
+}
+
+/// A finding on a variable, addressed to the job that sets it (or the
+/// whole pipeline for top-level `variables:`).
+fn push_variable_hit(hits: &mut Vec<Hit>, var: &super::Var, message: impl FnOnce(&str) -> String) {
     let owner = if var.owner.is_empty() {
         "the pipeline".to_string()
     } else {
         var.owner.to_string()
     };
+    let message = message(&owner);
     hits.push(hit(
         Tri::True,
-        owner.clone(),
+        owner,
         var.span,
         &format!("variables.{}", var.name),
-        format!("{owner} talks to the Docker daemon without TLS ({why}): anything on the network can drive the daemon, which is root on its host"),
+        message,
     ));
 }
 

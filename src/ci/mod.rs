@@ -220,6 +220,12 @@ fn subjects_of(kind: FileKind, file: FileId, display: &str, doc: &Node) -> Vec<S
     out
 }
 
+/// A YAML scalar that CI runners read as "on": `true`, `1`, `yes`, any case.
+pub(crate) fn truthy(n: &crate::yaml::Node) -> bool {
+    n.scalar()
+        .is_some_and(|s| matches!(s.text.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
+}
+
 /// A finding (or an inconclusive result) of a CI check.
 pub(crate) fn hit(truth: Tri, address: impl Into<Str>, span: Span, path: &str, message: String) -> Hit {
     Hit {
