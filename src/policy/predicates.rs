@@ -74,6 +74,7 @@ pub static PREDICATES: &[Predicate] = &[
     super::predicates_cloud::PORT_SPEC_INCLUDES,
     super::predicates_cloud::DURATION_EXCEEDS,
     super::predicates_cloud::RESOURCE_TYPE_IS,
+    super::predicates_cloud::HANDED_TO_CALLERS,
     super::predicates_cloud::IP_RANGE_ADDRESSES,
     super::predicates_cloud::TEXT_MATCHES,
     super::predicates_azure::ROLE_PERMITS,

@@ -232,7 +232,7 @@ fn json_field_missing(p: &PredicateCx, r: &super::path::Resolution, pointer: &st
     }
 }
 
-fn no_arguments(args: &toml::Table) -> Result<(), String> {
+pub(super) fn no_arguments(args: &toml::Table) -> Result<(), String> {
     match args.keys().next() {
         Some(k) => Err(format!("unknown argument `{k}`; this predicate takes none")),
         None => Ok(()),

@@ -1,7 +1,7 @@
 //! Predicates for Azure and Google Cloud policies: port specifications
 //! written as strings (`"22"`, `"1000-2000"`, `"*"`), durations written as
-//! seconds (`"7776000s"`), IPv4 address ranges, and the subject's resource
-//! type.
+//! seconds (`"7776000s"`), IPv4 address ranges, the subject's resource
+//! type, and whether the configuration hands a resource to its callers.
 
 use super::condition::{Outcome, Tri, Witness, witness_for};
 use super::path::{Resolution, resolve};
@@ -53,6 +53,18 @@ pub const IP_RANGE_ADDRESSES: Predicate = Predicate {
     regex_argument: None,
     validate: validate_ip_range,
     eval: ip_range_addresses,
+};
+
+/// A resource whose identity leaves the configuration: a caller may attach
+/// what this configuration does not (a WAF web ACL to a load balancer).
+pub const HANDED_TO_CALLERS: Predicate = Predicate {
+    name: "handed-to-callers",
+    description: "A value of the subject (its ARN, its id, the whole resource) is handed out of the configuration: an `output` of the root module or an argument of a `module` call refers to it, so what the caller or the called module does with it (attaching a WAF web ACL, a policy) cannot be seen here. A reference lost in an expression Palisade does not follow is not seen.",
+    arguments: &[],
+    needs_path: false,
+    regex_argument: None,
+    validate: super::predicates_aws::no_arguments,
+    eval: handed_to_callers,
 };
 
 pub const RESOURCE_TYPE_IS: Predicate = Predicate {
@@ -331,6 +343,43 @@ fn resource_type_is(p: &PredicateCx) -> Outcome {
     Outcome {
         truth: Tri::from_bool(hit),
         witness: None,
+    }
+}
+
+fn handed_to_callers(p: &PredicateCx) -> Outcome {
+    let subject = p.cx.subject;
+    let set = p.cx.set;
+    // Root outputs only: a called module's outputs are read by its caller,
+    // which is in this scope and judged on its own.
+    let outputs = set.select("output", &[]).filter(|o| !o.address.starts_with("module."));
+    let handed = outputs
+        .chain(set.select("module", &[]))
+        .find(|holder| refers_anywhere(&holder.value, subject));
+    Outcome {
+        truth: Tri::from_bool(handed.is_some()),
+        witness: handed.map(|holder| Witness {
+            span: holder.header,
+            path: holder.address.to_string(),
+            value: None,
+            related: vec![],
+        }),
+    }
+}
+
+/// Whether `v` or a value inside it was read from `subject` (any instance
+/// of it: `aws_lb.this[0].arn`, `aws_lb.this[*].arn`).
+fn refers_anywhere(v: &Val, subject: &crate::subject::Subject) -> bool {
+    let base = subject.base_address();
+    let names = |r: &str| {
+        r == &*subject.address || r == base || r.strip_prefix(base).is_some_and(|rest| rest.starts_with('['))
+    };
+    if v.reference.as_deref().is_some_and(names) {
+        return true;
+    }
+    match &v.kind {
+        ValKind::List(items) => items.iter().any(|i| refers_anywhere(i, subject)),
+        ValKind::Map(entries) => entries.iter().any(|e| refers_anywhere(&e.value, subject)),
+        _ => false,
     }
 }
 
