@@ -370,9 +370,8 @@ fn handed_to_callers(p: &PredicateCx) -> Outcome {
 /// of it: `aws_lb.this[0].arn`, `aws_lb.this[*].arn`).
 fn refers_anywhere(v: &Val, subject: &crate::subject::Subject) -> bool {
     let base = subject.base_address();
-    let names = |r: &str| {
-        r == &*subject.address || r == base || r.strip_prefix(base).is_some_and(|rest| rest.starts_with('['))
-    };
+    let names =
+        |r: &str| r == &*subject.address || r == base || r.strip_prefix(base).is_some_and(|rest| rest.starts_with('['));
     if v.reference.as_deref().is_some_and(names) {
         return true;
     }
