@@ -13,10 +13,11 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::FailOn;
 use crate::discover::DiscoverOptions;
 use crate::finding::Status;
 use crate::output::{self, Format, OutputCx};
-use crate::policy::{Registry, Severity};
+use crate::policy::Registry;
 use crate::scan::{self, ScanOptions};
 use crate::terraform::TfOptions;
 
@@ -64,31 +65,6 @@ pub enum Command {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
-}
-
-/// When findings fail the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum FailOn {
-    Critical,
-    High,
-    Medium,
-    Low,
-    Info,
-    /// Never fail because of findings.
-    None,
-}
-
-impl FailOn {
-    fn threshold(self) -> Option<Severity> {
-        match self {
-            FailOn::Critical => Some(Severity::Critical),
-            FailOn::High => Some(Severity::High),
-            FailOn::Medium => Some(Severity::Medium),
-            FailOn::Low => Some(Severity::Low),
-            FailOn::Info => Some(Severity::Info),
-            FailOn::None => None,
-        }
-    }
 }
 
 #[derive(Debug, Args)]

@@ -41,7 +41,7 @@ impl Level {
 }
 
 /// The severity from which findings fail the run, or `none`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum FailOn {
     Critical,
@@ -49,7 +49,21 @@ pub enum FailOn {
     Medium,
     Low,
     Info,
+    #[value(help = "Never fail because of findings")]
     None,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
+        }
+    }
 }
 
 /// Palisade's settings for one repository.

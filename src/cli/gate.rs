@@ -188,18 +188,10 @@ impl Gate {
     }
 
     /// The severity from which findings fail the run.
-    pub fn threshold(&self, flag: Option<super::FailOn>) -> Option<Severity> {
-        match flag {
-            Some(f) => f.threshold(),
-            None => match self.config.fail_on {
-                Some(config::FailOn::None) => None,
-                Some(config::FailOn::Critical) => Some(Severity::Critical),
-                Some(config::FailOn::High) => Some(Severity::High),
-                Some(config::FailOn::Medium) => Some(Severity::Medium),
-                Some(config::FailOn::Low) | None => Some(Severity::Low),
-                Some(config::FailOn::Info) => Some(Severity::Info),
-            },
-        }
+    pub fn threshold(&self, flag: Option<config::FailOn>) -> Option<Severity> {
+        // Without a flag or a setting, low and above fail the run.
+        flag.or(self.config.fail_on)
+            .map_or(Some(Severity::Low), config::FailOn::threshold)
     }
 }
 
