@@ -435,6 +435,12 @@ pub fn witness_for(cx: &EvalCx, loc: Span, path: &str, val: Option<&Val>) -> Wit
     }
 }
 
+/// Where a list element is reported: where it is written when that is in
+/// the subject's own block, else at the list (`list`).
+pub(super) fn element_loc(cx: &EvalCx, element: &Val, list: Span) -> Span {
+    element.span.filter(|s| contains(cx.subject.span, *s)).unwrap_or(list)
+}
+
 fn contains(outer: Span, inner: Span) -> bool {
     outer.file == inner.file && outer.start <= inner.start && inner.end <= outer.end
 }
@@ -906,14 +912,7 @@ fn eval_test(path: &Path, test: &Test, default: Option<&Val>, ignore_case: bool,
         match (&reached.val.kind, test) {
             (ValKind::List(items), t) if !matches!(t, Test::Contains(_)) => {
                 for (i, v) in items.iter().enumerate() {
-                    let loc = v
-                        .span
-                        .filter(|s| {
-                            s.file == cx.subject.span.file
-                                && s.start >= cx.subject.span.start
-                                && s.end <= cx.subject.span.end
-                        })
-                        .unwrap_or(reached.loc);
+                    let loc = element_loc(cx, v, reached.loc);
                     candidates.push((v, loc, format!("{}[{i}]", reached.path)));
                 }
             }
@@ -922,14 +921,7 @@ fn eval_test(path: &Path, test: &Test, default: Option<&Val>, ignore_case: bool,
                 for (i, v) in items.iter().enumerate() {
                     match values_equal(v, e, ignore_case) {
                         Some(true) => {
-                            let loc = v
-                                .span
-                                .filter(|s| {
-                                    s.file == cx.subject.span.file
-                                        && s.start >= cx.subject.span.start
-                                        && s.end <= cx.subject.span.end
-                                })
-                                .unwrap_or(reached.loc);
+                            let loc = element_loc(cx, v, reached.loc);
                             return Outcome::new(
                                 Tri::True,
                                 Some(witness_for(cx, loc, &format!("{}[{i}]", reached.path), Some(v))),

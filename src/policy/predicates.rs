@@ -57,9 +57,10 @@ pub static PREDICATES: &[Predicate] = &[
     },
     Predicate {
         name: "port-open",
-        description: "A rule whose port range (`from`/`to` attributes) or protocol (`protocol` attribute, `-1`/`all` meaning every port) includes one of `ports`; without `ports`, whether it allows every port. ICMP rules (`icmp`, `icmpv6`, `1`, `58`) open no port.",
+        description: "A rule whose port range (`from`/`to` attributes) or protocol (`protocol` attribute, `-1`/`all` meaning every port) includes one of `ports` (or of `port-set`); without either, whether it allows every port. ICMP rules (`icmp`, `icmpv6`, `1`, `58`) open no port.",
         arguments: &[
             ("ports", "port numbers, e.g. [22]; omit for all ports"),
+            PORT_SET_ARGUMENT,
             ("from", "attribute holding the first port, default `from_port`"),
             ("to", "attribute holding the last port, default `to_port`"),
             ("protocol", "attribute holding the protocol, default `protocol`"),
@@ -76,6 +77,7 @@ pub static PREDICATES: &[Predicate] = &[
     super::predicates_cloud::RESOURCE_TYPE_IS,
     super::predicates_cloud::HANDED_TO_CALLERS,
     super::predicates_cloud::IP_RANGE_ADDRESSES,
+    super::predicates_cloud::CIDR_RANGE,
     super::predicates_cloud::TEXT_MATCHES,
     super::predicates_azure::ROLE_PERMITS,
     super::predicates_azure::EMPTY,
@@ -134,17 +136,58 @@ fn validate_iam(args: &toml::Table) -> Result<(), String> {
     Ok(())
 }
 
-fn validate_ports(args: &toml::Table) -> Result<(), String> {
-    only_keys(args, &["ports", "from", "to", "protocol"])?;
+/// The services behind these ports are reached by administrators, other
+/// servers or internal clients, never by the public: remote shells and
+/// desktops, databases, caches, search engines, directory, file sharing,
+/// configuration management, container and cluster APIs. The list is the
+/// one KICS calls sensitive, less the public web ports 80 and 443.
+pub const WELL_KNOWN_SERVICE_PORTS: &[u32] = &[
+    20, 21, 22, 23, 25, 53, 110, 135, 137, 138, 139, 161, 389, 445, 636, 1433, 1434, 1521, 1522, 2375, 2376, 2382,
+    2383, 2483, 2484, 3000, 3020, 3306, 3389, 4333, 4505, 4506, 5432, 5500, 5601, 5900, 5985, 6379, 7000, 7001, 7199,
+    8000, 8020, 8080, 8140, 8888, 9000, 9042, 9090, 9160, 9200, 9300, 11211, 11214, 11215, 27017, 27018, 50070, 50470,
+    61620, 61621,
+];
+
+pub(super) const PORT_SET_ARGUMENT: (&str, &str) = (
+    "port-set",
+    "a named list of ports instead of `ports`: `well-known-services` (remote access, databases, caches, file sharing and other services never meant for the public; not 80 or 443)",
+);
+
+/// Checks `ports` (a list of port numbers) and `port-set` (a list's name).
+pub(super) fn validate_port_arguments(args: &toml::Table, ports_required: bool) -> Result<(), String> {
     if let Some(p) = args.get("ports") {
         let ok = p.as_array().is_some_and(|a| {
-            a.iter()
-                .all(|v| v.as_integer().is_some_and(|n| (0..=65535).contains(&n)))
+            (!ports_required || !a.is_empty())
+                && a.iter()
+                    .all(|v| v.as_integer().is_some_and(|n| (0..=65535).contains(&n)))
         });
         if !ok {
             return Err("`ports` must be a list of port numbers (0-65535)".into());
         }
     }
+    match args.get("port-set") {
+        None => Ok(()),
+        Some(_) if args.contains_key("ports") => Err("give `ports` or `port-set`, not both".into()),
+        Some(toml::Value::String(name)) if name == "well-known-services" => Ok(()),
+        Some(_) => Err("`port-set` must be \"well-known-services\"".into()),
+    }
+}
+
+/// The ports a predicate asks about: `ports`, or the list `port-set` names;
+/// empty for "every port".
+pub(super) fn port_arguments(args: &toml::Table) -> Vec<u32> {
+    if args.contains_key("port-set") {
+        return WELL_KNOWN_SERVICE_PORTS.to_vec();
+    }
+    args.get("ports")
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|v| v.as_integer()).map(|n| n as u32).collect())
+        .unwrap_or_default()
+}
+
+fn validate_ports(args: &toml::Table) -> Result<(), String> {
+    only_keys(args, &["ports", "port-set", "from", "to", "protocol"])?;
+    validate_port_arguments(args, false)?;
     for k in ["from", "to", "protocol"] {
         if let Some(v) = args.get(k) {
             let s = v.as_str().ok_or_else(|| format!("`{k}` must be an attribute path"))?;
@@ -437,12 +480,7 @@ fn attr<'v>(focus: Focus<'v, '_>, name: &str) -> Option<&'v Val> {
 
 fn port_open(p: &PredicateCx) -> Outcome {
     let name = |k: &str, default: &'static str| p.args.get(k).and_then(|v| v.as_str()).unwrap_or(default).to_string();
-    let ports: Vec<f64> = p
-        .args
-        .get("ports")
-        .and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|v| v.as_integer()).map(|n| n as f64).collect())
-        .unwrap_or_default();
+    let ports: Vec<f64> = port_arguments(p.args).into_iter().map(f64::from).collect();
     let protocol = attr(p.focus, &name("protocol", "protocol"));
     let from = attr(p.focus, &name("from", "from_port"));
     let to = attr(p.focus, &name("to", "to_port"));

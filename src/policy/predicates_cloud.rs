@@ -6,15 +6,19 @@
 use super::condition::{Outcome, Tri, Witness, witness_for};
 use super::path::{Resolution, resolve};
 use super::predicates::{Predicate, PredicateCx, only_keys};
+use crate::terraform::eval::functions::{IpRange, RFC1918};
 use crate::value::{Val, ValKind};
 
 pub const PORT_SPEC_INCLUDES: Predicate = Predicate {
     name: "port-spec-includes",
-    description: "A port specification at `path` (`\"22\"`, `\"1000-2000\"`, `\"*\"`, a number, or a list of these, as Azure security rules and Google firewall rules write them) includes one of `ports`; without `ports`, whether it includes every port.",
-    arguments: &[(
-        "ports",
-        "port numbers, e.g. [22, 3389]; omit to ask for every port (`*` or `0-65535`)",
-    )],
+    description: "A port specification at `path` (`\"22\"`, `\"1000-2000\"`, `\"*\"`, a number, or a list of these, as Azure security rules and Google firewall rules write them) includes one of `ports` (or of `port-set`); without either, whether it includes every port.",
+    arguments: &[
+        (
+            "ports",
+            "port numbers, e.g. [22, 3389]; omit to ask for every port (`*` or `0-65535`)",
+        ),
+        super::predicates::PORT_SET_ARGUMENT,
+    ],
     needs_path: true,
     regex_argument: None,
     validate: validate_port_spec,
@@ -67,6 +71,25 @@ pub const HANDED_TO_CALLERS: Predicate = Predicate {
     eval: handed_to_callers,
 };
 
+pub const CIDR_RANGE: Predicate = Predicate {
+    name: "cidr-range",
+    description: "An address range at `path` (CIDR notation or one address, a string or a list of them) whose prefix is at most `max-prefix` bits long, and with `private = true` that lies wholly in the RFC 1918 private IPv4 space. Reported at the range; an unknown range is inconclusive, text that is not an address range (a service tag, `*`) is false.",
+    arguments: &[
+        (
+            "max-prefix",
+            "the longest prefix that fails, e.g. 15 for ranges wider than a /16",
+        ),
+        (
+            "private",
+            "`true` to ask only about RFC 1918 ranges (10/8, 172.16/12, 192.168/16)",
+        ),
+    ],
+    needs_path: true,
+    regex_argument: None,
+    validate: validate_cidr_range,
+    eval: cidr_range,
+};
+
 pub const RESOURCE_TYPE_IS: Predicate = Predicate {
     name: "resource-type-is",
     description: "The subject is of one of `types` (for policies that match several resource types whose provider defaults differ).",
@@ -78,18 +101,8 @@ pub const RESOURCE_TYPE_IS: Predicate = Predicate {
 };
 
 fn validate_port_spec(args: &toml::Table) -> Result<(), String> {
-    only_keys(args, &["ports"])?;
-    if let Some(p) = args.get("ports") {
-        let ok = p.as_array().is_some_and(|a| {
-            !a.is_empty()
-                && a.iter()
-                    .all(|v| v.as_integer().is_some_and(|n| (0..=65535).contains(&n)))
-        });
-        if !ok {
-            return Err("`ports` must be a non-empty list of port numbers (0-65535)".into());
-        }
-    }
-    Ok(())
+    only_keys(args, &["ports", "port-set"])?;
+    super::predicates::validate_port_arguments(args, true)
 }
 
 fn validate_duration(args: &toml::Table) -> Result<(), String> {
@@ -114,6 +127,17 @@ fn validate_ip_range(args: &toml::Table) -> Result<(), String> {
     match args.get("at-least").and_then(|v| v.as_integer()) {
         Some(n) if n > 0 => Ok(()),
         _ => Err("`at-least` is required: a positive whole number".into()),
+    }
+}
+
+fn validate_cidr_range(args: &toml::Table) -> Result<(), String> {
+    only_keys(args, &["max-prefix", "private"])?;
+    if args.get("private").is_some_and(|v| v.as_bool().is_none()) {
+        return Err("`private` must be true or false".into());
+    }
+    match args.get("max-prefix").and_then(|v| v.as_integer()) {
+        Some(n) if (0..=128).contains(&n) => Ok(()),
+        _ => Err("`max-prefix` is required: a prefix length from 0 to 128".into()),
     }
 }
 
@@ -184,6 +208,7 @@ fn any_value(p: &PredicateCx, test: impl Fn(&Val) -> bool) -> Outcome {
     let r = resolve(p.focus, path);
     let mut unknown = unresolved(&r);
     for (val, loc, at) in each_value(&r) {
+        let loc = super::condition::element_loc(p.cx, val, loc);
         if val.is_unknown() {
             unknown.get_or_insert(witness_for(p.cx, loc, &at, Some(val)));
         } else if test(val) {
@@ -200,12 +225,7 @@ fn any_value(p: &PredicateCx, test: impl Fn(&Val) -> bool) -> Outcome {
 }
 
 fn port_spec_includes(p: &PredicateCx) -> Outcome {
-    let ports: Vec<u32> = p
-        .args
-        .get("ports")
-        .and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|v| v.as_integer()).map(|n| n as u32).collect())
-        .unwrap_or_default();
+    let ports = super::predicates::port_arguments(p.args);
     any_value(p, |v| {
         port_range(v).is_some_and(|(lo, hi)| {
             if ports.is_empty() {
@@ -326,10 +346,19 @@ fn ip_range_addresses(p: &PredicateCx) -> Outcome {
 /// Both ends of the range lie in the same RFC 1918 block (10/8, 172.16/12, 192.168/16), so every
 /// address between them does too.
 fn within_one_private_block(a: u32, b: u32) -> bool {
-    const PRIVATE: [(u32, u32); 3] = [(0x0A00_0000, 8), (0xAC10_0000, 12), (0xC0A8_0000, 16)];
-    PRIVATE.iter().any(|&(network, prefix)| {
+    RFC1918.iter().any(|&(network, prefix)| {
         let mask = u32::MAX << (32 - prefix);
         a & mask == network && b & mask == network
+    })
+}
+
+fn cidr_range(p: &PredicateCx) -> Outcome {
+    let max_prefix = p.args.get("max-prefix").and_then(|v| v.as_integer()).unwrap_or(-1);
+    let private = p.args.get("private").and_then(|v| v.as_bool()).unwrap_or(false);
+    any_value(p, |v| {
+        v.as_str()
+            .and_then(IpRange::parse)
+            .is_some_and(|range| i64::from(range.prefix()) <= max_prefix && (!private || range.is_private()))
     })
 }
 

@@ -9,7 +9,7 @@ use crate::value::{Unknown, Val};
 pub(super) const NAMES: &[&str] = &["cidrhost", "cidrnetmask", "cidrsubnet", "cidrsubnets"];
 
 /// A network: its address as a number, prefix length and address width.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Net {
     base: u128,
     len: u32,
@@ -74,6 +74,45 @@ impl Net {
 impl std::fmt::Display for Net {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.address(self.base), self.len)
+    }
+}
+
+/// An address range as a rule writes its source: CIDR notation
+/// (`10.0.0.0/8`, `::/0`) or a single address (`10.1.2.3`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange(Net);
+
+/// The IPv4 private blocks of RFC 1918 (10/8, 172.16/12, 192.168/16), as
+/// (first address, prefix length).
+pub const RFC1918: [(u32, u32); 3] = [(0x0A00_0000, 8), (0xAC10_0000, 12), (0xC0A8_0000, 16)];
+
+impl IpRange {
+    /// `None` for text that is neither CIDR notation nor an address (a
+    /// service tag such as `VirtualNetwork`, `*`, a bare `/0`).
+    pub fn parse(text: &str) -> Option<IpRange> {
+        let text = text.trim();
+        if text.contains('/') {
+            return Net::parse(text).ok().map(IpRange);
+        }
+        let bits = match text.parse::<IpAddr>().ok()? {
+            IpAddr::V4(_) => 32,
+            IpAddr::V6(_) => 128,
+        };
+        Net::parse(&format!("{text}/{bits}")).ok().map(IpRange)
+    }
+
+    /// The prefix length: 0 for the whole address space, 32 (IPv4) or 128
+    /// (IPv6) for one address.
+    pub fn prefix(&self) -> u32 {
+        self.0.len
+    }
+
+    /// Whether every address of the range is an RFC 1918 private IPv4 address.
+    pub fn is_private(&self) -> bool {
+        self.0.bits == 32
+            && RFC1918
+                .iter()
+                .any(|&(first, len)| self.0.len >= len && self.0.base & mask(len, 32) == u128::from(first))
     }
 }
 

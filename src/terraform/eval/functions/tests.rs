@@ -226,6 +226,38 @@ fn network_functions() {
 }
 
 #[test]
+fn address_ranges() {
+    let range = |text: &str| super::IpRange::parse(text);
+    assert_eq!(range("0.0.0.0/0").map(|r| r.prefix()), Some(0));
+    // Host bits are ignored, as `cidrsubnet` ignores them.
+    assert_eq!(range("10.1.2.3/0").map(|r| r.prefix()), Some(0));
+    assert_eq!(range("::/0").map(|r| r.prefix()), Some(0));
+    assert_eq!(range("10.68.0.0").map(|r| r.prefix()), Some(32));
+    for unreadable in ["/0", "VirtualNetwork", "*", "10.0.0.0/33", ""] {
+        assert_eq!(range(unreadable), None, "{unreadable}");
+    }
+    for private in [
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "172.31.255.0/24",
+        "192.168.0.0/16",
+        "10.1.2.3",
+    ] {
+        assert!(range(private).unwrap().is_private(), "{private}");
+    }
+    for other in [
+        "0.0.0.0/0",
+        "8.0.0.0/7",
+        "172.32.0.0/16",
+        "172.16.0.0/11",
+        "fd00::/8",
+        "192.169.0.0/16",
+    ] {
+        assert!(!range(other).unwrap().is_private(), "{other}");
+    }
+}
+
+#[test]
 fn filesystem_hash_and_time_functions() {
     check(&[
         ("basename(\"foo/bar/baz.txt\")", json!("baz.txt")),
