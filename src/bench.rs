@@ -62,6 +62,32 @@ pub fn alternated_passes(
     Ok((parse, full, findings))
 }
 
+/// One kind of pass, for `palisade bench --only`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Pass {
+    /// Read and parse only.
+    Parse,
+    /// The full scan and its SARIF report.
+    Full,
+}
+
+/// The best of `runs` passes of one kind alone: to profile one kind in a
+/// process of its own (`perf stat`, callgrind).
+pub fn single_pass(options: &ScanOptions, registry: &Registry, runs: usize, pass: Pass) -> Result<Measure, ScanError> {
+    let once = || match pass {
+        Pass::Parse => parse_once(options),
+        Pass::Full => scan_once(options, registry).map(|(m, _)| m),
+    };
+    let mut best = once()?;
+    for _ in 1..runs {
+        let m = once()?;
+        if m.seconds < best.seconds {
+            best = m;
+        }
+    }
+    Ok(best)
+}
+
 fn parse_once(options: &ScanOptions) -> Result<Measure, ScanError> {
     let t = Instant::now();
     let stats = scan::parse_only(options)?;

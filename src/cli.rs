@@ -54,6 +54,9 @@ pub enum Command {
         /// Passes of each kind; the best is reported.
         #[arg(long, default_value_t = 3)]
         runs: usize,
+        /// Run only one kind of pass (to profile it in a process of its own).
+        #[arg(long, hide = true, value_enum)]
+        only: Option<crate::bench::Pass>,
     },
     /// Check and test your own policies.
     #[command(subcommand)]
@@ -213,7 +216,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             print_out(&format!("{}\n", p.markdown()))?;
             Ok(ExitCode::from(exit::CLEAN))
         }
-        Command::Bench { paths, runs } => bench_command(paths, runs),
+        Command::Bench { paths, runs, only } => bench_command(paths, runs, only),
         Command::Docs { root } => {
             let registry = builtin_registry()?;
             let dir = root.join("docs/policies");
@@ -464,12 +467,24 @@ fn baseline_command(args: ScanArgs) -> Result<ExitCode> {
     }))
 }
 
-fn bench_command(paths: Vec<PathBuf>, runs: usize) -> Result<ExitCode> {
+fn bench_command(paths: Vec<PathBuf>, runs: usize, only: Option<crate::bench::Pass>) -> Result<ExitCode> {
     let registry = builtin_registry()?;
     let options = ScanOptions {
         paths,
         ..ScanOptions::default()
     };
+    if let Some(pass) = only {
+        let m = crate::bench::single_pass(&options, &registry, runs, pass)?;
+        print_out(&format!(
+            "{pass:?}  {:.3} s  {:.1} MB/s  (best of {runs}, peak RSS {})\n",
+            m.seconds,
+            m.mb_per_s(),
+            m.peak_rss
+                .map(|b| format!("{:.0} MB", b as f64 / 1e6))
+                .unwrap_or_else(|| "n/a".into())
+        ))?;
+        return Ok(ExitCode::from(exit::CLEAN));
+    }
     let (parse, full, findings) = crate::bench::alternated_passes(&options, &registry, runs)?;
     let secrets = crate::bench::secrets_pass(&options, runs)?;
     let mb = |b: Option<u64>| {

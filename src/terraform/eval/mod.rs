@@ -230,7 +230,8 @@ pub struct Evaluator<'m> {
     shared: Rc<Shared<'m>>,
     /// Base and limit of file functions.
     base_dir: PathBuf,
-    within: PathBuf,
+    /// See [`FileAccess::within`]; shared by the evaluators of one root.
+    within: Rc<std::cell::OnceCell<PathBuf>>,
     /// `path.module`.
     path_module: Str,
     /// The root module's directory (installed modules are found from it).
@@ -241,14 +242,13 @@ impl<'m> Evaluator<'m> {
     /// The evaluator of a root module: inputs from its tfvars files and the
     /// command line.
     pub fn new(project: &'m Project, module: &'m Module, options: &TfOptions) -> Rc<Self> {
-        let within = crate::scan::git_root(&module.dir).unwrap_or_else(|| module.dir.clone());
         let ev = Self::bare(
             project,
             module,
             Str::from(""),
             0,
             Rc::default(),
-            (module.dir.clone(), within),
+            (module.dir.clone(), Rc::default()),
             None,
         );
         let given = inputs::root_inputs(&ev, project, module, options);
@@ -262,7 +262,7 @@ impl<'m> Evaluator<'m> {
         prefix: Str,
         depth: usize,
         shared: Rc<Shared<'m>>,
-        (base_dir, within): (PathBuf, PathBuf),
+        (base_dir, within): (PathBuf, Rc<std::cell::OnceCell<PathBuf>>),
         caller: Option<Caller<'m>>,
     ) -> Rc<Self> {
         let index = shared

@@ -107,7 +107,7 @@ fn resolve(a: &Args, path: &str) -> Result<PathBuf, Unknown> {
     } else {
         access.base.join(p)
     };
-    let within = std::fs::canonicalize(access.within).unwrap_or_else(|_| access.within.to_path_buf());
+    let within = std::fs::canonicalize(access.within()).unwrap_or_else(|_| access.within().to_path_buf());
     match std::fs::canonicalize(&full) {
         Ok(real) if real.starts_with(&within) => Ok(real),
         Ok(_) => Err(Unknown::Other(

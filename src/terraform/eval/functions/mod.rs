@@ -34,8 +34,19 @@ pub struct FileAccess<'a> {
     /// Relative paths are resolved against this directory (the root module's).
     pub base: &'a Path,
     /// Files outside this directory are never read: scanned code must not
-    /// make the scanner print files of the machine it runs on.
-    pub within: &'a Path,
+    /// make the scanner print files of the machine it runs on. Found on
+    /// first use ([`FileAccess::within`]): most evaluations read no file,
+    /// and finding it walks the file system.
+    pub within: &'a std::cell::OnceCell<std::path::PathBuf>,
+}
+
+impl FileAccess<'_> {
+    /// The directory files are read within: the git top level of `base`,
+    /// else `base` itself.
+    pub fn within(&self) -> &Path {
+        self.within
+            .get_or_init(|| crate::scan::git_root(self.base).unwrap_or_else(|| self.base.to_path_buf()))
+    }
 }
 
 /// The arguments of one call, with typed accessors that fail with an error.
