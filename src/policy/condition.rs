@@ -84,6 +84,11 @@ pub enum Condition {
         via: Path,
         cond: Option<Box<Condition>>,
     },
+    /// The subject fails the built-in policy `name`, whose condition this is.
+    Fails {
+        name: Str,
+        cond: &'static Condition,
+    },
     Predicate {
         predicate: &'static Predicate,
         path: Option<Path>,
@@ -181,6 +186,7 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
         .or(def.some.as_ref())
         .or(def.every.as_ref())
         .or(def.predicate.as_ref())
+        .or(def.fails.as_ref())
         .or(def.via.as_ref())
         .map(|s| s.span().start);
     let tests = [
@@ -208,6 +214,7 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
         def.every.is_some(),
         def.related.is_some(),
         def.refers_to.is_some(),
+        def.fails.is_some(),
         def.predicate.is_some(),
         def.path.is_some() && def.predicate.is_none(),
     ]
@@ -216,7 +223,7 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
     .count();
     if heads != 1 {
         return Err(err(
-            "a condition needs exactly one of `all`, `any`, `not`, `some`, `every`, `related`, `refers-to`, `predicate`, or `path` with a test",
+            "a condition needs exactly one of `all`, `any`, `not`, `some`, `every`, `related`, `refers-to`, `fails`, `predicate`, or `path` with a test",
             offset,
         ));
     }
@@ -273,6 +280,21 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
             types: types.clone().into_vec().into_iter().map(Str::from).collect(),
             via: path_of(via)?,
             cond: def.where_.as_ref().map(|w| compile(w).map(Box::new)).transpose()?,
+        }
+    } else if let Some(name) = &def.fails {
+        head_only("fails")?;
+        let cond = super::builtin_condition(name.get_ref()).ok_or_else(|| {
+            err(
+                format!(
+                    "`fails`: `{}` is not a built-in policy decided by a condition",
+                    name.get_ref()
+                ),
+                Some(name.span().start),
+            )
+        })?;
+        Condition::Fails {
+            name: name.get_ref().as_str().into(),
+            cond,
         }
     } else if let Some(name) = &def.predicate {
         head_only("predicate")?;
@@ -494,6 +516,7 @@ pub fn eval(cond: &Condition, cx: &EvalCx, focus: Focus) -> Outcome {
         Condition::Every { path, cond } => quantify(true, path, cond, cx, focus),
         Condition::Related { types, via, cond } => related(types, via.as_ref(), cond.as_deref(), cx, focus),
         Condition::RefersTo { types, via, cond } => refers_to_other(types, via, cond.as_deref(), cx),
+        Condition::Fails { cond, .. } => eval(cond, cx, cx.root()),
         Condition::Predicate {
             predicate,
             path,

@@ -236,7 +236,7 @@ pub struct SubjectDef {
 }
 
 /// One condition. Exactly one "head" is allowed: `all`, `any`, `not`, `some`,
-/// `every`, `related`, `refers-to`, `predicate`, or `path` with one test.
+/// `every`, `related`, `refers-to`, `fails`, `predicate`, or `path` with one test.
 #[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConditionDef {
@@ -268,6 +268,11 @@ pub struct ConditionDef {
     /// With `refers-to`: the attribute of this subject that names the other.
     #[schemars(with = "Option<String>")]
     pub via: Option<Spanned<String>>,
+    /// True when this subject fails the built-in policy of this name: asks
+    /// the question another policy answers (a function's role that can
+    /// escalate its privileges) without repeating its lists.
+    #[schemars(with = "Option<String>")]
+    pub fails: Option<Spanned<String>>,
     /// A named predicate implemented in Rust.
     #[schemars(with = "Option<String>")]
     pub predicate: Option<Spanned<String>>,

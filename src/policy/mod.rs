@@ -433,13 +433,6 @@ fn load_builtin(p: &EmbeddedPolicy) -> Result<Policy, PolicyError> {
 /// `[match]`) the first time a scope holds what it looks at. Not validated
 /// here: the tests load every built-in policy from its text.
 fn builtin_rule(file: &str, check: Option<&toml::Spanned<String>>, packed: &'static str) -> Rule {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "kebab-case")]
-    struct RuleDef {
-        fail_if: Option<ConditionDef>,
-        #[serde(default)]
-        args: toml::Table,
-    }
     let file = file.to_string();
     let read = move || {
         let def = packed::from_str::<RuleDef>(packed).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -458,6 +451,33 @@ fn builtin_rule(file: &str, check: Option<&toml::Spanned<String>>, packed: &'sta
                 .unwrap_or_else(|e| panic!("{file}: {} (the tests load every built-in policy)", e.message))
         }))),
     }
+}
+
+/// The compiled condition of the built-in policy named `name`, for `fails`
+/// conditions; `None` for an unknown name or a policy decided by a check.
+/// Compiled once, on first use, and kept for the life of the process.
+pub(crate) fn builtin_condition(name: &str) -> Option<&'static Condition> {
+    static COMPILED: LazyLock<std::sync::Mutex<HashMap<&'static str, &'static Condition>>> =
+        LazyLock::new(Default::default);
+    let embedded = embedded::POLICIES
+        .iter()
+        .find(|p| std::path::Path::new(p.file).file_stem().is_some_and(|s| s == name))?;
+    if let Some(done) = COMPILED.lock().ok()?.get(embedded.file) {
+        return Some(done);
+    }
+    // Compiled without the lock held: the condition may itself name another policy.
+    let def = packed::from_str::<RuleDef>(&embedded::PACKED[embedded.rule.clone()]).ok()?;
+    let condition: &'static Condition = Box::leak(Box::new(compile(&def.fail_if?).ok()?));
+    Some(*COMPILED.lock().ok()?.entry(embedded.file).or_insert(condition))
+}
+
+/// The `[match]` part of a packed built-in policy that decides it.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct RuleDef {
+    fail_if: Option<ConditionDef>,
+    #[serde(default)]
+    args: toml::Table,
 }
 
 /// The docs of a built-in policy, from their packed form.
@@ -837,6 +857,12 @@ fail-if = { path = "acl", equals = "public-read" }
                 "fail-if = { predicate = \"no-such\" }",
                 18,
                 "unknown predicate `no-such`",
+            ),
+            (
+                "fail-if = { path = \"acl\", equals = \"public-read\" }",
+                "fail-if = { fails = \"no-such-policy\" }",
+                18,
+                "`no-such-policy` is not a built-in policy",
             ),
             (
                 "fail-if = { path = \"acl\", equals = \"public-read\" }",

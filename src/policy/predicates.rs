@@ -76,6 +76,7 @@ pub static PREDICATES: &[Predicate] = &[
     super::predicates_cloud::DURATION_EXCEEDS,
     super::predicates_cloud::RESOURCE_TYPE_IS,
     super::predicates_cloud::HANDED_TO_CALLERS,
+    super::predicates_cloud::MANAGED_RESOURCE,
     super::predicates_cloud::IP_RANGE_ADDRESSES,
     super::predicates_cloud::CIDR_RANGE,
     super::predicates_cloud::TEXT_MATCHES,

@@ -90,6 +90,18 @@ pub const CIDR_RANGE: Predicate = Predicate {
     eval: cidr_range,
 };
 
+/// For `refers-to` and `related`, which look at data sources too: the other
+/// subject is a `resource` the configuration manages, not a data source.
+pub const MANAGED_RESOURCE: Predicate = Predicate {
+    name: "managed-resource",
+    description: "The subject is a resource the configuration manages (a `resource` block), not a data source; in the `where` of `refers-to` or `related`, which look at both.",
+    arguments: &[],
+    needs_path: false,
+    regex_argument: None,
+    validate: super::predicates_aws::no_arguments,
+    eval: managed_resource,
+};
+
 pub const RESOURCE_TYPE_IS: Predicate = Predicate {
     name: "resource-type-is",
     description: "The subject is of one of `types` (for policies that match several resource types whose provider defaults differ).",
@@ -371,6 +383,13 @@ fn resource_type_is(p: &PredicateCx) -> Outcome {
         .is_some_and(|a| a.iter().any(|t| t.as_str() == Some(kind)));
     Outcome {
         truth: Tri::from_bool(hit),
+        witness: None,
+    }
+}
+
+fn managed_resource(p: &PredicateCx) -> Outcome {
+    Outcome {
+        truth: Tri::from_bool(&*p.cx.subject.class == "resource"),
         witness: None,
     }
 }
