@@ -87,6 +87,7 @@ pub static PREDICATES: &[Predicate] = &[
     super::predicates_aws::ALLOWS_NOT_ACTION,
     super::predicates_aws::PRINCIPAL_GRANTS,
     super::predicates_aws::TRUST_WITHOUT_GUARD,
+    super::predicates_aws::TRUST_ALLOWS_SERVICE,
     super::predicates_gcp::IAM_GRANTS,
     super::predicates_gcp::MEMBER_HOLDS_BOTH,
     super::predicates_gcp::DEFAULT_SERVICE_ACCOUNT,

@@ -57,6 +57,18 @@ pub const TRUST_WITHOUT_GUARD: Predicate = Predicate {
     eval: trust_allows_account_unguarded,
 };
 
+/// A role's trust policy lets an AWS service assume it: what the role is for
+/// (a Lambda@Edge function's role trusts `edgelambda.amazonaws.com`).
+pub const TRUST_ALLOWS_SERVICE: Predicate = Predicate {
+    name: "trust-allows-service",
+    description: "The trust policy at `path` has an `Allow` statement whose `Principal.Service` names one of `services` (case-insensitive). Inconclusive when the effect or the principal of a statement is unknown.",
+    arguments: &[("services", "service principals, e.g. [\"edgelambda.amazonaws.com\"]")],
+    needs_path: true,
+    regex_argument: None,
+    validate: validate_services,
+    eval: trust_allows_service,
+};
+
 /// A resource policy does not insist on TLS.
 pub const POLICY_ACCEPTS_HTTP: Predicate = Predicate {
     name: "policy-accepts-http",
@@ -835,6 +847,44 @@ fn document_trusts_account_unguarded(doc: &serde_json::Value) -> Tri {
         verdict = verdict.max(if sure { Tri::True } else { Tri::Unknown });
     }
     verdict
+}
+
+fn validate_services(args: &toml::Table) -> Result<(), String> {
+    only_keys(args, &["services"])?;
+    if string_list(args, "services")?.is_none_or(|s| s.is_empty()) {
+        return Err("`services` is required: a non-empty list of service principals".into());
+    }
+    Ok(())
+}
+
+fn trust_allows_service(p: &PredicateCx) -> Outcome {
+    let services = string_list(p.args, "services").ok().flatten().unwrap_or_default();
+    decide_each_document(p, |doc| document_trusts_service(doc, &services))
+}
+
+/// Whether a trust policy lets one of `services` assume the role.
+fn document_trusts_service(doc: &serde_json::Value, services: &[String]) -> Tri {
+    statements(doc)
+        .iter()
+        .map(|st| {
+            let unknown = unknown_fields(st);
+            let allow = if unknown.contains(&"Effect") {
+                Tri::Unknown
+            } else {
+                Tri::from_bool(effect_is(st, "allow"))
+            };
+            let named = strings_of(st.get("Principal").and_then(|p| p.get("Service")))
+                .iter()
+                .any(|s| services.iter().any(|w| w.eq_ignore_ascii_case(s)));
+            let principal = match named {
+                true => Tri::True,
+                false if unknown.contains(&"Principal") => Tri::Unknown,
+                false => Tri::False,
+            };
+            allow.min(principal)
+        })
+        .max()
+        .unwrap_or(Tri::False)
 }
 
 fn trust_allows_account_unguarded(p: &PredicateCx) -> Outcome {

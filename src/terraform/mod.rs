@@ -8,6 +8,7 @@
 //! modules, each one scope of subjects holding its own resources and those
 //! of every module it calls (addresses `module.name.…`).
 
+pub mod access_keys;
 pub mod cloudtrail_alarms;
 pub mod eval;
 pub mod metric_filter_pattern;
@@ -40,6 +41,12 @@ pub static CHECKS: &[crate::checks::Check] = &[
         input: InputKind::Terraform,
         description: "A configuration with CloudTrail metric filters lacks a filter (and an alarm on its metric) that catches the CIS AWS monitoring event class named by `args.control` (`root-account-use`, `iam-policy-changes`…); filters are compared by the events they match.",
         run: cloudtrail_alarms::cloudtrail_metric_alarm,
+    },
+    crate::checks::Check {
+        name: "iam-user-several-access-keys",
+        input: InputKind::Terraform,
+        description: "An IAM user is given more than one active `aws_iam_access_key` in the module (keys grouped by the user's name, or by the `aws_iam_user` they refer to); `Inactive` keys do not count, a key of unknown status makes it inconclusive.",
+        run: access_keys::iam_user_several_access_keys,
     },
 ];
 
