@@ -98,7 +98,14 @@ impl Baseline {
     pub fn apply(&self, report: &mut ScanReport, label: &str) {
         let known: BTreeSet<&str> = self.findings.iter().map(|e| e.fingerprint.as_str()).collect();
         for f in &mut report.findings {
-            if f.suppression.is_none() && known.contains(f.fingerprint(&report.sources).as_str()) {
+            // An entry written before the policy was split off another
+            // one carries the older policy's fingerprint.
+            let accepted = |f: &crate::finding::Finding| {
+                known.contains(f.fingerprint(&report.sources).as_str())
+                    || (f.policy.split_from.iter())
+                        .any(|old| known.contains(f.fingerprint_as(old, &report.sources).as_str()))
+            };
+            if f.suppression.is_none() && accepted(f) {
                 f.suppression = Some(Suppression {
                     kind: SuppressionKind::External,
                     justification: Some(format!("in the baseline {label}")),

@@ -72,6 +72,13 @@ pub fn policy_markdown(p: &Policy) -> String {
     if !p.aliases.is_empty() {
         let _ = writeln!(s, "Also known as: {}\n", p.aliases.join(", "));
     }
+    if !p.split_from.is_empty() {
+        let _ = writeln!(
+            s,
+            "Split off from: {}. Findings of this policy used to be reported there; suppression comments and baseline entries written for them still apply.\n",
+            p.split_from.join(", ")
+        );
+    }
     while s.ends_with("\n\n") {
         s.pop();
     }

@@ -61,14 +61,15 @@ impl Finding {
     /// A fingerprint that survives lines moving: rule, file, logical address
     /// and path, never the line or the flagged value.
     pub fn fingerprint(&self, sources: &SourceMap) -> String {
+        self.fingerprint_as(&self.policy.id, sources)
+    }
+
+    /// The fingerprint this finding would have under the policy id `id`
+    /// (a policy it was split off from, for baselines written before).
+    pub fn fingerprint_as(&self, id: &str, sources: &SourceMap) -> String {
         let file = &sources.get(self.primary.file).display;
         let mut h = Sha256::new();
-        for part in [
-            &*self.policy.id,
-            file.as_str(),
-            self.address.as_str(),
-            self.path.as_str(),
-        ] {
+        for part in [id, file.as_str(), self.address.as_str(), self.path.as_str()] {
             h.update(part.as_bytes());
             h.update([0u8]);
         }

@@ -47,7 +47,7 @@ impl Syntax {
         let eq = |ids: &[String]| ids.iter().any(|id| id.eq_ignore_ascii_case(key));
         let e = &policy.equivalents;
         match self {
-            Syntax::Palisade => policy.is_named(key),
+            Syntax::Palisade => policy.is_named(key) || policy.was_split_from(key),
             Syntax::Checkov => eq(&e.checkov),
             // Trivy reads tfsec's comments and tfsec (from 1.28) Trivy's ids.
             Syntax::Tfsec | Syntax::Trivy => eq(&e.tfsec) || eq(&e.trivy),

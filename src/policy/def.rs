@@ -37,6 +37,11 @@ pub struct PolicyDef {
     /// Earlier ids or names of this policy (renames).
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Ids of policies this one was split off from: it now reports findings
+    /// they used to, and their suppression comments and baseline entries
+    /// still apply to those findings.
+    #[serde(default)]
+    pub split_from: Vec<String>,
     /// CWE ids, like `CWE-311`.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]

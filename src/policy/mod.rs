@@ -308,6 +308,8 @@ pub struct Policy {
     pub confidence: Confidence,
     pub message: String,
     pub aliases: Vec<String>,
+    /// Ids of the policies whose findings this one took over ([`PolicyDef::split_from`]).
+    pub split_from: Vec<String>,
     pub cwe: Vec<String>,
     pub references: Vec<String>,
     pub compliance: BTreeMap<Framework, Vec<String>>,
@@ -330,6 +332,12 @@ impl Policy {
         self.id.eq_ignore_ascii_case(key)
             || self.name.eq_ignore_ascii_case(key)
             || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(key))
+    }
+
+    /// Whether `id` is a policy this one was split off from, whose
+    /// suppressions still apply to its findings.
+    pub fn was_split_from(&self, id: &str) -> bool {
+        self.split_from.iter().any(|s| s.eq_ignore_ascii_case(id))
     }
 
     /// The documentation page, in Markdown; shared by `palisade explain`, the
@@ -659,6 +667,7 @@ fn from_def(file: &str, text: &str, def: PolicyDef, builtin: bool, deferral: Def
         confidence: def.confidence,
         message: def.message.into_inner(),
         aliases: def.aliases,
+        split_from: def.split_from,
         cwe: def.cwe.into_iter().map(|c| c.into_inner()).collect(),
         references: def.references.into_iter().map(|r| r.into_inner()).collect(),
         compliance: def.compliance,

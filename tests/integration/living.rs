@@ -302,6 +302,83 @@ fn baseline_reports_only_new_findings() {
     );
 }
 
+/// A database port open to the internet: TF0185's finding until TF0220 was
+/// split off it for the well-known service ports.
+const POSTGRES_OPEN: &str = r#"resource "aws_security_group" "db" {
+  ingress {
+    from_port   = 5432
+    to_port     = 5432
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"#;
+
+#[test]
+fn suppressions_and_baselines_of_a_split_policy_still_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let the_two_policies = ["scan", ".", "-f", "json", "--policy", "TF0220", "--policy", "TF0185"];
+    write(dir.path(), "main.tf", POSTGRES_OPEN);
+    let v = json(&palisade_run(dir.path(), the_two_policies, 1));
+    let f = &v["findings"][0];
+    assert_eq!(
+        (f["rule"].as_str(), v["findings"].as_array().unwrap().len()),
+        (Some("TF0220"), 1),
+        "{v}"
+    );
+
+    // A comment written for TF0185 before the split still suppresses it.
+    write(
+        dir.path(),
+        "main.tf",
+        &format!("# palisade:ignore[TF0185] reviewed: a test database\n{POSTGRES_OPEN}"),
+    );
+    let v = json(&palisade_run(dir.path(), the_two_policies, 0));
+    assert_eq!(
+        findings(&v),
+        vec![(
+            "aws_security_group.db".into(),
+            Some("inSource".into()),
+            Some("reviewed: a test database".into())
+        )]
+    );
+
+    // So does a baseline entry written for TF0185 (its fingerprint hashes
+    // the rule id, file, address and path).
+    write(dir.path(), "main.tf", POSTGRES_OPEN);
+    let (address, path) = (f["address"].as_str().unwrap(), f["path"].as_str().unwrap());
+    let fingerprint = |rule: &str| {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [rule, "main.tf", address, path] {
+            h.update(part.as_bytes());
+            h.update([0u8]);
+        }
+        h.finalize()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    assert_eq!(fingerprint("TF0220"), f["fingerprint"].as_str().unwrap());
+    let baseline = serde_json::json!({"version": 1, "findings": [
+        {"file": "main.tf", "rule": "TF0185", "address": address, "path": path, "fingerprint": fingerprint("TF0185")}
+    ]});
+    write(dir.path(), "old-baseline.json", &baseline.to_string());
+    let v = json(&palisade_run(
+        dir.path(),
+        the_two_policies.into_iter().chain(["--baseline", "old-baseline.json"]),
+        0,
+    ));
+    assert_eq!(
+        findings(&v),
+        vec![(
+            "aws_security_group.db".into(),
+            Some("external".into()),
+            Some("in the baseline old-baseline.json".into())
+        )]
+    );
+}
+
 fn git(dir: &Path, args: &[&str]) {
     let ok = Process::new("git")
         .arg("-C")

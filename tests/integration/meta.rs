@@ -43,6 +43,24 @@ fn every_policy_has_a_bad_and_a_good_fixture() {
 }
 
 #[test]
+fn split_from_names_other_policies_by_id() {
+    let registry = builtin();
+    let mut problems = Vec::new();
+    for p in registry.sorted() {
+        for old in &p.split_from {
+            let known = registry.get(old).is_some_and(|o| o.id.eq_ignore_ascii_case(old));
+            if !known || old.eq_ignore_ascii_case(&p.id) {
+                problems.push(format!(
+                    "{}: split-from `{old}` is not the id of another policy",
+                    p.source
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
 fn every_policy_file_is_named_after_the_policy_and_has_equivalents() {
     let registry = builtin();
     let mut problems = Vec::new();
