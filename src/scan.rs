@@ -305,6 +305,10 @@ pub struct Loaded {
     /// Terraform files not parsed yet, in groups parsed, checked and
     /// dropped one after the other ([`terraform_groups`]).
     pending: Vec<Vec<(FileId, Discovered)>>,
+    /// The other files, when Terraform is checked in groups: each is a
+    /// scope of its own, parsed and checked with the groups' work, after
+    /// it, where a thread would otherwise wait for the others.
+    fillers: Vec<(FileId, Discovered)>,
 }
 
 /// What checking one unit of work yields: findings, subjects checked per
@@ -404,7 +408,7 @@ fn load_checking(options: &ScanOptions, registry: Option<&Registry>) -> Result<L
         .zip(unreadable)
         .enumerate()
         .map(|(i, (d, unreadable))| {
-            if staged && unreadable.is_none() && is_terraform(d.kind) {
+            if staged && unreadable.is_none() {
                 return (Parsed::Pending, Vec::new(), Vec::new());
             }
             parse_checking(FileId(i as u32), d, unreadable, registry, &sources, options)
@@ -414,11 +418,13 @@ fn load_checking(options: &ScanOptions, registry: Option<&Registry>) -> Result<L
     let mut scopes: Vec<SubjectSet> = Vec::new();
     let mut checked = Vec::new();
     let mut pending = Vec::new();
+    let mut fillers = Vec::new();
     let mut stats = Stats::default();
     for (i, ((p, mut n, mut c), d)) in loaded.into_iter().zip(&files).enumerate() {
         let id = FileId(i as u32);
         match p {
-            Parsed::Pending => pending.push((id, d.clone())),
+            Parsed::Pending if is_terraform(d.kind) => pending.push((id, d.clone())),
+            Parsed::Pending => fillers.push((id, d.clone())),
             Parsed::Failed => {}
             _ => {
                 if registry.is_none() {
@@ -446,7 +452,7 @@ fn load_checking(options: &ScanOptions, registry: Option<&Registry>) -> Result<L
             cli_var_files.push(f);
         }
     }
-    let project = project_of(modules, cli_var_files, &root, options, &mut sources, &mut notices);
+    let project = project_of(modules, cli_var_files, &root, options, &mut sources, &mut notices, true);
     for (dir, mut set) in plans {
         terraform::plan::map_to_configuration(&mut set, &project, &dir);
         scopes.push(set);
@@ -461,11 +467,14 @@ fn load_checking(options: &ScanOptions, registry: Option<&Registry>) -> Result<L
         root,
         checked,
         pending,
+        fillers,
     })
 }
 
 /// The project of `modules`, with the modules `terraform init` installed
-/// for them and the known-module models their calls stand for.
+/// for them (unless `may_have_installed` is false: [`can_stage_terraform`]
+/// found no manifest in any of their directories) and the known-module
+/// models their calls stand for.
 fn project_of(
     mut modules: BTreeMap<PathBuf, Module>,
     cli_var_files: Vec<TfFile>,
@@ -473,8 +482,13 @@ fn project_of(
     options: &ScanOptions,
     sources: &mut SourceMap,
     notices: &mut Vec<Notice>,
+    may_have_installed: bool,
 ) -> terraform::Project {
-    let installed = load_installed_modules(&mut modules, root, options, sources, notices);
+    let installed = if may_have_installed {
+        load_installed_modules(&mut modules, root, options, sources, notices)
+    } else {
+        Vec::new()
+    };
     let models = if options.terraform.no_module_models {
         LoadedModels::default()
     } else {
@@ -578,12 +592,15 @@ fn can_stage_terraform(files: &[Discovered], options: &ScanOptions) -> bool {
     if !options.terraform.var_files.is_empty() || files.iter().any(|d| d.kind == FileKind::TerraformPlan) {
         return false;
     }
-    let dirs: std::collections::BTreeSet<&Path> = files
+    let dirs: std::collections::HashSet<&Path> = files
         .iter()
         .filter(|d| is_terraform(d.kind))
         .filter_map(|d| d.path.parent())
         .collect();
-    !dirs.iter().any(|dir| dir.join(terraform::MODULES_MANIFEST).exists())
+    let dirs: Vec<&Path> = dirs.into_iter().collect();
+    !dirs
+        .par_iter()
+        .any(|dir| dir.join(terraform::MODULES_MANIFEST).exists())
 }
 
 /// The pending Terraform files in batches, each a few groups such that no
@@ -599,12 +616,39 @@ fn terraform_groups(
     sources: &SourceMap,
     batch_bytes: usize,
 ) -> Vec<Vec<(FileId, Discovered)>> {
-    let dir_of = |d: &Discovered| terraform::normalize(d.path.parent().unwrap_or(Path::new("")));
-    let mut index: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
-    for (_, d) in &pending {
+    let dirs: Vec<PathBuf> = pending
+        .par_iter()
+        .map(|(_, d)| terraform::normalize(d.path.parent().unwrap_or(Path::new(""))))
+        .collect();
+    let mut index: std::collections::HashMap<&Path, usize> = std::collections::HashMap::new();
+    for dir in &dirs {
         let next = index.len();
-        index.entry(dir_of(d)).or_insert(next);
+        index.entry(dir).or_insert(next);
     }
+    // The directories each file's literals name, found in parallel.
+    let named: Vec<Vec<usize>> = pending
+        .par_iter()
+        .zip(&dirs)
+        .map(|((id, _), dir)| {
+            let text = &sources.get(*id).text;
+            let mut named = Vec::new();
+            for (at, _) in text.match_indices('"') {
+                let rest = &text[at + 1..];
+                if !(rest.starts_with("./")
+                    || rest.starts_with("../")
+                    || rest.starts_with(".\"")
+                    || rest.starts_with("..\""))
+                {
+                    continue;
+                }
+                let literal = &rest[..rest.find('"').unwrap_or(rest.len())];
+                if let Some(&to) = index.get(terraform::normalize(&dir.join(literal)).as_path()) {
+                    named.push(to);
+                }
+            }
+            named
+        })
+        .collect();
     let mut parent: Vec<usize> = (0..index.len()).collect();
     fn find(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
@@ -613,29 +657,17 @@ fn terraform_groups(
         }
         i
     }
-    for (id, d) in &pending {
-        let dir = dir_of(d);
-        let text = &sources.get(*id).text;
-        for (at, _) in text.match_indices('"') {
-            let rest = &text[at + 1..];
-            if !(rest.starts_with("./")
-                || rest.starts_with("../")
-                || rest.starts_with(".\"")
-                || rest.starts_with("..\""))
-            {
-                continue;
-            }
-            let literal = &rest[..rest.find('"').unwrap_or(rest.len())];
-            if let Some(&to) = index.get(&terraform::normalize(&dir.join(literal))) {
-                let (a, b) = (find(&mut parent, index[&dir]), find(&mut parent, to));
-                parent[a.max(b)] = a.min(b);
-            }
+    let own: Vec<usize> = dirs.iter().map(|dir| index[dir.as_path()]).collect();
+    for (&from, named) in own.iter().zip(&named) {
+        for &to in named {
+            let (a, b) = (find(&mut parent, from), find(&mut parent, to));
+            parent[a.max(b)] = a.min(b);
         }
     }
     let mut groups: BTreeMap<usize, Vec<(FileId, Discovered)>> = BTreeMap::new();
-    for (id, d) in pending {
-        let group = find(&mut parent, index[&dir_of(&d)]);
-        groups.entry(group).or_default().push((id, d));
+    for (file, from) in pending.into_iter().zip(own) {
+        let group = find(&mut parent, from);
+        groups.entry(group).or_default().push(file);
     }
     // Groups are joined up to a few megabytes of text, enough work to keep
     // every core busy on each.
@@ -691,28 +723,43 @@ fn parse_checking(
 
 /// Parse, evaluate and check one group of [`terraform_groups`]; its
 /// subjects are dropped on return, its syntax trees with the project
-/// returned.
+/// returned. The files of `fillers` (each a scope of its own) are parsed and
+/// checked after the group's files and after its root modules, half each,
+/// their results added to `filled`: what a thread takes when the group's
+/// own work is all taken.
 fn check_terraform_group(
     group: &[(FileId, Discovered)],
+    fillers: [&[(FileId, Discovered)]; 2],
     registry: &Registry,
     options: &ScanOptions,
     report: &mut ReportParts,
+    filled: &mut Vec<WorkResult>,
 ) -> (Vec<WorkResult>, terraform::Project) {
+    let [parse_fillers, check_fillers] = fillers;
     let sources = &report.sources;
-    let parsed: Vec<(Parsed, Vec<Notice>, Vec<WorkResult>)> = group
-        .par_iter()
-        .with_max_len(FILES_PER_JOB)
-        .map(|(id, d)| parse_checking(*id, d, None, Some(registry), sources, options))
-        .collect();
+    // The largest files first: a long parse started last keeps the other threads waiting.
+    let mut by_size: Vec<usize> = (0..group.len()).collect();
+    by_size.sort_by_key(|&i| std::cmp::Reverse(sources.get(group[i].0).text.len()));
+    let jobs: Vec<&(FileId, Discovered)> = by_size.iter().map(|&i| &group[i]).chain(parse_fillers).collect();
+    let parsed = in_order(jobs.len(), |i| {
+        let (id, d) = jobs[i];
+        parse_checking(*id, d, None, Some(registry), sources, options)
+    });
+    let mut parsed: Vec<Option<_>> = parsed.into_iter().map(Some).collect();
+    let mut job_of = vec![0; group.len()];
+    for (job, &i) in by_size.iter().enumerate() {
+        job_of[i] = job;
+    }
     let mut results = Vec::new();
-    let mut files = Vec::with_capacity(parsed.len());
-    for ((p, notices, checked), (id, d)) in parsed.into_iter().zip(group) {
-        if !matches!(p, Parsed::Failed) {
-            report.stats.count(d, report.sources.get(*id));
-        }
-        report.notices.extend(notices);
-        results.extend(checked);
+    let mut files = Vec::with_capacity(group.len());
+    for ((id, d), job) in group.iter().zip(job_of) {
+        let (p, notices, checked) = parsed[job].take().expect("each file once");
+        add_file(report, (*id, d), notices, checked, &mut results, &p);
         files.push((p, d));
+    }
+    for ((id, d), done) in parse_fillers.iter().zip(parsed.drain(group.len()..)) {
+        let (p, notices, checked) = done.expect("each file once");
+        add_file(report, (*id, d), notices, checked, filled, &p);
     }
     let (modules, _) = modules_of(files.into_iter(), &mut Vec::new());
     let project = project_of(
@@ -722,9 +769,79 @@ fn check_terraform_group(
         options,
         &mut report.sources,
         &mut report.notices,
+        false,
     );
-    results.extend(check_work(&project, &[], &report.sources, registry, options));
+    let sources = &report.sources;
+    let work = work_of(&project, &[]);
+    let done = in_order(work.len() + check_fillers.len(), |i| match work.get(i) {
+        Some(w) => Job::Unit(check_unit(&project, sources, w, registry, options)),
+        None => {
+            let (id, d) = &check_fillers[i - work.len()];
+            let (p, notices, checked) = parse_checking(*id, d, None, Some(registry), sources, options);
+            Job::File(p, notices, checked)
+        }
+    });
+    for (i, job) in done.into_iter().enumerate() {
+        match job {
+            Job::Unit(r) => results.push(r),
+            Job::File(p, notices, checked) => {
+                let (id, d) = &check_fillers[i - work.len()];
+                add_file(report, (*id, d), notices, checked, filled, &p);
+            }
+        }
+    }
     (results, project)
+}
+
+/// What a job of a group's check stage gave.
+enum Job {
+    /// A root module evaluated and checked.
+    Unit(WorkResult),
+    /// A file of its own parsed and checked ([`parse_checking`]).
+    File(Parsed, Vec<Notice>, Vec<WorkResult>),
+}
+
+/// What parsing and checking file `id` gave, added to the report: its
+/// notices, the file counted (when it was parsed), its results to `results`.
+fn add_file(
+    report: &mut ReportParts,
+    (id, d): (FileId, &Discovered),
+    notices: Vec<Notice>,
+    checked: Vec<WorkResult>,
+    results: &mut Vec<WorkResult>,
+    parsed: &Parsed,
+) {
+    if !matches!(parsed, Parsed::Failed) {
+        report.stats.count(d, report.sources.get(id));
+    }
+    report.notices.extend(notices);
+    results.extend(checked);
+}
+
+/// `run(i)` for every `i` below `count`, on every thread of the current
+/// pool, each thread taking the next index when it is free: jobs start in
+/// index order, so with the long jobs first and short ones last no thread
+/// waits long at the end for another (rayon's halving of a list hands each
+/// thread runs of jobs, and one thread may be left alone with a long run).
+/// Results in index order.
+fn in_order<R: Send>(count: usize, run: impl Fn(usize) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let done = rayon::broadcast(|_| {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= count {
+                return done;
+            }
+            done.push((i, run(i)));
+        }
+    });
+    let mut slots: Vec<Option<R>> = (0..count).map(|_| None).collect();
+    for (i, r) in done.into_iter().flatten() {
+        slots[i] = Some(r);
+    }
+    slots.into_iter().map(|r| r.expect("every job ran once")).collect()
 }
 
 /// What a report is made of besides findings, while the Terraform groups
@@ -744,27 +861,34 @@ fn check_work(
     registry: &Registry,
     options: &ScanOptions,
 ) -> Vec<WorkResult> {
-    work_of(project, scopes)
-        .par_iter()
-        // One root module per job: roots differ in cost by orders of
-        // magnitude, and an idle thread can only take work left in a job.
-        .with_max_len(1)
-        .map(|w| {
-            let file = || match w {
-                Work::Module(m) => project.modules[*m].files.first().map(|f| f.file),
-                Work::Scope(set) => set.subjects.first().map(|s| s.file),
-            };
-            guarded(sources, file, || {
-                with_subjects(project, sources, w, options, |set, notices| {
-                    let mut findings = engine::run(registry, set, sources);
-                    if matches!(w, Work::Module(_)) {
-                        terraform::report_installed_at_callers(project, set, sources, &mut findings);
-                    }
-                    (findings, engine::subject_counts(registry, set), notices)
-                })
-            })
+    let work = work_of(project, scopes);
+    in_order(work.len(), |i| {
+        check_unit(project, sources, &work[i], registry, options)
+    })
+}
+
+/// Evaluate (a root module) and check one unit of work; a panic becomes a
+/// notice on its file.
+fn check_unit(
+    project: &terraform::Project,
+    sources: &SourceMap,
+    w: &Work,
+    registry: &Registry,
+    options: &ScanOptions,
+) -> WorkResult {
+    let file = || match w {
+        Work::Module(m) => project.modules[*m].files.first().map(|f| f.file),
+        Work::Scope(set) => set.subjects.first().map(|s| s.file),
+    };
+    guarded(sources, file, || {
+        with_subjects(project, sources, w, options, |set, notices| {
+            let mut findings = engine::run(registry, set, sources);
+            if matches!(w, Work::Module(_)) {
+                terraform::report_installed_at_callers(project, set, sources, &mut findings);
+            }
+            (findings, engine::subject_counts(registry, set), notices)
         })
-        .collect()
+    })
 }
 
 /// The policies on one ready scope; a panic becomes a notice on its file.
@@ -806,8 +930,9 @@ pub fn check(loaded: Loaded, registry: &Registry, options: &ScanOptions) -> Scan
         notices,
         stats,
         root,
-        checked: checked_early,
+        checked: mut checked_early,
         pending,
+        fillers,
         ..
     } = loaded;
     let mut parts = ReportParts {
@@ -816,15 +941,31 @@ pub fn check(loaded: Loaded, registry: &Registry, options: &ScanOptions) -> Scan
         stats,
         root,
     };
+    // Each of the two stages of each group gets an equal share of the
+    // other files; without Terraform they are one share, checked alone.
+    let share = fillers.len().div_ceil((2 * pending.len()).max(1)).max(1);
+    let mut shares = fillers.chunks(share);
     rayon::scope(|dropping| {
         for group in pending {
-            let (checked, project) = check_terraform_group(&group, registry, options, &mut parts);
+            let fill = [shares.next().unwrap_or_default(), shares.next().unwrap_or_default()];
+            let (checked, project) =
+                check_terraform_group(&group, fill, registry, options, &mut parts, &mut checked_early);
             results.extend(checked);
             // Freeing a group's syntax trees took a thread alone between
             // two groups: it is done while the next group is parsed.
             dropping.spawn(move |_| drop(project));
         }
     });
+    for rest in shares {
+        let sources = &parts.sources;
+        let done = in_order(rest.len(), |i| {
+            let (id, d) = &rest[i];
+            parse_checking(*id, d, None, Some(registry), sources, options)
+        });
+        for ((id, d), (p, notices, checked)) in rest.iter().zip(done) {
+            add_file(&mut parts, (*id, d), notices, checked, &mut checked_early, &p);
+        }
+    }
     let ReportParts {
         sources,
         mut notices,
