@@ -415,11 +415,20 @@ fn handed_to_callers(p: &PredicateCx) -> Outcome {
 }
 
 /// Whether `v` or a value inside it was read from `subject` (any instance
-/// of it: `aws_lb.this[0].arn`, `aws_lb.this[*].arn`).
+/// of it: `aws_lb.this[0].arn`, `aws_lb.this[*].arn`), or from a module
+/// call that holds it (`module.app`, whose outputs may carry it).
 fn refers_anywhere(v: &Val, subject: &crate::subject::Subject) -> bool {
     let base = subject.base_address();
-    let names =
-        |r: &str| r == &*subject.address || r == base || r.strip_prefix(base).is_some_and(|rest| rest.starts_with('['));
+    let names = |r: &str| {
+        r == &*subject.address
+            || r == base
+            || r.strip_prefix(base).is_some_and(|rest| rest.starts_with('['))
+            || (r.starts_with("module.")
+                && subject
+                    .address
+                    .strip_prefix(r)
+                    .is_some_and(|rest| rest.starts_with('.')))
+    };
     if v.reference.as_deref().is_some_and(names) {
         return true;
     }
