@@ -321,7 +321,8 @@ fn iam_policy_grants(p: &PredicateCx) -> Outcome {
 /// statements, no merged documents). `None` when `v` does not come from one.
 pub(super) fn policy_document_data(cx: &EvalCx, v: &Val) -> Option<(serde_json::Value, bool)> {
     let address = v.reference.as_deref()?;
-    if !address.starts_with("data.aws_iam_policy_document.") {
+    // Inside a module call the address is `module.NAME.data.aws_iam_policy_document.x`.
+    if !address.starts_with("data.aws_iam_policy_document.") && !address.contains(".data.aws_iam_policy_document.") {
         return None;
     }
     let kinds = [Str::from("aws_iam_policy_document")];
