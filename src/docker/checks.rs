@@ -1462,6 +1462,21 @@ fn run_container_tool(cx: &CheckCx, hits: &mut Vec<Hit>) {
     }
 }
 
+/// Every command of the RUN is `cd`: the shell exits at the end of the RUN, so
+/// the next instructions still start in the WORKDIR. A script bash could not
+/// read wholly is left alone.
+fn run_only_changes_directory(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some(df) = dockerfile(cx) else { return };
+    for (ins, script) in runs(df) {
+        let only_cd = !script.commands.is_empty() && script.commands.iter().all(|cmd| cmd.name() == "cd");
+        if only_cd && script.parse_error.is_none() {
+            let first = &script.commands[0];
+            let words: Vec<&Word> = first.program().iter().collect();
+            hits.push(hit(df, ins, first.span, Some(shown(&words))));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1481,20 +1496,5 @@ mod tests {
         assert!(short_flag("-fsSLk", 'k'));
         assert!(!short_flag("--insecure-ok", 'k'));
         assert!(!short_flag("-", 'k'));
-    }
-}
-
-/// Every command of the RUN is `cd`: the shell exits at the end of the RUN, so
-/// the next instructions still start in the WORKDIR. A script bash could not
-/// read wholly is left alone.
-fn run_only_changes_directory(cx: &CheckCx, hits: &mut Vec<Hit>) {
-    let Some(df) = dockerfile(cx) else { return };
-    for (ins, script) in runs(df) {
-        let only_cd = !script.commands.is_empty() && script.commands.iter().all(|cmd| cmd.name() == "cd");
-        if only_cd && script.parse_error.is_none() {
-            let first = &script.commands[0];
-            let words: Vec<&Word> = first.program().iter().collect();
-            hits.push(hit(df, ins, first.span, Some(shown(&words))));
-        }
     }
 }
