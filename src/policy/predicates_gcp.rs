@@ -493,7 +493,8 @@ fn member_holds_both(p: &PredicateCx) -> Outcome {
 /// The `google_iam_policy` data source a value was read from.
 fn policy_data_source<'s>(p: &PredicateCx<'_, 's>, v: &Val) -> Option<&'s crate::subject::Subject> {
     let address = v.reference.as_deref()?;
-    if !address.starts_with("data.google_iam_policy.") {
+    // Inside a module call the address is `module.NAME.data.google_iam_policy.x`.
+    if !address.starts_with("data.google_iam_policy.") && !address.contains(".data.google_iam_policy.") {
         return None;
     }
     p.cx.set
