@@ -6,7 +6,7 @@
 use super::condition::{Outcome, Tri, Witness, witness_for};
 use super::path::{Resolution, resolve};
 use super::predicates::{Predicate, PredicateCx, only_keys};
-use crate::terraform::eval::functions::{IpRange, RFC1918};
+use crate::terraform::eval::functions::{IpRange, rfc1918_block};
 use crate::value::{Val, ValKind};
 
 pub const PORT_SPEC_INCLUDES: Predicate = Predicate {
@@ -358,10 +358,7 @@ fn ip_range_addresses(p: &PredicateCx) -> Outcome {
 /// Both ends of the range lie in the same RFC 1918 block (10/8, 172.16/12, 192.168/16), so every
 /// address between them does too.
 fn within_one_private_block(a: u32, b: u32) -> bool {
-    RFC1918.iter().any(|&(network, prefix)| {
-        let mask = u32::MAX << (32 - prefix);
-        a & mask == network && b & mask == network
-    })
+    rfc1918_block(a).is_some() && rfc1918_block(a) == rfc1918_block(b)
 }
 
 fn cidr_range(p: &PredicateCx) -> Outcome {

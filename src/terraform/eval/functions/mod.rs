@@ -23,7 +23,7 @@ use crate::value::{Entry, Str, Unknown, Val, ValKind};
 
 use super::ops::scalar_text;
 pub(crate) use encoding::{hole_for, known_json_of_holed_text};
-pub use network::{IpRange, RFC1918};
+pub use network::{IpRange, rfc1918_block};
 
 /// What a function's result is: a value, or why there is none.
 pub(crate) type FnResult = Result<Val, Unknown>;

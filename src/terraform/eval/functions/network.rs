@@ -84,7 +84,15 @@ pub struct IpRange(Net);
 
 /// The IPv4 private blocks of RFC 1918 (10/8, 172.16/12, 192.168/16), as
 /// (first address, prefix length).
-pub const RFC1918: [(u32, u32); 3] = [(0x0A00_0000, 8), (0xAC10_0000, 12), (0xC0A8_0000, 16)];
+const RFC1918: [(u32, u32); 3] = [(0x0A00_0000, 8), (0xAC10_0000, 12), (0xC0A8_0000, 16)];
+
+/// The RFC 1918 block holding an IPv4 address, as (first address, prefix
+/// length); `None` for a public address.
+pub fn rfc1918_block(address: u32) -> Option<(u32, u32)> {
+    RFC1918
+        .into_iter()
+        .find(|&(first, len)| address & (u32::MAX << (32 - len)) == first)
+}
 
 impl IpRange {
     /// `None` for text that is neither CIDR notation nor an address (a
@@ -109,10 +117,7 @@ impl IpRange {
 
     /// Whether every address of the range is an RFC 1918 private IPv4 address.
     pub fn is_private(&self) -> bool {
-        self.0.bits == 32
-            && RFC1918
-                .iter()
-                .any(|&(first, len)| self.0.len >= len && self.0.base & mask(len, 32) == u128::from(first))
+        self.0.bits == 32 && rfc1918_block(self.0.base as u32).is_some_and(|(_, len)| self.0.len >= len)
     }
 }
 
