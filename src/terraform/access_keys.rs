@@ -47,7 +47,7 @@ pub fn iam_user_several_access_keys(cx: &CheckCx, hits: &mut Vec<Hit>) {
     }
     for keys in by_user.values().filter(|keys| keys.len() > 1) {
         let sure = keys.iter().filter(|(_, s)| *s == Tri::True).count();
-        for (i, (key, state)) in keys.iter().enumerate() {
+        for (key, state) in keys {
             // Two keys known to be active make a finding; a key whose status
             // is unknown could make the second one.
             let truth = if sure > 1 && *state == Tri::True {
@@ -56,11 +56,10 @@ pub fn iam_user_several_access_keys(cx: &CheckCx, hits: &mut Vec<Hit>) {
                 Tri::Unknown
             };
             let entry = key.value.entry("user");
-            let others: Vec<&str> = keys
+            let others: Vec<&Subject> = keys
                 .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, (other, _))| &*other.address)
+                .map(|(other, _)| *other)
+                .filter(|other| !std::ptr::eq(*other, *key))
                 .collect();
             hits.push(Hit {
                 truth,
@@ -70,10 +69,9 @@ pub fn iam_user_several_access_keys(cx: &CheckCx, hits: &mut Vec<Hit>) {
                     span: entry.and_then(|e| e.key_span).unwrap_or(key.header),
                     path: "user".to_string(),
                     value: None,
-                    related: keys
+                    related: others
                         .iter()
-                        .filter(|(other, _)| !std::ptr::eq(*other, *key))
-                        .map(|(other, _)| (other.header, format!("{} is another key of the same user", other.address)))
+                        .map(|other| (other.header, format!("{} is another key of the same user", other.address)))
                         .collect(),
                 },
                 context: key.context.clone(),
@@ -81,7 +79,7 @@ pub fn iam_user_several_access_keys(cx: &CheckCx, hits: &mut Vec<Hit>) {
                     "{} is one of {} active access keys of the same IAM user (with {}): each long-lived key is one more secret to rotate and leak",
                     key.address,
                     keys.len(),
-                    others.join(", ")
+                    others.iter().map(|o| &*o.address).collect::<Vec<_>>().join(", ")
                 )),
                 sensitive: vec![],
             });
