@@ -2,7 +2,7 @@
 //! 1-based line / UTF-16 column positions that SARIF and editors expect.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in the [`SourceMap`] of a scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,30 +58,40 @@ pub struct SourceFile {
     /// Path shown in output: relative to the repository root, `/`-separated.
     pub display: String,
     pub text: Arc<str>,
-    line_starts: Vec<u32>,
+    /// Where each line starts, found on first use: a scan holds every
+    /// file's text until its report is written, but only the files with a
+    /// finding or a notice are ever asked for a position.
+    line_starts: OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: impl Into<Arc<str>>) -> Self {
-        let text: Arc<str> = text.into();
-        let mut line_starts = vec![0u32];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
         Self {
             path,
             display,
-            text,
-            line_starts,
+            text: text.into(),
+            line_starts: OnceLock::new(),
         }
+    }
+
+    /// Byte offsets where lines start (the first is 0).
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0u32];
+            starts.extend(
+                self.text
+                    .bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i as u32 + 1),
+            );
+            starts
+        })
     }
 
     /// 0-based index of the line holding `offset`.
     pub fn line_index(&self, offset: u32) -> usize {
-        match self.line_starts.binary_search(&offset) {
+        match self.line_starts().binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         }
@@ -92,7 +102,7 @@ impl SourceFile {
         let offset = (offset as usize).min(self.text.len());
         let offset = floor_char_boundary(&self.text, offset);
         let line = self.line_index(offset as u32);
-        let start = self.line_starts[line] as usize;
+        let start = self.line_starts()[line] as usize;
         let column = self.text[start..offset].encode_utf16().count() as u32 + 1;
         Position {
             line: line as u32 + 1,
@@ -103,25 +113,22 @@ impl SourceFile {
     /// Text of a 1-based line, without its line terminator.
     pub fn line_text(&self, line: u32) -> &str {
         let i = (line.max(1) - 1) as usize;
-        let Some(&start) = self.line_starts.get(i) else {
+        let starts = self.line_starts();
+        let Some(&start) = starts.get(i) else {
             return "";
         };
-        let end = self
-            .line_starts
-            .get(i + 1)
-            .map(|&e| e as usize)
-            .unwrap_or(self.text.len());
+        let end = starts.get(i + 1).map(|&e| e as usize).unwrap_or(self.text.len());
         self.text[start as usize..end].trim_end_matches(['\n', '\r'])
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 
     /// Byte offset where a 1-based line starts.
     pub fn line_start(&self, line: u32) -> u32 {
         let i = (line.max(1) - 1) as usize;
-        self.line_starts.get(i).copied().unwrap_or(self.text.len() as u32)
+        self.line_starts().get(i).copied().unwrap_or(self.text.len() as u32)
     }
 
     pub fn slice(&self, span: Span) -> &str {
