@@ -44,11 +44,7 @@ pub fn subject_counts(registry: &Registry, set: &SubjectSet) -> Vec<(Str, usize)
         .iter()
         .filter(|p| p.input.applies_to(input))
         .filter_map(|p| {
-            let n: usize = p
-                .selectors
-                .iter()
-                .map(|sel| set.select(&sel.class, &sel.kinds).count())
-                .sum();
+            let n: usize = p.selectors.iter().map(|sel| set.count(&sel.class, &sel.kinds)).sum();
             (n > 0).then(|| (p.id.clone(), n))
         })
         .collect()

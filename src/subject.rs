@@ -117,4 +117,64 @@ impl SubjectSet {
         let of_kinds = kinds.iter().filter_map(move |k| class?.by_kind.get(k)).flatten();
         all.iter().chain(of_kinds).map(move |&i| &self.subjects[i])
     }
+
+    /// How many subjects [`select`](Self::select) gives, from the index's
+    /// lengths, without visiting them.
+    pub fn count(&self, class: &str, kinds: &[Str]) -> usize {
+        let Some(class) = self.index.get(class) else {
+            return 0;
+        };
+        if kinds.is_empty() {
+            class.all.len()
+        } else {
+            kinds.iter().filter_map(|k| class.by_kind.get(k)).map(Vec::len).sum()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_is_the_number_of_subjects_selected() {
+        let span = Span::new(FileId(0), 0, 1);
+        let subject = |class: &str, kind: &str| Subject {
+            class: class.into(),
+            kind: kind.into(),
+            address: format!("{class}.{kind}").into(),
+            instance: None,
+            file: FileId(0),
+            header: span,
+            span,
+            value: Val::new(crate::value::ValKind::Map(Vec::new().into()), Some(span)),
+            context: Vec::new(),
+        };
+        let set = SubjectSet::new(
+            InputKind::Terraform,
+            vec![
+                subject("resource", "aws_s3_bucket"),
+                subject("resource", "aws_s3_bucket"),
+                subject("resource", "aws_instance"),
+                subject("variable", "name"),
+            ],
+            Native::None,
+        );
+        let kinds = |k: &[&str]| -> Vec<Str> { k.iter().map(|&k| k.into()).collect() };
+        for (class, kinds) in [
+            ("resource", kinds(&[])),
+            ("resource", kinds(&["aws_s3_bucket"])),
+            ("resource", kinds(&["aws_s3_bucket", "aws_instance", "aws_vpc"])),
+            ("resource", kinds(&["aws_vpc"])),
+            ("variable", kinds(&[])),
+            ("output", kinds(&[])),
+            ("output", kinds(&["x"])),
+        ] {
+            assert_eq!(
+                set.count(class, &kinds),
+                set.select(class, &kinds).count(),
+                "{class} {kinds:?}"
+            );
+        }
+    }
 }

@@ -424,7 +424,14 @@ static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
 /// another policy flags is hidden too.
 pub fn sensitive_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut out: Vec<std::ops::Range<usize>> = detect::scan(text).into_iter().map(|d| d.secret).collect();
-    for caps in ASSIGNMENT.captures_iter(text) {
+    // A name that is no credential name rules its value out: capture
+    // groups (far dearer than a match) run only on an assignment whose text
+    // mentions a credential word, which every credential name does.
+    let assignments = ASSIGNMENT
+        .find_iter(text)
+        .filter(|m| mentions_credential_word(m.as_str()))
+        .filter_map(|m| ASSIGNMENT.captures_at(text, m.start()));
+    for caps in assignments {
         let (Some(name), Some(value)) = (caps.get(1), caps.get(2)) else {
             continue;
         };
