@@ -487,8 +487,7 @@ fn collect(ev: &Evaluator, context: &[(Span, Str)], out: &mut Vec<Subject>) {
         };
         for instance in instances.list() {
             let expanded = !matches!(&*instances, Instances::Single | Instances::Unknown(_));
-            let scope = ev.instance_scope(block, &address, expanded.then_some(&instance));
-            let value: Val = ev.subject_value(block, &scope);
+            let value: Val = ev.subject_value(block, expanded.then_some(&instance));
             out.push(Subject {
                 class: class_name(class),
                 kind: kind.clone(),

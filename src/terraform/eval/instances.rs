@@ -119,7 +119,9 @@ impl Instances {
 pub(super) fn expand(ev: &Evaluator, block: &Block, address: &str) -> Instances {
     let scope = Scope::default();
     if let Some(count) = block.body.attribute("count") {
-        let v = ev.eval(&count.value, &scope);
+        let v = ev.kept(&count.value as *const _ as usize, &super::unscoped(), 0, || {
+            ev.eval(&count.value, &scope)
+        });
         if let Some(why) = v.unknown_reason() {
             return Instances::Unknown(why.clone());
         }
@@ -143,7 +145,9 @@ pub(super) fn expand(ev: &Evaluator, block: &Block, address: &str) -> Instances 
     let Some(fe) = block.body.attribute("for_each") else {
         return Instances::Single;
     };
-    let v = ev.eval(&fe.value, &scope);
+    let v = ev.kept(&fe.value as *const _ as usize, &super::unscoped(), 0, || {
+        ev.eval(&fe.value, &scope)
+    });
     let keys: Vec<(Str, Val)> = match &v.kind {
         ValKind::Unknown(why) => return Instances::Unknown(why.clone()),
         ValKind::Map(entries) => {

@@ -19,10 +19,10 @@ mod ops;
 #[cfg(test)]
 mod tests;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 use std::rc::{Rc, Weak};
 
 use crate::hcl::{Block, Body, Expr, ExprKind, ForExpr, Template, TemplatePart, Traverser};
@@ -131,6 +131,95 @@ struct Shared<'m> {
     /// instance of the module (a module called with `for_each` has an
     /// evaluator per instance). Keyed by the module's address in memory.
     indexes: RefCell<HashMap<usize, Rc<ModuleIndex<'m>>>>,
+    /// References met while what they name was being computed (cycles),
+    /// and expressions cut at [`MAX_DEPTH`]: the two ways a value can
+    /// depend on where it was asked for (see [`Evaluator::kept`]).
+    cycles: Cell<u64>,
+    too_deep: Cell<u64>,
+    /// Memo entries being computed now, in every evaluator of the root.
+    computing: Cell<usize>,
+    /// The deepest expression depth reached since [`Evaluator::kept`] last
+    /// started an evaluation.
+    deepest: Cell<usize>,
+}
+
+/// A value [`Evaluator::kept`] remembers.
+struct Kept {
+    value: Val,
+    /// How many levels deeper than its start the evaluation went, counting
+    /// the memo entries it computed: from a depth `d` with `d + reach` at
+    /// most [`MAX_DEPTH`], evaluating it again would cut nothing either.
+    reach: usize,
+}
+
+/// The name of the scope [`Evaluator::instance_scope`] makes for
+/// `instance` of `block`: its address suffix (`[0]`, `["a"]`), `?` when the
+/// block has `count` or `for_each` but the instance is not known (both
+/// unknown), `""` without them (nothing bound).
+fn scope_id(block: &Block, instance: Option<&Instance>) -> Str {
+    static UNKNOWN_INSTANCE: std::sync::LazyLock<Str> = std::sync::LazyLock::new(|| "?".into());
+    match instance {
+        Some(i) => i.suffix.clone(),
+        None if block.body.attribute("count").is_some() || block.body.attribute("for_each").is_some() => {
+            UNKNOWN_INSTANCE.clone()
+        }
+        None => unscoped(),
+    }
+}
+
+/// The scope under which the value of `e` in the scope named `scope` is
+/// kept: `""` when `e` names neither `count` nor `each`, as its value is
+/// then the same in every instance's scope and in no instance's.
+fn expression_scope(e: &Expr, scope: &Str) -> Str {
+    if scope.is_empty() || !names_instance(e) {
+        unscoped()
+    } else {
+        scope.clone()
+    }
+}
+
+/// Whether `e` mentions `count` or `each` anywhere (a `for` variable of
+/// that name included: a false yes only costs an evaluation).
+fn names_instance(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Variable(name) => matches!(&**name, "count" | "each"),
+        ExprKind::Null | ExprKind::Bool(_) | ExprKind::Number(_) | ExprKind::Invalid => false,
+        ExprKind::Template(t) => template_names_instance(t),
+        ExprKind::GetAttr(x, _) | ExprKind::Unary(_, x) => names_instance(x),
+        ExprKind::Index(x, k) | ExprKind::Binary(_, x, k) => names_instance(x) || names_instance(k),
+        ExprKind::Splat { target, each } => {
+            names_instance(target)
+                || each
+                    .iter()
+                    .any(|t| matches!(t, Traverser::Index(k) if names_instance(k)))
+        }
+        ExprKind::Call { args, .. } | ExprKind::Tuple(args) => args.iter().any(names_instance),
+        ExprKind::Object(items) => items.iter().any(|(k, v)| names_instance(k) || names_instance(v)),
+        ExprKind::Conditional(c, t, f) => names_instance(c) || names_instance(t) || names_instance(f),
+        ExprKind::For(f) => {
+            names_instance(&f.collection)
+                || names_instance(&f.value)
+                || f.key.as_ref().is_some_and(names_instance)
+                || f.condition.as_ref().is_some_and(names_instance)
+        }
+    }
+}
+
+fn template_names_instance(t: &Template) -> bool {
+    t.parts.iter().any(|p| match p {
+        TemplatePart::Literal(..) => false,
+        TemplatePart::Interpolation(x) => names_instance(x),
+        TemplatePart::If {
+            condition,
+            then,
+            otherwise,
+        } => {
+            names_instance(condition)
+                || template_names_instance(then)
+                || otherwise.as_ref().is_some_and(template_names_instance)
+        }
+        TemplatePart::For { collection, body, .. } => names_instance(collection) || template_names_instance(body),
+    })
 }
 
 /// The named blocks of a module. A later definition of a name replaces an
@@ -223,6 +312,13 @@ pub struct Evaluator<'m> {
     /// Computed values by key (`local.x`, `aws_s3_bucket.b[0].acl`, …),
     /// and the keys being computed.
     cache: RefCell<HashMap<Str, Slot>>,
+    /// Values of the attributes and bodies of this module's blocks, by the
+    /// address of the expression (or body) and the name of the scope, that
+    /// evaluating them again anywhere would give: see [`Self::kept`].
+    kept: RefCell<HashMap<(usize, Str), Kept>>,
+    /// The bodies with an attribute kept on its own (a reference, a
+    /// module's variable read it): only their instances look for one.
+    kept_attributes: RefCell<HashSet<usize>>,
     /// Where `memo` joins a key to look it up.
     key_buffer: RefCell<String>,
     instances: RefCell<HashMap<Str, Rc<Instances>>>,
@@ -284,6 +380,8 @@ impl<'m> Evaluator<'m> {
             caller,
             me: me.clone(),
             cache: RefCell::default(),
+            kept: RefCell::default(),
+            kept_attributes: RefCell::default(),
             key_buffer: RefCell::default(),
             instances: RefCell::default(),
             children: RefCell::default(),
@@ -347,6 +445,7 @@ impl<'m> Evaluator<'m> {
         match self.cache.borrow().get(key) {
             Some(Slot::Done(v)) => return v.clone(),
             Some(Slot::Computing) => {
+                self.shared.cycles.set(self.shared.cycles.get() + 1);
                 self.notice(
                     span,
                     format!(
@@ -361,7 +460,10 @@ impl<'m> Evaluator<'m> {
         let key = Str::from(key);
         drop(buffer);
         self.cache.borrow_mut().insert(key.clone(), Slot::Computing);
+        let computing = &self.shared.computing;
+        computing.set(computing.get() + 1);
         let mut v = compute();
+        computing.set(computing.get() - 1);
         if exceeds(&v, MAX_KEPT_NODES) {
             self.notice(
                 span,
@@ -376,13 +478,66 @@ impl<'m> Evaluator<'m> {
         v
     }
 
+    /// The value of the expression or body at address `at`, evaluated at
+    /// depth `d` in the scope named `scope` (`compute`), or the one an earlier
+    /// evaluation kept. A resource's attributes serve its subject, the
+    /// references to them and to its whole object; a module call's arguments
+    /// its subject and the module's variables; `count` and `for_each` the
+    /// instances and their subjects; a variable's default its value and
+    /// then its subject.
+    ///
+    /// A value is kept only if evaluating it again would give the same,
+    /// whoever asks. That holds when it was computed outside every memo
+    /// entry (everything it reached is computed, and a second evaluation
+    /// reads the same values), or when it met no cycle; and when no
+    /// expression was cut at [`MAX_DEPTH`]. A kept value is used only from
+    /// a depth at which its evaluation would not reach that limit either.
+    pub(super) fn kept(&self, at: usize, scope: &Str, d: usize, compute: impl FnOnce() -> Val) -> Val {
+        if let Some(v) = self.kept_value(at, scope, d) {
+            return v;
+        }
+        let shared = &self.shared;
+        let (cycles, too_deep) = (shared.cycles.get(), shared.too_deep.get());
+        let outside = shared.computing.get() == 0;
+        let outer = shared.deepest.replace(d);
+        let v = compute();
+        let deepest = shared.deepest.get();
+        shared.deepest.set(outer.max(deepest));
+        if shared.too_deep.get() == too_deep && (outside || shared.cycles.get() == cycles) {
+            let kept = Kept {
+                value: v.clone(),
+                reach: deepest.saturating_sub(d),
+            };
+            self.kept.borrow_mut().insert((at, scope.clone()), kept);
+        }
+        v
+    }
+
+    /// The value [`Self::kept`] holds for `at` in `scope`, if it may be used at depth `d`.
+    fn kept_value(&self, at: usize, scope: &Str, d: usize) -> Option<Val> {
+        let kept = self.kept.borrow();
+        let k = kept.get(&(at, scope.clone()))?;
+        if d + k.reach > MAX_DEPTH {
+            return None;
+        }
+        // What an evaluation from here would have reached.
+        let deepest = &self.shared.deepest;
+        deepest.set(deepest.get().max(d + k.reach));
+        Some(k.value.clone())
+    }
+
     /// Whether `key` has been computed (not merely started).
     fn is_computed(&self, key: &[&str]) -> bool {
         matches!(self.cache.borrow().get(&*key.concat()), Some(Slot::Done(_)))
     }
 
     fn eval_depth(&self, e: &Expr, scope: &Scope, depth: usize) -> Val {
+        let deepest = &self.shared.deepest;
+        if depth > deepest.get() {
+            deepest.set(depth);
+        }
         if depth > MAX_DEPTH {
+            self.shared.too_deep.set(self.shared.too_deep.get() + 1);
             return Val::unknown(Unknown::Other("expression nested too deeply".into()), Some(e.span));
         }
         let d = depth + 1;
@@ -832,27 +987,29 @@ impl<'m> Evaluator<'m> {
         // The scope and the address are only needed when the value is not
         // remembered yet.
         let inst_scope = || self.instance_scope(block, address, instance.as_ref());
+        let id = || scope_id(block, instance.as_ref());
         let reference = || Some(Str::from(cat(&[&self.prefix, address, suffix])));
         let Some(ExprKind::GetAttr(_, attr)) = rest.first().map(|s| &s.kind) else {
             let whole = self.memo(&[address, suffix], span, || {
-                self.body_value(&block.body, &inst_scope(), block.header, d)
+                self.instance_body(block, &id(), inst_scope, d)
                     .with_reference(reference())
             });
             return self.apply_steps(whole, rest, scope, d, span);
         };
         let value = self.memo(&[address, suffix, ".", attr], span, || {
-            if let Some(a) = block.body.attribute(attr) {
+            if let Some(i) = block.body.attributes.iter().position(|a| a.name == *attr) {
+                let a = &block.body.attributes[i];
                 if META_REFERENCES.contains(&&**attr) {
                     return references(&a.value).with_reference(reference());
                 }
-                let mut v = self.eval_depth(&a.value, &inst_scope(), d);
+                let mut v = self.attribute_value(block, i, &id(), d, inst_scope);
                 if v.span.is_none() {
                     v.span = Some(a.value.span);
                 }
                 return v.with_reference_kept(&Val::null().with_reference(reference()));
             }
             if block.body.blocks.iter().any(|b| block_type(b) == Some(&**attr)) {
-                let whole = self.body_value(&block.body, &inst_scope(), block.header, d);
+                let whole = self.instance_body(block, &id(), inst_scope, d);
                 return whole
                     .get(attr)
                     .cloned()
@@ -869,8 +1026,8 @@ impl<'m> Evaluator<'m> {
     fn all_instances(&self, block: &'m Block, address: &str, instances: &Instances, unset: &Unknown, d: usize) -> Val {
         let object = |i: &Instance| {
             self.memo(&[address, &i.suffix], Some(block.header), || {
-                let scope = self.instance_scope(block, address, Some(i));
-                self.body_value(&block.body, &scope, block.header, d)
+                let scope = || self.instance_scope(block, address, Some(i));
+                self.instance_body(block, &i.suffix, scope, d)
                     .with_reference(Some(Str::from(cat(&[&self.prefix, address, &i.suffix]))))
             })
         };
@@ -932,7 +1089,9 @@ impl<'m> Evaluator<'m> {
         match block {
             Some(block) => match block.body.attribute("default") {
                 Some(def) => self.memo(&["var.", name], Some(def.value.span), || {
-                    let v = self.eval_depth(&def.value, &Scope::default(), 1);
+                    let v = self.kept(expression_address(&def.value), &unscoped(), 1, || {
+                        self.eval_depth(&def.value, &Scope::default(), 1)
+                    });
                     inputs::convert_to_declared(self, block, v)
                 }),
                 None => Val::unknown(Unknown::UnsetVariable(name.into()), Some(block.header)),
@@ -950,11 +1109,19 @@ impl<'m> Evaluator<'m> {
         ) {
             return None;
         }
-        let a = caller.call.body.attribute(name)?;
+        let i = caller.call.body.attributes.iter().position(|a| &*a.name == name)?;
+        let a = &caller.call.body.attributes[i];
         let parent = caller.parent.upgrade()?;
         Some(self.memo(&["input.", name], Some(a.value.span), || {
-            let scope = parent.instance_scope(caller.call, "", caller.instance.as_ref());
-            let mut v = parent.eval(&a.value, &scope);
+            let scope = || parent.instance_scope(caller.call, "", caller.instance.as_ref());
+            // The same value as the call's subject has for it, evaluated once
+            // (a meta-argument's there is the address it names).
+            let mut v = if META_REFERENCES.contains(&name) {
+                parent.eval(&a.value, &scope())
+            } else {
+                let id = scope_id(caller.call, caller.instance.as_ref());
+                parent.attribute_value(caller.call, i, &id, 0, scope)
+            };
             // What the caller takes from elsewhere (its variables, tfvars,
             // locals) is placed at the argument: a finding on it belongs
             // where the caller passes it, in code the user owns.
@@ -986,16 +1153,56 @@ impl<'m> Evaluator<'m> {
     /// meta-arguments naming other objects (`depends_on`, `provider`…) are
     /// kept as the addresses they name, not evaluated into whole objects.
     pub fn body_value(&self, body: &Body, scope: &Scope, header: Span, d: usize) -> Val {
-        self.block_body(body, scope, header, d, BodyKind::Object)
+        self.block_body(body, scope, header, d, BodyKind::Object, None)
+    }
+
+    /// The body of one instance of a resource, data source or module call
+    /// as [`Self::body_value`] makes it, evaluated once ([`Self::kept`]):
+    /// `id` names the instance's scope ([`scope_id`]), `scope` makes it.
+    fn instance_body(&self, block: &Block, id: &Str, scope: impl FnOnce() -> Scope, d: usize) -> Val {
+        self.kept(body_address(&block.body), id, d, || {
+            self.block_body(&block.body, &scope(), block.header, d, BodyKind::Object, Some(id))
+        })
+    }
+
+    /// The value of the `i`th attribute (not a meta-argument) of one
+    /// instance of a resource, data source or module call, evaluated once:
+    /// kept on its own, or read from the instance's kept body.
+    fn attribute_value(&self, block: &Block, i: usize, id: &Str, d: usize, scope: impl FnOnce() -> Scope) -> Val {
+        let a = &block.body.attributes[i];
+        let at = expression_address(&a.value);
+        let expression_scope = expression_scope(&a.value, id);
+        if let Some(v) = self.kept_value(at, &expression_scope, d) {
+            return v;
+        }
+        // The body's entry is the attribute's value, with its place filled
+        // in, unless nested blocks of the same name were added to it.
+        if !block.body.blocks.iter().any(|b| block_type(b) == Some(&*a.name))
+            && let Some(body) = self.kept_value(body_address(&block.body), id, d)
+            && let Some(entry) = body.entries().and_then(|entries| entries.get(i))
+        {
+            return entry.value.clone();
+        }
+        self.kept_attributes.borrow_mut().insert(body_address(&block.body));
+        self.kept(at, &expression_scope, d, || self.eval_depth(&a.value, &scope(), d))
     }
 
     /// The value of a top-level block as a subject sees it: [`Self::body_value`],
     /// except that a variable's `type` is a type constraint, not an
     /// expression (it is unknown, never evaluated), and an output's `value`
     /// is the one references to the output read (evaluated once).
-    pub fn subject_value(&self, block: &Block, scope: &Scope) -> Val {
+    /// `instance` is the instance of an expanded resource, data source or
+    /// module call.
+    pub fn subject_value(&self, block: &Block, instance: Option<&Instance>) -> Val {
+        let scope = || self.instance_scope(block, "", instance);
         let kind = match (&*block.ty, block.labels.as_slice()) {
-            ("variable", _) => BodyKind::Variable,
+            ("resource" | "data" | "module", _) => {
+                return self.instance_body(block, &scope_id(block, instance), scope, 0);
+            }
+            ("variable", _) => {
+                let id = scope_id(block, instance);
+                return self.block_body(&block.body, &scope(), block.header, 0, BodyKind::Variable, Some(&id));
+            }
             // The value references read is evaluated once, without
             // instances: only for the block its name stands for, and
             // never under a (misplaced) `count` or `for_each`.
@@ -1008,17 +1215,41 @@ impl<'m> Evaluator<'m> {
             }
             _ => BodyKind::Object,
         };
-        self.block_body(&block.body, scope, block.header, 0, kind)
+        self.block_body(&block.body, &scope(), block.header, 0, kind, None)
     }
 
-    fn block_body(&self, body: &Body, scope: &Scope, header: Span, d: usize, kind: BodyKind) -> Val {
+    /// With `keep` (the name of `scope`, see [`scope_id`]), the attributes
+    /// of an instance body, and a variable's `default`, are read from
+    /// [`Self::kept`] values when there are some.
+    fn block_body(
+        &self,
+        body: &Body,
+        scope: &Scope,
+        header: Span,
+        d: usize,
+        kind: BodyKind,
+        keep: Option<&Str>,
+    ) -> Val {
         let mut entries: Vec<Entry> = Vec::with_capacity(body.attributes.len() + body.blocks.len());
+        // `count` and `for_each` were evaluated for the instances; other
+        // attributes only if something read them on their own.
+        let any_kept = keep.is_some() && self.kept_attributes.borrow().contains(&body_address(body));
         for a in &body.attributes {
-            let mut v = match (kind, &*a.name) {
-                (BodyKind::Plain, _) => self.eval_depth(&a.value, scope, d),
-                (_, name) if META_REFERENCES.contains(&name) => references(&a.value),
-                (BodyKind::Variable, "type") => Val::unknown(Unknown::Unsupported("a type constraint".into()), None),
-                (BodyKind::Output(name), "value") => self.output(name, Some(a.value.span)),
+            let mut v = match (kind, &*a.name, keep) {
+                (BodyKind::Plain, _, _) => self.eval_depth(&a.value, scope, d),
+                (_, name, _) if META_REFERENCES.contains(&name) => references(&a.value),
+                (BodyKind::Variable, "type", _) => Val::unknown(Unknown::Unsupported("a type constraint".into()), None),
+                (BodyKind::Output(name), "value", _) => self.output(name, Some(a.value.span)),
+                (BodyKind::Variable, "default", Some(id)) | (BodyKind::Object, "count" | "for_each", Some(id)) => {
+                    let at = expression_address(&a.value);
+                    self.kept_value(at, &expression_scope(&a.value, id), d)
+                        .unwrap_or_else(|| self.eval_depth(&a.value, scope, d))
+                }
+                (BodyKind::Object, _, Some(id)) if any_kept => {
+                    let at = expression_address(&a.value);
+                    self.kept_value(at, &expression_scope(&a.value, id), d)
+                        .unwrap_or_else(|| self.eval_depth(&a.value, scope, d))
+                }
                 _ => self.eval_depth(&a.value, scope, d),
             };
             if v.span.is_none() {
@@ -1039,7 +1270,7 @@ impl<'m> Evaluator<'m> {
                 } else {
                     BodyKind::Plain
                 };
-                let value = self.block_body(&b.body, scope, b.header, d + 1, inner);
+                let value = self.block_body(&b.body, scope, b.header, d + 1, inner, None);
                 push_block(&mut entries, b.ty.clone(), b.header, value);
             }
         }
@@ -1084,7 +1315,7 @@ impl<'m> Evaluator<'m> {
         for (k, v) in pairs {
             let it = Val::map([(Str::from("key"), k), (Str::from("value"), v)], Some(b.header));
             let inner = scope.with(iterator.clone(), it);
-            let value = self.block_body(&content.body, &inner, content.header, d + 1, BodyKind::Plain);
+            let value = self.block_body(&content.body, &inner, content.header, d + 1, BodyKind::Plain, None);
             push_block(entries, name.clone(), content.header, value);
         }
     }
@@ -1217,15 +1448,55 @@ pub(crate) fn cat(parts: &[&str]) -> String {
 
 /// Place `v` and the values inside it at `at`, except those whose own
 /// place passes `keep`.
+/// What needs no change is left as it is, shared with whatever else holds
+/// it (a kept value, a memo), not copied.
 fn anchor(v: &mut Val, at: Span, keep: &dyn Fn(Span) -> bool) {
     if !v.span.is_some_and(keep) {
         v.span = Some(at);
     }
     match &mut v.kind {
-        ValKind::List(items) => items.iter_mut().for_each(|i| anchor(i, at, keep)),
-        ValKind::Map(entries) => entries.iter_mut().for_each(|e| anchor(&mut e.value, at, keep)),
+        ValKind::List(items) => {
+            for i in 0..items.len() {
+                if needs_anchor(&items[i], keep) {
+                    anchor(&mut items[i], at, keep);
+                }
+            }
+        }
+        ValKind::Map(entries) => {
+            for i in 0..entries.len() {
+                if needs_anchor(&entries[i].value, keep) {
+                    anchor(&mut entries[i].value, at, keep);
+                }
+            }
+        }
         _ => {}
     }
+}
+
+/// Whether [`anchor`] would move `v` or a value inside it.
+fn needs_anchor(v: &Val, keep: &dyn Fn(Span) -> bool) -> bool {
+    !v.span.is_some_and(keep)
+        || match &v.kind {
+            ValKind::List(items) => items.iter().any(|i| needs_anchor(i, keep)),
+            ValKind::Map(entries) => entries.iter().any(|e| needs_anchor(&e.value, keep)),
+            _ => false,
+        }
+}
+
+/// An expression's address in memory: with a scope's name, the key of its
+/// [`Evaluator::kept`] value.
+fn expression_address(e: &Expr) -> usize {
+    e as *const Expr as usize
+}
+
+/// A block body's address in memory, the same for its [`Evaluator::kept`] value.
+fn body_address(b: &Body) -> usize {
+    b as *const Body as usize
+}
+
+/// The name of the scope that binds nothing.
+pub(super) fn unscoped() -> Str {
+    Instance::single().suffix
 }
 
 /// How [`Evaluator::block_body`] reads a body's attributes.

@@ -334,14 +334,60 @@ fn subject_values_leave_type_constraints_alone_and_share_output_values() {
     let p = project(&files);
     let ev = Evaluator::new(&p, &p.modules[0], &TfOptions::default());
     let block = |ty: &str| p.modules[0].blocks().map(|(_, b)| b).find(|b| &*b.ty == ty).unwrap();
-    let variable = ev.subject_value(block("variable"), &Scope::default());
+    let variable = ev.subject_value(block("variable"), None);
     assert_eq!(
         shown(&variable),
         json!({ "type": "<unknown>", "default": { "k": { "a": "x" } } })
     );
-    let output = ev.subject_value(block("output"), &Scope::default());
+    let output = ev.subject_value(block("output"), None);
     assert_eq!(shown(&output), json!({ "value": "x", "description": "d" }));
     // The subject's value is the output's: a reference reads it, not evaluated again.
     assert!(ev.is_computed(&["output.", "o"]));
     assert_eq!(shown(&ev.output("o", None)), json!("x"));
+}
+
+#[test]
+fn subjects_and_references_share_what_is_evaluated_once() {
+    let files = [(
+        "main.tf",
+        "resource \"aws_s3_bucket\" \"a\" {\n  count  = length(local.names)\n  bucket = \"logs-${count.index}\"\n  acl    = local.acl\n}\nlocals {\n  names = [\"x\", \"y\"]\n  acl   = \"private\"\n}\nresource \"aws_s3_bucket_policy\" \"p\" {\n  bucket = aws_s3_bucket.a[1].bucket\n  policy = \"${aws_s3_bucket_policy.p.policy}-x\"\n}\n",
+    )];
+    let p = project(&files);
+    let ev = Evaluator::new(&p, &p.modules[0], &TfOptions::default());
+    let block = |ty: &str| {
+        p.modules[0]
+            .blocks()
+            .map(|(_, b)| b)
+            .find(|b| b.labels.first().is_some_and(|l| &**l == ty))
+            .unwrap()
+    };
+    let bucket = block("aws_s3_bucket");
+    let instances = ev.instances_of(bucket, "aws_s3_bucket.a");
+    // `count` names no instance: its value serves the expansion and every instance.
+    let count = &bucket.body.attribute("count").unwrap().value;
+    assert!(ev.kept_value(expression_address(count), &unscoped(), 0).is_some());
+    let list = instances.list();
+    assert_eq!(list.len(), 2);
+    let second = ev.subject_value(bucket, Some(&list[1]));
+    assert_eq!(
+        shown(&second),
+        json!({ "count": 2, "bucket": "logs-1", "acl": "private" })
+    );
+    // The reference reads the body the subject kept, under the instance's scope.
+    assert!(ev.kept_value(body_address(&bucket.body), &list[1].suffix, 0).is_some());
+    let policy = ev.subject_value(block("aws_s3_bucket_policy"), None);
+    assert_eq!(shown(&policy), json!({ "bucket": "logs-1", "policy": "<unknown>" }));
+    assert!(ev.notices().iter().any(|n| n.message.contains("depends on itself")));
+    // An attribute that names the instance is kept per instance, one that
+    // does not once for all of them.
+    let attribute = |name: &str| &bucket.body.attribute(name).unwrap().value;
+    assert_eq!(&*expression_scope(attribute("bucket"), &list[0].suffix), "[0]");
+    assert_eq!(&*expression_scope(attribute("acl"), &list[0].suffix), "");
+    // Values evaluated again give the same, whether kept or not.
+    let first = ev.subject_value(bucket, Some(&list[0]));
+    assert_eq!(
+        shown(&first),
+        json!({ "count": 2, "bucket": "logs-0", "acl": "private" })
+    );
+    assert_eq!(ev.subject_value(bucket, Some(&list[1])), second);
 }
