@@ -26,10 +26,7 @@ variable "engine_version" {
   default = null
 }
 
-# Default per release span: see model.toml.
-variable "storage_encrypted" {
-  type = bool
-}
+# storage_encrypted: its default depends on the release (model.toml).
 
 variable "kms_key_id" {
   type    = string

@@ -28,10 +28,8 @@ variable "enable_flow_log" {
   default = false
 }
 
-variable "manage_default_security_group" {
-  type    = bool
-  default = true
-}
+# manage_default_security_group, manage_default_network_acl and
+# map_public_ip_on_launch: their defaults depend on the release (model.toml).
 
 # Rules of the default security group: none unless given.
 variable "default_security_group_ingress" {
@@ -42,11 +40,6 @@ variable "default_security_group_ingress" {
 variable "default_security_group_egress" {
   type    = list(map(string))
   default = []
-}
-
-variable "manage_default_network_acl" {
-  type    = bool
-  default = true
 }
 
 # Inbound rules of the default network ACL. The module's default lets
@@ -68,12 +61,7 @@ variable "public_subnet_ipv6_prefixes" {
   default = []
 }
 
-# 4.0.0 turned this off by default (UPGRADE-4.0.md); it applies to the public
-# subnets only.
-variable "map_public_ip_on_launch" {
-  type    = bool
-  default = false
-}
+# map_public_ip_on_launch applies to the public subnets only.
 
 variable "azs" {
   type    = list(string)
