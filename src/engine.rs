@@ -17,10 +17,7 @@ pub fn run(registry: &Registry, set: &SubjectSet, sources: &SourceMap) -> Vec<Fi
         return Vec::new();
     };
     let mut findings = Vec::new();
-    for policy in &registry.policies {
-        if !policy.input.applies_to(input) {
-            continue;
-        }
+    for policy in registry.applying_to(input) {
         let hits = hits_of(policy, set, sources);
         findings.extend(group(policy, hits));
     }
@@ -40,9 +37,7 @@ pub fn subject_counts(registry: &Registry, set: &SubjectSet) -> Vec<(Str, usize)
         return Vec::new();
     };
     registry
-        .policies
-        .iter()
-        .filter(|p| p.input.applies_to(input))
+        .applying_to(input)
         .filter_map(|p| {
             let n: usize = p.selectors.iter().map(|sel| set.count(&sel.class, &sel.kinds)).sum();
             (n > 0).then(|| (p.id.clone(), n))

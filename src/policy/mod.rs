@@ -195,6 +195,34 @@ pub enum InputKind {
 }
 
 impl InputKind {
+    /// Every kind, in declaration order ([`index`](Self::index) of each).
+    pub const ALL: [InputKind; 9] = [
+        InputKind::Terraform,
+        InputKind::Dockerfile,
+        InputKind::GithubActions,
+        InputKind::GitlabCi,
+        InputKind::AzurePipelines,
+        InputKind::Circleci,
+        InputKind::BitbucketPipelines,
+        InputKind::Ci,
+        InputKind::Any,
+    ];
+
+    /// Position in [`ALL`](Self::ALL).
+    pub fn index(self) -> usize {
+        match self {
+            InputKind::Terraform => 0,
+            InputKind::Dockerfile => 1,
+            InputKind::GithubActions => 2,
+            InputKind::GitlabCi => 3,
+            InputKind::AzurePipelines => 4,
+            InputKind::Circleci => 5,
+            InputKind::BitbucketPipelines => 6,
+            InputKind::Ci => 7,
+            InputKind::Any => 8,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             InputKind::Terraform => "terraform",
@@ -691,6 +719,10 @@ fn from_def(file: &str, text: &str, def: PolicyDef, builtin: bool, deferral: Def
 pub struct Registry {
     pub policies: Vec<Arc<Policy>>,
     by_key: HashMap<String, usize>,
+    /// For each kind of scope (by [`InputKind::index`]), the indices of the
+    /// policies that apply to it, in order: every scope of a scan (one per
+    /// file, at least) runs only those, without testing every policy.
+    applying: [Vec<usize>; InputKind::ALL.len()],
 }
 
 /// `POLICIES` (each an [`EmbeddedPolicy`]), `PACKED` and `FRAMEWORKS`, written by `build.rs`.
@@ -759,8 +791,23 @@ impl Registry {
         for k in keys {
             self.by_key.insert(k, idx);
         }
+        self.add_applying(p.input, idx);
         self.policies.push(Arc::new(p));
         Ok(())
+    }
+
+    /// Note that policy `idx`, of input `input`, applies to the scopes it applies to.
+    fn add_applying(&mut self, input: InputKind, idx: usize) {
+        for scope in InputKind::ALL {
+            if input.applies_to(scope) {
+                self.applying[scope.index()].push(idx);
+            }
+        }
+    }
+
+    /// The policies that apply to a scope of kind `scope`, in registry order.
+    pub fn applying_to(&self, scope: InputKind) -> impl Iterator<Item = &Arc<Policy>> {
+        self.applying[scope.index()].iter().map(|&i| &self.policies[i])
     }
 
     /// Add a policy already shared with another registry (one-policy runs).
@@ -772,6 +819,7 @@ impl Registry {
         {
             self.by_key.insert(k.to_ascii_lowercase(), idx);
         }
+        self.add_applying(p.input, idx);
         self.policies.push(p);
     }
 
@@ -784,6 +832,7 @@ impl Registry {
     pub fn retain(&mut self, keep: impl Fn(&Policy) -> bool) {
         let kept: Vec<Arc<Policy>> = self.policies.drain(..).filter(|p| keep(p)).collect();
         self.by_key.clear();
+        self.applying = Default::default();
         self.policies = Vec::new();
         for p in kept {
             self.insert_shared(p);
@@ -801,6 +850,26 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn policies_applying_to_a_scope_are_those_whose_input_applies() {
+        let mut registry = Registry::builtin().expect("built-in policies load");
+        for round in 0..2 {
+            for scope in InputKind::ALL {
+                assert_eq!(InputKind::ALL[scope.index()], scope);
+                let indexed: Vec<&str> = registry.applying_to(scope).map(|p| &*p.id).collect();
+                let filtered: Vec<&str> = registry
+                    .policies
+                    .iter()
+                    .filter(|p| p.input.applies_to(scope))
+                    .map(|p| &*p.id)
+                    .collect();
+                assert_eq!(indexed, filtered, "{scope:?}, round {round}");
+            }
+            // The index is rebuilt when policies are left out.
+            registry.retain(|p| p.severity != Severity::Info && !p.id.ends_with('1'));
+        }
+    }
 
     const VALID: &str = r#"id = "TF9001"
 name = "example-policy"
