@@ -487,7 +487,7 @@ fn collect(ev: &Evaluator, context: &[(Span, Str)], out: &mut Vec<Subject>) {
         };
         for instance in instances.list() {
             let expanded = !matches!(&*instances, Instances::Single | Instances::Unknown(_));
-            let value: Val = ev.subject_value(block, expanded.then_some(&instance));
+            let value: Val = ev.subject_value(block, expanded.then_some(instance));
             out.push(Subject {
                 class: class_name(class),
                 kind: kind.clone(),
@@ -500,7 +500,7 @@ fn collect(ev: &Evaluator, context: &[(Span, Str)], out: &mut Vec<Subject>) {
                 context: context.to_vec(),
             });
             if class == "module"
-                && let Some(child) = ev.child(kind, block, expanded.then_some(&instance))
+                && let Some(child) = ev.child(kind, block, expanded.then_some(instance))
             {
                 let mut inner = context.to_vec();
                 inner.push((

@@ -17,9 +17,12 @@ pub const MAX_INSTANCES: usize = 1000;
 pub enum Instances {
     /// No `count` or `for_each`.
     Single,
-    Count(usize),
-    /// `for_each` keys (in Terraform's order) and their `each.value`.
-    Keys(Vec<(Str, Val)>),
+    /// The `count` instances, in order; made once per block, with their
+    /// address suffixes, for every subject and reference.
+    Count(Vec<Instance>),
+    /// The `for_each` instances, keys in Terraform's order, with their
+    /// `each.value`.
+    Keys(Vec<Instance>),
     /// The number or keys of instances are not known.
     Unknown(Unknown),
 }
@@ -58,6 +61,14 @@ impl Instance {
         }
     }
 
+    /// The `for_each` key of the instance.
+    pub fn key_name(&self) -> Option<&Str> {
+        match &self.each.as_ref()?.0.kind {
+            ValKind::String(k) => Some(k),
+            _ => None,
+        }
+    }
+
     /// `scope` with `count` or `each` bound.
     pub fn bind(&self, scope: Scope, header: Span) -> Scope {
         let mut scope = scope;
@@ -85,33 +96,31 @@ impl Instance {
 
 impl Instances {
     /// Every instance (one, for a block without `count` / `for_each`).
-    pub fn list(&self) -> Vec<Instance> {
+    pub fn list(&self) -> &[Instance] {
+        static SINGLE: std::sync::LazyLock<[Instance; 1]> = std::sync::LazyLock::new(|| [Instance::single()]);
         match self {
-            Instances::Single | Instances::Unknown(_) => vec![Instance::single()],
-            Instances::Count(n) => (0..*n).map(Instance::count).collect(),
-            Instances::Keys(keys) => keys.iter().map(|(k, v)| Instance::key(k.clone(), v.clone())).collect(),
+            Instances::Single | Instances::Unknown(_) => &*SINGLE,
+            Instances::Count(list) | Instances::Keys(list) => list,
         }
     }
 
     /// The instance an index selects (`[0]`, `["a"]`).
-    pub fn find(&self, key: &Val) -> Option<Instance> {
+    pub fn find(&self, key: &Val) -> Option<&Instance> {
         match self {
-            Instances::Count(n) => {
+            Instances::Count(list) => {
                 let i = key.as_number()?;
-                (i >= 0.0 && i.fract() == 0.0 && (i as usize) < *n).then(|| Instance::count(i as usize))
+                (i >= 0.0 && i.fract() == 0.0).then(|| list.get(i as usize)).flatten()
             }
-            Instances::Keys(keys) => {
+            Instances::Keys(list) => {
                 let k = scalar_text(key)?;
-                keys.iter()
-                    .find(|(key, _)| **key == *k)
-                    .map(|(k, v)| Instance::key(k.clone(), v.clone()))
+                list.iter().find(|i| i.key_name().is_some_and(|name| **name == *k))
             }
             _ => None,
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        matches!(self, Instances::Count(0)) || matches!(self, Instances::Keys(k) if k.is_empty())
+        matches!(self, Instances::Count(list) | Instances::Keys(list) if list.is_empty())
     }
 }
 
@@ -137,7 +146,7 @@ pub(super) fn expand(ev: &Evaluator, block: &Block, address: &str) -> Instances 
                     );
                     return Instances::Unknown(Unknown::Other("too many instances".into()));
                 }
-                Instances::Count(n as usize)
+                Instances::Count((0..n as usize).map(Instance::count).collect())
             }
             _ => Instances::Unknown(Unknown::Error("`count` is not a whole number".into())),
         };
@@ -184,5 +193,5 @@ pub(super) fn expand(ev: &Evaluator, block: &Block, address: &str) -> Instances 
         );
         return Instances::Unknown(Unknown::Other("too many instances".into()));
     }
-    Instances::Keys(keys)
+    Instances::Keys(keys.into_iter().map(|(k, v)| Instance::key(k, v)).collect())
 }

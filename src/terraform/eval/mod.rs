@@ -528,7 +528,10 @@ impl<'m> Evaluator<'m> {
 
     /// Whether `key` has been computed (not merely started).
     fn is_computed(&self, key: &[&str]) -> bool {
-        matches!(self.cache.borrow().get(&*key.concat()), Some(Slot::Done(_)))
+        let mut buffer = self.key_buffer.borrow_mut();
+        buffer.clear();
+        key.iter().for_each(|part| buffer.push_str(part));
+        matches!(self.cache.borrow().get(buffer.as_str()), Some(Slot::Done(_)))
     }
 
     fn eval_depth(&self, e: &Expr, scope: &Scope, depth: usize) -> Val {
@@ -960,7 +963,7 @@ impl<'m> Evaluator<'m> {
     ) -> Val {
         let full = || Some(Str::from(cat(&[&self.prefix, address])));
         let instances = self.instances_of(block, address);
-        let (instance, rest): (Option<Instance>, &[&Expr]) = match &*instances {
+        let (instance, rest): (Option<&Instance>, &[&Expr]) = match &*instances {
             Instances::Single => (None, steps),
             Instances::Unknown(why) => {
                 return Val::unknown(why.clone(), span).with_reference(full());
@@ -983,11 +986,11 @@ impl<'m> Evaluator<'m> {
                 }
             },
         };
-        let suffix = instance.as_ref().map_or("", |i| &*i.suffix);
+        let suffix = instance.map_or("", |i| &*i.suffix);
         // The scope and the address are only needed when the value is not
         // remembered yet.
-        let inst_scope = || self.instance_scope(block, address, instance.as_ref());
-        let id = || scope_id(block, instance.as_ref());
+        let inst_scope = || self.instance_scope(block, address, instance);
+        let id = || scope_id(block, instance);
         let reference = || Some(Str::from(cat(&[&self.prefix, address, suffix])));
         let Some(ExprKind::GetAttr(_, attr)) = rest.first().map(|s| &s.kind) else {
             let whole = self.memo(&[address, suffix], span, || {
@@ -1033,14 +1036,12 @@ impl<'m> Evaluator<'m> {
         };
         let full = Some(Str::from(cat(&[&self.prefix, address])));
         match instances {
-            Instances::Count(n) => Val::list(
-                (0..*n).map(|i| object(&Instance::count(i))).collect(),
-                Some(block.header),
-            )
-            .with_reference(full),
-            Instances::Keys(keys) => Val::map(
-                keys.iter()
-                    .map(|(k, v)| (k.clone(), object(&Instance::key(k.clone(), v.clone())))),
+            Instances::Count(list) => {
+                Val::list(list.iter().map(object).collect(), Some(block.header)).with_reference(full)
+            }
+            Instances::Keys(list) => Val::map(
+                list.iter()
+                    .map(|i| (i.key_name().cloned().unwrap_or_default(), object(i))),
                 Some(block.header),
             )
             .with_reference(full),
@@ -1081,7 +1082,12 @@ impl<'m> Evaluator<'m> {
                 // cycle) is a passing unknown, not its value: keep only
                 // what will not change.
                 if stable || self.is_computed(&["input.", name]) {
-                    self.given.borrow_mut().insert(name.into(), v.clone());
+                    // The declaration's name, shared rather than copied.
+                    let key = match self.index.variables.get_key_value(name) {
+                        Some((declared, _)) => declared.clone(),
+                        None => name.into(),
+                    };
+                    self.given.borrow_mut().insert(key, v.clone());
                 }
                 return v;
             }
@@ -1356,7 +1362,7 @@ impl<'m> Evaluator<'m> {
         };
         let address = cat(&["module.", name]);
         let instances = self.instances_of(call, &address);
-        let (instance, rest): (Option<Instance>, &[&Expr]) = match &*instances {
+        let (instance, rest): (Option<&Instance>, &[&Expr]) = match &*instances {
             Instances::Single => (None, steps),
             Instances::Unknown(why) => return Val::unknown(why.clone(), span).with_reference(reference),
             Instances::Count(_) | Instances::Keys(_) => match steps.first().map(|s| &s.kind) {
@@ -1373,7 +1379,7 @@ impl<'m> Evaluator<'m> {
                 _ => return Val::unknown(Unknown::Computed, span).with_reference(reference),
             },
         };
-        let Some(child) = self.child(name, call, instance.as_ref()) else {
+        let Some(child) = self.child(name, call, instance) else {
             return Val::unknown(
                 Unknown::Other(format!("the source of module `{name}` is not available").into()),
                 span,
