@@ -1,7 +1,13 @@
-# Model of terraform-aws-modules/alb/aws 9.x-10.x (Palisade's own summary,
+# Model of terraform-aws-modules/alb/aws 6.x-10.x (Palisade's own summary,
 # not the module's code).
 
 variable "create" {
+  type    = bool
+  default = true
+}
+
+# The name of the switch before 9.0.0.
+variable "create_lb" {
   type    = bool
   default = true
 }
@@ -26,15 +32,8 @@ variable "internal" {
   default = null
 }
 
-variable "drop_invalid_header_fields" {
-  type    = bool
-  default = true
-}
-
-variable "enable_deletion_protection" {
-  type    = bool
-  default = true
-}
+# drop_invalid_header_fields and enable_deletion_protection: their defaults
+# depend on the release (model.toml).
 
 # A map with `bucket`, and `enabled` (on when a bucket is given) and `prefix`.
 variable "access_logs" {
@@ -47,7 +46,7 @@ locals {
 }
 
 resource "aws_lb" "this" {
-  count = var.create && var.putin_khuylo ? 1 : 0
+  count = var.create && var.create_lb && var.putin_khuylo ? 1 : 0
 
   name                       = var.name
   load_balancer_type         = var.load_balancer_type
