@@ -857,24 +857,40 @@ impl<'m> Evaluator<'m> {
 
     /// A root name followed by attribute and index steps.
     fn traversal(&self, e: &Expr, scope: &Scope, d: usize) -> Val {
-        // Flatten `a.b[c].d` into root + steps.
-        let mut steps: Vec<&Expr> = Vec::new();
+        // Flatten `a.b[c].d` into root + steps, on the stack for the usual
+        // few steps (a reference is evaluated often: no allocation each time).
+        let mut count = 0;
         let mut cur = e;
         while let ExprKind::GetAttr(inner, _) | ExprKind::Index(inner, _) = &cur.kind {
-            steps.push(cur);
+            count += 1;
             cur = inner;
         }
-        steps.reverse();
+        let mut on_stack: [&Expr; 8] = [e; 8];
+        let mut on_heap: Vec<&Expr> = Vec::new();
+        let steps: &mut [&Expr] = if count <= on_stack.len() {
+            &mut on_stack[..count]
+        } else {
+            on_heap.resize(count, e);
+            &mut on_heap
+        };
+        let mut at = e;
+        for step in steps.iter_mut().rev() {
+            *step = at;
+            if let ExprKind::GetAttr(inner, _) | ExprKind::Index(inner, _) = &at.kind {
+                at = inner;
+            }
+        }
+        let steps: &[&Expr] = steps;
         let span = Some(e.span);
         let root = match &cur.kind {
             ExprKind::Variable(name) => name.clone(),
             _ => {
                 let base = self.eval_depth(cur, scope, d);
-                return self.apply_steps(base, &steps, scope, d, span);
+                return self.apply_steps(base, steps, scope, d, span);
             }
         };
         if let Some(v) = scope.get(&root) {
-            return self.apply_steps(v.clone(), &steps, scope, d, span);
+            return self.apply_steps(v.clone(), steps, scope, d, span);
         }
         let attr_name = |i: usize| -> Option<&Str> {
             match steps.get(i).map(|s| &s.kind) {
