@@ -128,7 +128,7 @@ impl Instances {
 pub(super) fn expand(ev: &Evaluator, block: &Block, address: &str) -> Instances {
     let scope = Scope::default();
     if let Some(count) = block.body.attribute("count") {
-        let v = ev.kept(&count.value as *const _ as usize, &super::unscoped(), 0, || {
+        let v = ev.kept(super::expression_address(&count.value), &super::unscoped(), 0, || {
             ev.eval(&count.value, &scope)
         });
         if let Some(why) = v.unknown_reason() {
@@ -154,7 +154,7 @@ pub(super) fn expand(ev: &Evaluator, block: &Block, address: &str) -> Instances 
     let Some(fe) = block.body.attribute("for_each") else {
         return Instances::Single;
     };
-    let v = ev.kept(&fe.value as *const _ as usize, &super::unscoped(), 0, || {
+    let v = ev.kept(super::expression_address(&fe.value), &super::unscoped(), 0, || {
         ev.eval(&fe.value, &scope)
     });
     let keys: Vec<(Str, Val)> = match &v.kind {

@@ -1256,6 +1256,10 @@ impl<'m> Evaluator<'m> {
         // `count` and `for_each` were evaluated for the instances; other
         // attributes only if something read them on their own.
         let any_kept = keep.is_some() && self.kept_attributes.borrow().contains(&body_address(body));
+        let kept_or_evaluated = |e: &Expr, id: &Str| {
+            self.kept_value(expression_address(e), &expression_scope(e, id), d)
+                .unwrap_or_else(|| self.eval_depth(e, scope, d))
+        };
         for a in &body.attributes {
             let mut v = match (kind, &*a.name, keep) {
                 (BodyKind::Plain, _, _) => self.eval_depth(&a.value, scope, d),
@@ -1263,15 +1267,9 @@ impl<'m> Evaluator<'m> {
                 (BodyKind::Variable, "type", _) => Val::unknown(Unknown::Unsupported("a type constraint".into()), None),
                 (BodyKind::Output(name), "value", _) => self.output(name, Some(a.value.span)),
                 (BodyKind::Variable, "default", Some(id)) | (BodyKind::Object, "count" | "for_each", Some(id)) => {
-                    let at = expression_address(&a.value);
-                    self.kept_value(at, &expression_scope(&a.value, id), d)
-                        .unwrap_or_else(|| self.eval_depth(&a.value, scope, d))
+                    kept_or_evaluated(&a.value, id)
                 }
-                (BodyKind::Object, _, Some(id)) if any_kept => {
-                    let at = expression_address(&a.value);
-                    self.kept_value(at, &expression_scope(&a.value, id), d)
-                        .unwrap_or_else(|| self.eval_depth(&a.value, scope, d))
-                }
+                (BodyKind::Object, _, Some(id)) if any_kept => kept_or_evaluated(&a.value, id),
                 _ => self.eval_depth(&a.value, scope, d),
             };
             if v.span.is_none() {
@@ -1507,7 +1505,7 @@ fn needs_anchor(v: &Val, keep: &dyn Fn(Span) -> bool) -> bool {
 
 /// An expression's address in memory: with a scope's name, the key of its
 /// [`Evaluator::kept`] value.
-fn expression_address(e: &Expr) -> usize {
+pub(super) fn expression_address(e: &Expr) -> usize {
     e as *const Expr as usize
 }
 
