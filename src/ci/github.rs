@@ -73,6 +73,12 @@ check!(
     secrets_inherit
 );
 check!(
+    PRIVILEGED_CHECKOUT_PERSISTS_TOKEN,
+    "gha-privileged-checkout-persists-token",
+    "`actions/checkout` without `persist-credentials: false` in a `pull_request_target` workflow (checkouts a workspace upload follows are `gha-artipacked`'s).",
+    privileged_checkout_persists_token
+);
+check!(
     INSECURE_COMMANDS,
     "gha-insecure-commands",
     "`ACTIONS_ALLOW_UNSECURE_COMMANDS` re-enables the `set-env` and `add-path` workflow commands.",
@@ -588,20 +594,84 @@ fn untrusted_checkout(cx: &CheckCx, hits: &mut Vec<Hit>) {
     }
 }
 
+/// `args.callee`: `"external"` keeps the calls of another repository's
+/// workflow (`owner/repo/.github/workflows/x.yml@ref`), `"local"` the others
+/// (`uses: ./…`, or a reference of neither form); absent, both.
 fn secrets_inherit(cx: &CheckCx, hits: &mut Vec<Hit>) {
     let Some((_, doc)) = docs(cx) else { return };
+    let want = cx.args.get("callee").and_then(|v| v.as_str());
     for (id, job) in jobs(doc) {
         if let Some(s) = job.get("secrets")
             && s.as_str().map(str::trim) == Some("inherit")
         {
+            let uses = job.get("uses").and_then(Node::as_str);
+            let external = uses.is_some_and(|u| !u.trim_start().starts_with("./") && u.contains('@'));
+            match want {
+                Some("local") if external => continue,
+                Some("external") if !external => continue,
+                _ => {}
+            }
             let address = format!("jobs.{}", id.key_text());
-            let callee = job.get("uses").and_then(Node::as_str).unwrap_or("a reusable workflow");
+            let callee = uses.unwrap_or("a reusable workflow");
+            let whose = if external {
+                ", a workflow of another repository,"
+            } else {
+                ""
+            };
             hits.push(hit(
                 Tri::True,
                 address.clone(),
                 s.span,
                 "secrets",
-                format!("{address} passes every secret of the repository to `{callee}` with `secrets: inherit`"),
+                format!("{address} passes every secret of the repository to `{callee}`{whose} with `secrets: inherit`"),
+            ));
+        }
+    }
+}
+
+/// Checkouts that leave the token in `.git/config` in a workflow that a
+/// fork's pull request starts with the base repository's token and secrets.
+fn privileged_checkout_persists_token(cx: &CheckCx, hits: &mut Vec<Hit>) {
+    let Some((_, doc)) = docs(cx) else { return };
+    if !triggers(doc).iter().any(|t| t == "pull_request_target") {
+        return;
+    }
+    for (id, job) in jobs(doc) {
+        let steps = job.get("steps").map(Node::items).unwrap_or(&[]);
+        // the checkouts a workspace upload follows are GH0012's
+        let upload = steps.iter().position(uploads_workspace);
+        for (i, step) in steps.iter().enumerate() {
+            if upload.is_some_and(|u| i < u) {
+                continue;
+            }
+            let uses = step
+                .get("uses")
+                .and_then(Node::as_str)
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if !uses.starts_with("actions/checkout@") {
+                continue;
+            }
+            let persist = step.get("with").and_then(|w| w.get("persist-credentials"));
+            let truth = match persist.map(|p| p.as_str().map(str::trim)) {
+                None => Tri::True,
+                Some(Some(v)) if v.eq_ignore_ascii_case("false") => continue,
+                Some(Some(v)) if v.contains("${{") => Tri::Unknown,
+                Some(_) => Tri::True,
+            };
+            let address = format!("jobs.{}.steps[{i}]", id.key_text());
+            let span = persist
+                .or_else(|| step.get("uses"))
+                .map(|n| n.span)
+                .unwrap_or(step.span);
+            hits.push(hit(
+                truth,
+                address.clone(),
+                span,
+                "with.persist-credentials",
+                format!(
+                    "{address} leaves the token of this `pull_request_target` run in .git/config, where every later step of the job can read it"
+                ),
             ));
         }
     }

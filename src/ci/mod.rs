@@ -43,6 +43,7 @@ pub static CHECKS: &[crate::checks::Check] = &[
     github::PERMISSIONS_WORKFLOW_WRITE,
     github::UNTRUSTED_CHECKOUT,
     github::SECRETS_INHERIT,
+    github::PRIVILEGED_CHECKOUT_PERSISTS_TOKEN,
     github::INSECURE_COMMANDS,
     github::SELF_HOSTED_ON_FORKS,
     github::ARTIPACKED,
