@@ -257,8 +257,28 @@ resource "aws_iam_instance_profile" "this" {
   count = var.create && var.create_iam_instance_profile ? 1 : 0
 }
 
-# 6.x: the group the module creates for the instance. Its rules (none
-# inbound, all traffic outbound by default) are not modelled.
+# 6.x: the group the module creates for the instance. Its outbound rules
+# (all traffic by default) are not modelled.
 resource "aws_security_group" "this" {
   count = local.create_security_group ? 1 : 0
+}
+
+# 6.x: the inbound rules of that group, none by default. A rule without
+# ip_protocol is TCP; a rule naming one port of a range gets it for both.
+variable "security_group_ingress_rules" {
+  type    = any
+  default = null
+}
+
+resource "aws_vpc_security_group_ingress_rule" "this" {
+  for_each = local.create_security_group && var.security_group_ingress_rules != null ? var.security_group_ingress_rules : {}
+
+  security_group_id            = aws_security_group.this[0].id
+  cidr_ipv4                    = lookup(each.value, "cidr_ipv4", null)
+  cidr_ipv6                    = lookup(each.value, "cidr_ipv6", null)
+  prefix_list_id               = lookup(each.value, "prefix_list_id", null)
+  referenced_security_group_id = lookup(each.value, "referenced_security_group_id", null)
+  ip_protocol                  = coalesce(lookup(each.value, "ip_protocol", null), "tcp")
+  from_port                    = try(coalesce(lookup(each.value, "from_port", null), lookup(each.value, "to_port", null)), null)
+  to_port                      = try(coalesce(lookup(each.value, "to_port", null), lookup(each.value, "from_port", null)), null)
 }
