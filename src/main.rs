@@ -9,6 +9,7 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    palisade_alloc::keep_freed_memory();
     let cli = palisade::cli::Cli::parse();
     match palisade::cli::run(cli) {
         Ok(code) => code,
@@ -16,5 +17,18 @@ fn main() -> ExitCode {
             eprintln!("palisade: error: {e:#}");
             ExitCode::from(palisade::cli::exit::ERROR)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn freed_memory_is_kept_for_the_scan() {
+        palisade_alloc::keep_freed_memory();
+        assert_eq!(
+            palisade_alloc::purge_delay(),
+            -1,
+            "mimalloc was upgraded: see palisade_alloc::purge_delay"
+        );
     }
 }
