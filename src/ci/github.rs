@@ -485,20 +485,36 @@ fn permissions_missing(cx: &CheckCx, hits: &mut Vec<Hit>) {
 }
 
 /// Scopes whose write access at workflow level every job inherits.
+/// `args.pull-request-target`: `true` keeps `contents` and `pull-requests` in
+/// a `pull_request_target` workflow, `false` the others; absent, all.
 fn permissions_workflow_write(cx: &CheckCx, hits: &mut Vec<Hit>) {
     let Some((_, doc)) = docs(cx) else { return };
     let Some(perms) = doc.get("permissions") else { return };
+    let want = cx.args.get("pull-request-target").and_then(|v| v.as_bool());
+    let prt = triggers(doc).iter().any(|t| t == "pull_request_target");
     for p in perms.pairs() {
         let scope = p.key.key_text();
-        if p.value.as_str().map(str::trim) == Some("write") {
-            hits.push(hit(
-                Tri::True,
-                "workflow",
-                p.span,
-                &format!("permissions.{scope}"),
-                format!("the workflow grants `{scope}: write` to every job; grant it only to the job that needs it"),
-            ));
+        if p.value.as_str().map(str::trim) != Some("write") {
+            continue;
         }
+        let privileged = prt && matches!(&*scope, "contents" | "pull-requests");
+        if want.is_some_and(|w| w != privileged) {
+            continue;
+        }
+        let message = if privileged {
+            format!(
+                "the `pull_request_target` workflow grants `{scope}: write` to every job, including those that handle the pull request's content; grant it only to the job that needs it"
+            )
+        } else {
+            format!("the workflow grants `{scope}: write` to every job; grant it only to the job that needs it")
+        };
+        hits.push(hit(
+            Tri::True,
+            "workflow",
+            p.span,
+            &format!("permissions.{scope}"),
+            message,
+        ));
     }
 }
 
