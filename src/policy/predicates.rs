@@ -75,6 +75,7 @@ pub static PREDICATES: &[Predicate] = &[
     super::predicates_cloud::PORT_SPEC_INCLUDES,
     super::predicates_cloud::DURATION_EXCEEDS,
     super::predicates_cloud::RESOURCE_TYPE_IS,
+    super::predicates_cloud::ARGUMENTS_KNOWN,
     super::predicates_cloud::HANDED_TO_CALLERS,
     super::predicates_cloud::MANAGED_RESOURCE,
     super::predicates_cloud::IP_RANGE_ADDRESSES,

@@ -102,6 +102,19 @@ pub const MANAGED_RESOURCE: Predicate = Predicate {
     eval: managed_resource,
 };
 
+pub const ARGUMENTS_KNOWN: Predicate = Predicate {
+    name: "arguments-known",
+    description: "The block in focus (an element of `some`/`every`) sets no argument other than `arguments`. One that sets another (a misspelt `source_security_groups_ids`) is inconclusive: Terraform rejects the configuration, and what was meant cannot be told. For blocks whose few arguments a policy reads by name, so that a missing one is not taken for a misspelt one.",
+    arguments: &[(
+        "arguments",
+        "every argument the provider accepts in the block, e.g. [\"ec2_ssh_key\", \"source_security_group_ids\"]",
+    )],
+    needs_path: false,
+    regex_argument: None,
+    validate: validate_arguments_known,
+    eval: arguments_known,
+};
+
 pub const RESOURCE_TYPE_IS: Predicate = Predicate {
     name: "resource-type-is",
     description: "The subject is of one of `types` (for policies that match several resource types whose provider defaults differ).",
@@ -150,6 +163,19 @@ fn validate_cidr_range(args: &toml::Table) -> Result<(), String> {
     match args.get("max-prefix").and_then(|v| v.as_integer()) {
         Some(n) if (0..=128).contains(&n) => Ok(()),
         _ => Err("`max-prefix` is required: a prefix length from 0 to 128".into()),
+    }
+}
+
+fn validate_arguments_known(args: &toml::Table) -> Result<(), String> {
+    only_keys(args, &["arguments"])?;
+    let ok = args
+        .get("arguments")
+        .and_then(|v| v.as_array())
+        .is_some_and(|a| !a.is_empty() && a.iter().all(|t| t.as_str().is_some()));
+    if ok {
+        Ok(())
+    } else {
+        Err("`arguments` is required: a non-empty list of argument names".into())
     }
 }
 
@@ -381,6 +407,38 @@ fn resource_type_is(p: &PredicateCx) -> Outcome {
     Outcome {
         truth: Tri::from_bool(hit),
         witness: None,
+    }
+}
+
+fn arguments_known(p: &PredicateCx) -> Outcome {
+    let known: Vec<&str> = p
+        .args
+        .get("arguments")
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|t| t.as_str()).collect())
+        .unwrap_or_default();
+    // A block that is not a map (unknown content) is left to the other tests.
+    let stray = p.focus.val.entries().and_then(|entries| {
+        entries
+            .iter()
+            .find(|e| !matches!(e.value.kind, ValKind::Null) && !known.contains(&&*e.key))
+    });
+    match stray {
+        None => Outcome {
+            truth: Tri::True,
+            witness: None,
+        },
+        Some(e) => {
+            let path = if p.focus.path.is_empty() {
+                e.key.to_string()
+            } else {
+                format!("{}.{}", p.focus.path, e.key)
+            };
+            Outcome {
+                truth: Tri::Unknown,
+                witness: Some(witness_for(p.cx, e.key_span.unwrap_or(p.focus.loc), &path, None)),
+            }
+        }
     }
 }
 
