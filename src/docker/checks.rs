@@ -842,8 +842,7 @@ fn package_prompt(cx: &CheckCx, hits: &mut Vec<Hit>) {
         return;
     }
     for (ins, script, p) in pkg_cmds(df) {
-        // microdnf never asks.
-        if p.manager != want || !asks_to_confirm(p.manager, &p.sub) || p.cmd.name() == "microdnf" {
+        if p.manager != want || !asks_to_confirm(p.manager, &p.sub) {
             continue;
         }
         let answered = match p.manager {
@@ -862,7 +861,13 @@ fn package_prompt(cx: &CheckCx, hits: &mut Vec<Hit>) {
         };
         if !answered && !fed_by_yes(script, p.cmd) {
             let value = format!("`{} {}`", p.cmd.program()[0].text, p.sub);
-            hits.push(hit(df, ins, p.cmd.span, Some(value)));
+            let mut h = hit(df, ins, p.cmd.span, Some(value));
+            // microdnf assumed yes in older releases (UBI 8) and asks in current
+            // ones (UBI 9 and later): which one the base image carries is unknown.
+            if p.cmd.name() == "microdnf" {
+                h.truth = Tri::Unknown;
+            }
+            hits.push(h);
         }
     }
 }
