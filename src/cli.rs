@@ -169,17 +169,30 @@ pub fn builtin_registry() -> Result<Registry> {
 /// a regular file that every other process then reads back), so those are
 /// written in place. A symbolic link is followed, not replaced.
 pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
+    write_atomic_with(path, |out| out.write_all(content))
+}
+
+/// [`write_atomic`], the content written by `write` as it is made.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
+) -> Result<()> {
     let resolved = std::fs::canonicalize(path).ok();
-    if let Some(target) = &resolved
-        && std::fs::metadata(target).is_ok_and(|m| !m.is_file())
-    {
+    // `/dev/stdout` onto a pipe resolves to no path (`pipe:[…]`): the
+    // metadata of the path itself, links followed, still tells a FIFO.
+    let target = resolved.as_deref().unwrap_or(path);
+    if std::fs::metadata(target).is_ok_and(|m| !m.is_file()) {
         return std::fs::OpenOptions::new()
             .write(true)
             .open(target)
-            .and_then(|mut f| f.write_all(content))
+            .and_then(|f| {
+                let mut out = std::io::BufWriter::new(f);
+                write(&mut out)?;
+                out.flush()
+            })
             .with_context(|| format!("cannot write {}", path.display()));
     }
-    let path = resolved.as_deref().unwrap_or(path);
+    let path = target;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -190,8 +203,9 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<()> {
         .unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.palisade-tmp-{}", std::process::id()));
     let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(content)?;
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        write(&mut out)?;
+        let f = out.into_inner().map_err(std::io::IntoInnerError::into_error)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
@@ -241,8 +255,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn print_out(s: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+    print_with(|out| out.write_all(s.as_bytes()))
+}
+
+/// Standard output, written by `write` as it is made.
+fn print_with(write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout());
+    match write(&mut out).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
         // A closed pipe (`palisade rules | head`) is not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -410,20 +429,18 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
             && *format == Format::Text
             && std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let cx = OutputCx {
+            report: &report,
+            registry: &registry,
+            color,
+        };
         // On the scan's worker count: the SARIF report renders in parallel.
-        let rendered = scan::on_pool(args.threads, || {
-            output::render(
-                *format,
-                &OutputCx {
-                    report: &report,
-                    registry: &registry,
-                    color,
-                },
-            )
-        })?;
+        let write = |out: &mut (dyn Write + Send)| {
+            scan::on_pool(args.threads, || output::write(*format, &cx, out)).map_err(std::io::Error::other)?
+        };
         match file {
-            Some(path) => write_atomic(path, rendered.as_bytes())?,
-            None => print_out(&rendered)?,
+            Some(path) => write_atomic_with(path, write)?,
+            None => print_with(write)?,
         }
     }
     if report.had_errors() {

@@ -58,6 +58,15 @@ pub struct OutputCx<'a> {
     pub color: bool,
 }
 
+/// Write a report in a format to `out`: SARIF as it is rendered, a chunk
+/// at a time; the other formats whole.
+pub fn write(format: Format, cx: &OutputCx, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    match format {
+        Format::Sarif => sarif::write(cx, out),
+        other => out.write_all(render(other, cx).as_bytes()),
+    }
+}
+
 /// Render a report in a format.
 pub fn render(format: Format, cx: &OutputCx) -> String {
     match format {

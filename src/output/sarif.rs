@@ -3,6 +3,7 @@
 //! regions with snippets, and line-independent fingerprints.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -118,46 +119,63 @@ fn physical(cx: &OutputCx, span: Span, snippet: Option<String>) -> PhysicalLocat
         .build()
 }
 
-/// The SARIF document. Rules and results, nearly all of its bytes, are
-/// built and serialized in parallel, each element apart, then spliced into
-/// the rest of the document: the bytes are those serde_json's pretty
-/// printer writes for the whole document at once.
-pub fn render(cx: &OutputCx) -> String {
+/// The SARIF document, written to `out`. Rules and results, nearly all of
+/// its bytes, are built and serialized in parallel, each element apart, then
+/// spliced into the rest of the document: the bytes are those serde_json's
+/// pretty printer writes for the whole document at once. Results go out a
+/// chunk at a time, so a large report is never held whole in memory (a
+/// whole-corpus scan's is 22 MB).
+pub fn write(cx: &OutputCx, out: &mut dyn Write) -> std::io::Result<()> {
     let report = cx.report;
     let policies = cx.registry.sorted();
     let index: BTreeMap<&str, usize> = policies.iter().enumerate().map(|(i, p)| (&*p.id, i)).collect();
-    let rules: Result<Vec<String>, serde_json::Error> = policies
-        .par_iter()
-        .map(|p| array_element(&rule(p), RULES.depth))
-        .collect();
-    let results: Result<Vec<String>, serde_json::Error> = report
-        .findings
-        .par_iter()
-        .filter_map(|f| {
-            let &rule_index = index.get(&*f.policy.id)?;
-            Some(array_element(&result(cx, f, rule_index), RESULTS.depth))
-        })
-        .collect();
-    let (Ok(rules), Ok(results)) = (rules, results) else {
-        return String::new();
-    };
-    let Ok(mut skeleton) = serde_json::to_string_pretty(&document(cx, Vec::new(), Vec::new())) else {
-        return String::new();
-    };
+    let rule_index = |f: &Finding| index.get(&*f.policy.id).copied();
+    let mut skeleton = serde_json::to_string_pretty(&document(cx, Vec::new(), Vec::new()))?;
     skeleton.push('\n');
-    splice(&skeleton, &mut [(RESULTS, results), (RULES, rules)]).unwrap_or_else(|| {
+    let arrays = [RESULTS, RULES];
+    let Some(places) = places(&skeleton, &arrays) else {
         // The document's shape is not the one the splice expects (a new
         // serde-sarif release): serialize it whole, slower but the same.
         let rules = policies.iter().map(|p| rule(p)).collect();
         let results = report
             .findings
             .iter()
-            .filter_map(|f| Some(result(cx, f, *index.get(&*f.policy.id)?)))
+            .filter_map(|f| Some(result(cx, f, rule_index(f)?)))
             .collect();
-        let mut whole = serde_json::to_string_pretty(&document(cx, rules, results)).unwrap_or_default();
-        whole.push('\n');
-        whole
+        serde_json::to_writer_pretty(&mut *out, &document(cx, rules, results))?;
+        return out.write_all(b"\n");
+    };
+    splice(&skeleton, &arrays, places, out, |array, elements| {
+        if array == 1 {
+            let rules: Vec<String> = policies
+                .par_iter()
+                .map(|p| array_element(&rule(p), RULES.depth))
+                .collect::<Result<_, _>>()?;
+            return rules.iter().try_for_each(|r| elements.push(r));
+        }
+        for chunk in report.findings.chunks(RESULTS_PER_CHUNK) {
+            let results: Vec<String> = chunk
+                .par_iter()
+                .filter_map(|f| Some(array_element(&result(cx, f, rule_index(f)?), RESULTS.depth)))
+                .collect::<Result<_, _>>()?;
+            results.iter().try_for_each(|r| elements.push(r))?;
+        }
+        Ok(())
     })
+}
+
+/// Results serialized at a time: enough to keep every thread busy, few
+/// enough that the memory they take is reused from one chunk to the next.
+const RESULTS_PER_CHUNK: usize = 1024;
+
+/// The SARIF document as a string (tests and the other callers that want it whole).
+pub fn render(cx: &OutputCx) -> String {
+    let mut out = Vec::new();
+    match write(cx, &mut out) {
+        // serde_json writes UTF-8 only.
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(_) => String::new(),
+    }
 }
 
 fn result(cx: &OutputCx, f: &Finding, rule_index: usize) -> SarifResult {
@@ -350,47 +368,58 @@ fn array_element<T: Serialize>(value: &T, depth: usize) -> Result<String, serde_
     String::from_utf8(out).map_err(|e| serde_json::Error::io(std::io::Error::other(e)))
 }
 
-/// `skeleton` with the elements of each array filled in where it holds the
-/// array empty: the bytes of the document serialized whole. `None` when an
-/// array is not where its key and depth say.
-fn splice(skeleton: &str, arrays: &mut [(Spliced, Vec<String>)]) -> Option<String> {
-    let mut places: Vec<(usize, usize)> = Vec::with_capacity(arrays.len());
-    for (i, (array, _)) in arrays.iter().enumerate() {
+/// Where each of `arrays` sits in `skeleton`, empty: the offset just
+/// before its closing bracket and the array's index, in document order.
+/// `None` when an array is not where its key and depth say.
+fn places(skeleton: &str, arrays: &[Spliced]) -> Option<Vec<(usize, usize)>> {
+    let mut places = Vec::with_capacity(arrays.len());
+    for (i, array) in arrays.iter().enumerate() {
         // The key at its own depth, at the start of its line: a key inside a
         // string would have its quotes escaped.
         let needle = format!("\n{}\"{}\": []", INDENT.repeat(array.depth - 1), array.key);
-        match skeleton.find(&needle) {
-            // Just before the closing bracket.
-            Some(at) => places.push((at + needle.len() - 1, i)),
-            None => return None,
-        }
+        let at = skeleton.find(&needle)?;
+        places.push((at + needle.len() - 1, i));
     }
     places.sort_unstable();
-    // Each element and its separator, and each array's closing line.
-    let size: usize = arrays
-        .iter()
-        .map(|(array, elements)| elements.iter().map(|e| e.len() + 2).sum::<usize>() + 1 + array.depth * INDENT.len())
-        .sum();
-    let mut out = String::with_capacity(skeleton.len() + size);
+    Some(places)
+}
+
+/// The elements of one spliced array, written as they come.
+struct Elements<'a> {
+    out: &'a mut dyn Write,
+    count: usize,
+}
+
+impl Elements<'_> {
+    fn push(&mut self, element: &str) -> std::io::Result<()> {
+        self.out.write_all(if self.count == 0 { b"\n" } else { b",\n" })?;
+        self.count += 1;
+        self.out.write_all(element.as_bytes())
+    }
+}
+
+/// Writes `skeleton` with the elements of each array filled in at its
+/// [`places`] by `fill(array index, elements)`: the bytes of the document
+/// serialized whole.
+fn splice(
+    skeleton: &str,
+    arrays: &[Spliced],
+    places: Vec<(usize, usize)>,
+    out: &mut dyn Write,
+    mut fill: impl FnMut(usize, &mut Elements) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let mut copied = 0;
     for (at, i) in places {
-        let (array, elements) = &mut arrays[i];
-        out.push_str(&skeleton[copied..at]);
+        out.write_all(&skeleton.as_bytes()[copied..at])?;
         copied = at;
-        if elements.is_empty() {
-            continue;
-        }
-        for (n, element) in elements.drain(..).enumerate() {
-            out.push_str(if n == 0 { "\n" } else { ",\n" });
-            out.push_str(&element);
-        }
-        out.push('\n');
-        for _ in 1..array.depth {
-            out.push_str(INDENT);
+        let mut elements = Elements { out, count: 0 };
+        fill(i, &mut elements)?;
+        if elements.count > 0 {
+            out.write_all(b"\n")?;
+            indent(out, arrays[i].depth - 1)?;
         }
     }
-    out.push_str(&skeleton[copied..]);
-    Some(out)
+    out.write_all(&skeleton.as_bytes()[copied..])
 }
 
 /// Everything of the document but its rules and results.
@@ -476,18 +505,19 @@ mod tests {
                     .map(|v| array_element(v, depth).unwrap())
                     .collect::<Vec<_>>()
             };
-            let spliced = splice(
-                &skeleton,
-                &mut [
-                    (RULES, rendered(&rules, RULES.depth)),
-                    (RESULTS, rendered(&results, RESULTS.depth)),
-                ],
-            );
-            assert_eq!(spliced.as_deref(), Some(whole.as_str()));
+            let filled = [rendered(&rules, RULES.depth), rendered(&results, RESULTS.depth)];
+            let arrays = [RULES, RESULTS];
+            let places = places(&skeleton, &arrays).expect("the arrays where the document has them");
+            let mut spliced = Vec::new();
+            splice(&skeleton, &arrays, places, &mut spliced, |i, elements| {
+                filled[i].iter().try_for_each(|e| elements.push(e))
+            })
+            .unwrap();
+            assert_eq!(String::from_utf8(spliced).unwrap(), whole);
         }
         // An array not at the depth its key is expected at: no splice (the
         // caller then serializes the document whole).
         let moved = serde_json::to_string_pretty(&json!({"results": [], "rules": []})).unwrap();
-        assert_eq!(splice(&moved, &mut [(RESULTS, vec![]), (RULES, vec![])]), None);
+        assert_eq!(places(&moved, &[RESULTS, RULES]), None);
     }
 }

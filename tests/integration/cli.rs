@@ -171,3 +171,23 @@ fn output_to_a_special_file_writes_into_it_and_keeps_it() {
     let text = reader.join().unwrap();
     assert!(text.contains("TF0002"), "{text}");
 }
+
+/// `-o /dev/stdout` when standard output is a pipe: the path's symlinks end
+/// in a `pipe:[…]` name that cannot be resolved, and the report must still
+/// go into the pipe, leaving the link in place (it once replaced the link
+/// with a regular file).
+#[cfg(target_os = "linux")]
+#[test]
+fn output_through_a_link_to_a_pipe_writes_into_the_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("stdout");
+    std::os::unix::fs::symlink("/proc/self/fd/1", &link).unwrap();
+    let out = palisade()
+        .args(["scan", "fixtures/TF0002", "--format", "json", "--fail-on", "none", "-o"])
+        .arg(&link)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("TF0002"));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+}
