@@ -948,8 +948,11 @@ pub fn check(loaded: Loaded, registry: &Registry, options: &ScanOptions) -> Scan
     rayon::scope(|dropping| {
         for group in pending {
             let fill = [shares.next().unwrap_or_default(), shares.next().unwrap_or_default()];
+            let filled = checked_early.len();
             let (checked, project) =
                 check_terraform_group(&group, fill, registry, options, &mut parts, &mut checked_early);
+            let done = group.iter().chain(fill[0]).chain(fill[1]).map(|(id, _)| *id);
+            release_texts(&mut parts.sources, done, checked.iter().chain(&checked_early[filled..]));
             results.extend(checked);
             // Freeing a group's syntax trees took a thread alone between
             // two groups: it is done while the next group is parsed.
@@ -1003,6 +1006,30 @@ pub fn check(loaded: Loaded, registry: &Registry, options: &ScanOptions) -> Scan
         stats,
         checked,
         root,
+    }
+}
+
+/// Frees the text of each of `files` (checked, with every file whose
+/// findings may point into it) unless a finding of `results` points into it
+/// (the report shows its lines) or it may hold a suppression comment (the
+/// report's suppressions are applied, and unused ones reported, at the end).
+/// The memory serves the groups checked next instead of fresh pages, which
+/// the kernel must zero.
+fn release_texts<'a>(
+    sources: &mut SourceMap,
+    files: impl Iterator<Item = FileId>,
+    results: impl Iterator<Item = &'a WorkResult>,
+) {
+    let mut shown = std::collections::HashSet::new();
+    for f in results.flat_map(|(findings, _, _)| findings) {
+        shown.insert(f.primary.file);
+        shown.extend(f.enclosing.iter().chain(&f.sensitive).map(|s| s.file));
+        shown.extend(f.related.iter().map(|(s, _)| s.file));
+    }
+    for id in files {
+        if !shown.contains(&id) && !crate::suppress::may_hold_directive(&sources.get(id).text) {
+            sources.release_text(id);
+        }
     }
 }
 

@@ -162,6 +162,15 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// Drop the text of a file the report will never show: the rest of the
+    /// scan reuses its memory. Its path and display name stay.
+    pub fn release_text(&mut self, id: FileId) {
+        let file = &mut self.files[id.0 as usize];
+        if !file.text.is_empty() {
+            *file = Arc::new(SourceFile::new(file.path.clone(), file.display.clone(), ""));
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &Arc<SourceFile>)> {
         self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }

@@ -171,6 +171,12 @@ static ZIZMOR: LazyLock<Regex> =
 
 /// Words that must appear in a line for it to hold a directive: a quick
 /// filter before the regexes.
+/// Whether `text` may hold a suppression comment of any syntax (a cheap
+/// test: a line holds a directive only if it holds a marker).
+pub fn may_hold_directive(text: &str) -> bool {
+    MARKERS.iter().any(|m| text.contains(m))
+}
+
 const MARKERS: &[&str] = &[
     "palisade:",
     "checkov:",
