@@ -164,6 +164,15 @@ pub fn triggers(doc: &Node) -> Vec<String> {
     }
 }
 
+/// The `uses:` of a step, lower-cased (empty when it has none): what it is
+/// compared with (`actions/checkout@`).
+fn step_uses(step: &Node) -> String {
+    step.get("uses")
+        .and_then(Node::as_str)
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
 /// `owner/repo[/path]@ref` of a `uses:`.
 fn action_of(uses: &str) -> Option<(&str, &str)> {
     if uses.starts_with("./") || uses.starts_with("docker://") {
@@ -565,11 +574,7 @@ fn untrusted_checkout(cx: &CheckCx, hits: &mut Vec<Hit>) {
         if job.is_some_and(same_repo_guard) {
             continue;
         }
-        let uses = step
-            .get("uses")
-            .and_then(Node::as_str)
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let uses = step_uses(step);
         let mut at: Option<Span> = None;
         if uses.starts_with("actions/checkout@") {
             if let Some(r) = step.get("with").and_then(|w| w.get("ref"))
@@ -660,11 +665,7 @@ fn privileged_checkout_persists_token(cx: &CheckCx, hits: &mut Vec<Hit>) {
             if upload.is_some_and(|u| i < u) {
                 continue;
             }
-            let uses = step
-                .get("uses")
-                .and_then(Node::as_str)
-                .unwrap_or("")
-                .to_ascii_lowercase();
+            let uses = step_uses(step);
             if !uses.starts_with("actions/checkout@") {
                 continue;
             }
@@ -768,11 +769,7 @@ fn is_self_hosted(label: &Node) -> bool {
 
 /// `upload-artifact` paths that take the whole checkout (and its `.git`).
 fn uploads_workspace(step: &Node) -> bool {
-    let uses = step
-        .get("uses")
-        .and_then(Node::as_str)
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let uses = step_uses(step);
     if !uses.starts_with("actions/upload-artifact@") {
         return false;
     }
@@ -796,11 +793,7 @@ fn artipacked(cx: &CheckCx, hits: &mut Vec<Hit>) {
             continue;
         };
         for (i, step) in steps[..upload].iter().enumerate() {
-            let uses = step
-                .get("uses")
-                .and_then(Node::as_str)
-                .unwrap_or("")
-                .to_ascii_lowercase();
+            let uses = step_uses(step);
             if !uses.starts_with("actions/checkout@") {
                 continue;
             }
@@ -891,11 +884,7 @@ fn artifact_poisoning(cx: &CheckCx, hits: &mut Vec<Hit>) {
         return;
     }
     for (address, step, _) in steps(file, doc) {
-        let uses = step
-            .get("uses")
-            .and_then(Node::as_str)
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let uses = step_uses(step);
         let with = step.get("with");
         let from_trigger = if uses.starts_with("dawidd6/action-download-artifact@") {
             true
