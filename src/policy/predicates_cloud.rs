@@ -5,7 +5,7 @@
 
 use super::condition::{Outcome, Tri, Witness, witness_for};
 use super::path::{Resolution, resolve};
-use super::predicates::{Predicate, PredicateCx, only_keys};
+use super::predicates::{Predicate, PredicateCx, only_keys, string_list};
 use crate::terraform::eval::functions::{IpRange, rfc1918_block};
 use crate::value::{Val, ValKind};
 
@@ -166,13 +166,14 @@ fn validate_cidr_range(args: &toml::Table) -> Result<(), String> {
     }
 }
 
+/// Whether `args.key` is a non-empty list of strings.
+fn non_empty_strings(args: &toml::Table, key: &str) -> bool {
+    string_list(args, key).ok().flatten().is_some_and(|l| !l.is_empty())
+}
+
 fn validate_arguments_known(args: &toml::Table) -> Result<(), String> {
     only_keys(args, &["arguments"])?;
-    let ok = args
-        .get("arguments")
-        .and_then(|v| v.as_array())
-        .is_some_and(|a| !a.is_empty() && a.iter().all(|t| t.as_str().is_some()));
-    if ok {
+    if non_empty_strings(args, "arguments") {
         Ok(())
     } else {
         Err("`arguments` is required: a non-empty list of argument names".into())
@@ -181,11 +182,7 @@ fn validate_arguments_known(args: &toml::Table) -> Result<(), String> {
 
 fn validate_types(args: &toml::Table) -> Result<(), String> {
     only_keys(args, &["types"])?;
-    let ok = args
-        .get("types")
-        .and_then(|v| v.as_array())
-        .is_some_and(|a| !a.is_empty() && a.iter().all(|t| t.as_str().is_some()));
-    if ok {
+    if non_empty_strings(args, "types") {
         Ok(())
     } else {
         Err("`types` is required: a non-empty list of resource types".into())
