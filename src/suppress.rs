@@ -169,14 +169,13 @@ static HADOLINT: LazyLock<Regex> =
 static ZIZMOR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:#|//|/\*)\s*zizmor:\s*ignore\[([^\]]+)\](.*)$").unwrap());
 
-/// Words that must appear in a line for it to hold a directive: a quick
-/// filter before the regexes.
-/// Whether `text` may hold a suppression comment of any syntax (a cheap
-/// test: a line holds a directive only if it holds a marker).
+/// Whether `text` (a line, or a whole file) may hold a suppression comment
+/// of any syntax: a quick filter before the regexes.
 pub fn may_hold_directive(text: &str) -> bool {
     MARKERS.iter().any(|m| text.contains(m))
 }
 
+/// Words that must appear in a line for it to hold a directive.
 const MARKERS: &[&str] = &[
     "palisade:",
     "checkov:",
@@ -204,7 +203,7 @@ fn list(s: &str) -> Vec<String> {
 /// The directives written on one line (1-based `line`).
 pub fn parse_line(text: &str, line: u32) -> Vec<Directive> {
     let mut out = Vec::new();
-    if !MARKERS.iter().any(|m| text.contains(m)) {
+    if !may_hold_directive(text) {
         return out;
     }
     let base = |syntax, columns, rules, reason, reach| Directive {
@@ -414,7 +413,7 @@ pub fn apply(report: &mut ScanReport, run: &Registry, known: &Registry, options:
         }
         // A line holds a directive only if it holds a marker: most files
         // hold none, and are not read line by line.
-        if !MARKERS.iter().any(|m| text.contains(m)) {
+        if !may_hold_directive(text) {
             continue;
         }
         let file = report.sources.get(id).clone();
