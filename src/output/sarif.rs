@@ -146,7 +146,7 @@ pub fn write(cx: &OutputCx, out: &mut dyn Write) -> std::io::Result<()> {
         return out.write_all(b"\n");
     };
     splice(&skeleton, &arrays, places, out, |array, elements| {
-        if array == 1 {
+        if arrays[array].key == RULES.key {
             let rules: Vec<String> = policies
                 .par_iter()
                 .map(|p| array_element(&rule(p), RULES.depth))
