@@ -66,7 +66,7 @@ fn parse_terraform_files(b: Bencher) {
         .sources
         .iter()
         .filter(|(_, s)| s.display.ends_with(".tf"))
-        .map(|(_, s)| &*s.text)
+        .map(|(_, s)| s.text.as_str())
         .collect();
     let bytes: usize = texts.iter().map(|t| t.len()).sum();
     b.counter(BytesCount::new(bytes)).bench(|| {
@@ -104,7 +104,7 @@ fn run_policies_on_modules(b: Bencher) {
 /// Credential detection over the text of every fixture.
 #[divan::bench]
 fn secret_scan(b: Bencher) {
-    let texts: Vec<&str> = LOADED.sources.iter().map(|(_, s)| &*s.text).collect();
+    let texts: Vec<&str> = LOADED.sources.iter().map(|(_, s)| s.text.as_str()).collect();
     let bytes: usize = texts.iter().map(|t| t.len()).sum();
     b.counter(BytesCount::new(bytes)).bench(|| {
         texts

@@ -163,7 +163,7 @@ enum Parsed {
 pub struct FileScope {
     pub file: FileId,
     pub kind: FileKind,
-    pub text: std::sync::Arc<str>,
+    pub text: std::sync::Arc<String>,
     /// The credentials in `text`, found once on first use and shared by
     /// every secret policy.
     pub secrets: std::sync::OnceLock<Vec<crate::secrets::detect::Detection>>,

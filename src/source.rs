@@ -57,7 +57,10 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// Path shown in output: relative to the repository root, `/`-separated.
     pub display: String,
-    pub text: Arc<str>,
+    /// Shared with the file's own scope (secrets read it there); an `Arc`
+    /// of the `String` as read, not an `Arc<str>`, which would copy every
+    /// file's text into a new allocation.
+    pub text: Arc<String>,
     /// Where each line starts, found on first use: a scan holds every
     /// file's text until its report is written, but only the files with a
     /// finding or a notice are ever asked for a position.
@@ -65,11 +68,11 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    pub fn new(path: PathBuf, display: String, text: impl Into<Arc<str>>) -> Self {
+    pub fn new(path: PathBuf, display: String, text: impl Into<String>) -> Self {
         Self {
             path,
             display,
-            text: text.into(),
+            text: Arc::new(text.into()),
             line_starts: OnceLock::new(),
         }
     }
