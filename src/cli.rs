@@ -311,9 +311,20 @@ struct Scanned {
     gate: gate::Gate,
 }
 
+/// What a scan is run for, which decides what it applies and counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// `palisade scan`: the baseline applies.
+    Gate,
+    /// `palisade baseline`: every finding, whatever the baseline holds.
+    Baseline,
+    /// `palisade compliance`: the subjects each policy checked are counted.
+    Compliance,
+}
+
 /// Load the configuration, select the policies, scan, and apply
-/// suppressions, the baseline (when `use_baseline`) and the changed-files filter.
-fn run_scan(args: &ScanArgs, use_baseline: bool) -> Result<Scanned> {
+/// suppressions, the baseline (for [`Purpose::Gate`]) and the changed-files filter.
+fn run_scan(args: &ScanArgs, purpose: Purpose) -> Result<Scanned> {
     let config = gate::load_config(&args.paths, &args.gate)?;
     let mut registry = builtin_registry()?;
     // The configuration's folders first, then the command line's: a later
@@ -355,7 +366,7 @@ fn run_scan(args: &ScanArgs, use_baseline: bool) -> Result<Scanned> {
         &args.paths,
         &args.gate,
         args.show_inconclusive,
-        use_baseline,
+        purpose == Purpose::Gate,
     )?;
     let options = ScanOptions {
         paths: gate.scan_paths(&args.paths, &args.gate),
@@ -383,6 +394,7 @@ fn run_scan(args: &ScanArgs, use_baseline: bool) -> Result<Scanned> {
                 .collect(),
         },
         root: args.root.clone(),
+        count_checked: purpose == Purpose::Compliance,
     };
     let progress = Progress::start(args.quiet);
     let report = scan::scan(&options, &registry);
@@ -423,7 +435,7 @@ impl Progress {
 
 fn scan_command(args: ScanArgs) -> Result<ExitCode> {
     let destinations = gate::destinations(args.format, &args.output)?;
-    let Scanned { report, registry, gate } = run_scan(&args, true)?;
+    let Scanned { report, registry, gate } = run_scan(&args, Purpose::Gate)?;
     for (format, file) in &destinations {
         let color = file.is_none()
             && *format == Format::Text
@@ -459,7 +471,7 @@ fn baseline_command(args: ScanArgs) -> Result<ExitCode> {
     if args.output.len() > 1 {
         bail!("palisade baseline writes one file: give at most one --output");
     }
-    let Scanned { report, gate, .. } = run_scan(&args, false)?;
+    let Scanned { report, gate, .. } = run_scan(&args, Purpose::Baseline)?;
     let path = match (args.output.first(), &gate.config.baseline) {
         (Some(p), _) => PathBuf::from(p),
         (None, Some(p)) => gate.config.dir().join(p),

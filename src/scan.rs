@@ -36,6 +36,10 @@ pub struct ScanOptions {
     /// Base for the paths shown in output; default: the git top level of the
     /// first path, else that path.
     pub root: Option<PathBuf>,
+    /// Count the subjects each policy looked at ([`ScanReport::checked`]),
+    /// which only a compliance report shows: counting costs a lookup per
+    /// policy and scope.
+    pub count_checked: bool,
 }
 
 impl Default for ScanOptions {
@@ -49,6 +53,7 @@ impl Default for ScanOptions {
             show_inconclusive: false,
             terraform: TfOptions::default(),
             root: None,
+            count_checked: false,
         }
     }
 }
@@ -710,10 +715,10 @@ fn parse_checking(
     let Some(registry) = registry.filter(|_| !matches!(parsed, Parsed::Failed)) else {
         return (parsed, notices, Vec::new());
     };
-    let mut checked = vec![check_scope(registry, &file_scope(id, d.kind, source), sources)];
+    let mut checked = vec![check_scope(registry, &file_scope(id, d.kind, source), sources, options)];
     let parsed = match parsed {
         Parsed::Scope(set) => {
-            checked.push(check_scope(registry, &set, sources));
+            checked.push(check_scope(registry, &set, sources, options));
             Parsed::Checked
         }
         other => other,
@@ -886,21 +891,30 @@ fn check_unit(
             if matches!(w, Work::Module(_)) {
                 terraform::report_installed_at_callers(project, set, sources, &mut findings);
             }
-            (findings, engine::subject_counts(registry, set), notices)
+            (findings, subject_counts(registry, set, options), notices)
         })
     })
 }
 
 /// The policies on one ready scope; a panic becomes a notice on its file.
-fn check_scope(registry: &Registry, set: &SubjectSet, sources: &SourceMap) -> WorkResult {
+fn check_scope(registry: &Registry, set: &SubjectSet, sources: &SourceMap, options: &ScanOptions) -> WorkResult {
     let file = || set.subjects.first().map(|s| s.file);
     guarded(sources, file, || {
         (
             engine::run(registry, set, sources),
-            engine::subject_counts(registry, set),
+            subject_counts(registry, set, options),
             Vec::new(),
         )
     })
+}
+
+/// [`engine::subject_counts`] when the report counts them.
+fn subject_counts(registry: &Registry, set: &SubjectSet, options: &ScanOptions) -> Vec<(Str, usize)> {
+    if options.count_checked {
+        engine::subject_counts(registry, set)
+    } else {
+        Vec::new()
+    }
 }
 
 /// `run`, or when it panics, an error notice on the file `file` names.

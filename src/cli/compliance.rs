@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::Args;
 
-use super::{ScanArgs, Scanned, exit, gate, print_out, run_scan, write_atomic};
+use super::{Purpose, ScanArgs, Scanned, exit, gate, print_out, run_scan, write_atomic};
 use crate::compliance::{self, ControlStatus};
 use crate::output::Format;
 use crate::policy::def::Framework;
@@ -44,7 +44,7 @@ pub fn command(mut args: ComplianceArgs) -> Result<ExitCode> {
     let data = compliance::framework(args.framework)?;
     // Inconclusive results are part of the report.
     args.scan.show_inconclusive = true;
-    let Scanned { report, registry, .. } = run_scan(&args.scan, false)?;
+    let Scanned { report, registry, .. } = run_scan(&args.scan, Purpose::Compliance)?;
     let result = compliance::report(&data, &registry, &report);
     for (format, file) in &destinations {
         let rendered = match format {
