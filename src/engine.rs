@@ -17,7 +17,8 @@ pub fn run(registry: &Registry, set: &SubjectSet, sources: &SourceMap) -> Vec<Fi
         return Vec::new();
     };
     let mut findings = Vec::new();
-    for policy in registry.applying_to(input) {
+    let selected = registry.selected_in(set);
+    for policy in registry.applying_in(input, &selected) {
         let hits = hits_of(policy, set, sources);
         findings.extend(group(policy, hits));
     }

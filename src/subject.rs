@@ -118,6 +118,11 @@ impl SubjectSet {
         all.iter().chain(of_kinds).map(move |&i| &self.subjects[i])
     }
 
+    /// Each class of subjects the set holds, with the kinds of that class.
+    pub fn classes(&self) -> impl Iterator<Item = (&Str, impl Iterator<Item = &Str>)> {
+        self.index.iter().map(|(class, index)| (class, index.by_kind.keys()))
+    }
+
     /// How many subjects [`select`](Self::select) gives, from the index's
     /// lengths, without visiting them.
     pub fn count(&self, class: &str, kinds: &[Str]) -> usize {

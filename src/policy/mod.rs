@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use condition::{Condition, compile};
 use def::{ConditionDef, DocsDef, Equivalents, Framework, PolicyDef};
 
+use crate::subject::SubjectSet;
 use crate::value::Str;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, schemars::JsonSchema)]
@@ -714,6 +715,31 @@ pub struct Registry {
     /// policies that apply to it, in order: every scope of a scan (one per
     /// file, at least) runs only those, without testing every policy.
     applying: [Vec<usize>; InputKind::ALL.len()],
+    /// A number for each (class, kind) pair some policy selects (kind `""`:
+    /// the whole class), so a scope can tell once which pairs it holds.
+    selector_ids: HashMap<Str, HashMap<Str, u32>>,
+    /// For each policy whose hits come only from the subjects its
+    /// selectors select (a condition), the numbers of those pairs: where a
+    /// scope holds none of them, the policy has nothing to look at.
+    selects: Vec<Option<Vec<u32>>>,
+}
+
+/// The (class, kind) pairs of [`Registry::selector_ids`] a scope holds, as
+/// bits.
+pub struct Selected(Vec<u64>);
+
+impl Selected {
+    fn has(&self, id: u32) -> bool {
+        self.0.get(id as usize / 64).is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
+    fn add(&mut self, id: u32) {
+        let word = id as usize / 64;
+        if self.0.len() <= word {
+            self.0.resize(word + 1, 0);
+        }
+        self.0[word] |= 1 << (id % 64);
+    }
 }
 
 /// `POLICIES` (each an [`EmbeddedPolicy`]), `PACKED` and `FRAMEWORKS`, written by `build.rs`.
@@ -782,23 +808,74 @@ impl Registry {
         for k in keys {
             self.by_key.insert(k, idx);
         }
-        self.add_applying(p.input, idx);
+        self.add_applying(&p, idx);
         self.policies.push(Arc::new(p));
         Ok(())
     }
 
-    /// Note that policy `idx`, of input `input`, applies to the scopes it applies to.
-    fn add_applying(&mut self, input: InputKind, idx: usize) {
+    /// Note that policy `p`, to be number `idx`, applies to the scopes it
+    /// applies to, and number the pairs it selects.
+    fn add_applying(&mut self, p: &Policy, idx: usize) {
         for scope in InputKind::ALL {
-            if input.applies_to(scope) {
+            if p.input.applies_to(scope) {
                 self.applying[scope.index()].push(idx);
             }
         }
+        let selects = matches!(p.rule, Rule::Condition(_)).then(|| {
+            let mut ids = Vec::new();
+            for sel in &p.selectors {
+                let kinds: &[Str] = if sel.kinds.is_empty() {
+                    &[Str::from("")]
+                } else {
+                    &sel.kinds
+                };
+                for kind in kinds {
+                    let next = self.selector_ids.values().map(HashMap::len).sum::<usize>() as u32;
+                    let class = self.selector_ids.entry(sel.class.clone()).or_default();
+                    ids.push(*class.entry(kind.clone()).or_insert(next));
+                }
+            }
+            ids
+        });
+        debug_assert_eq!(self.selects.len(), idx);
+        self.selects.push(selects);
     }
 
     /// The policies that apply to a scope of kind `scope`, in registry order.
     pub fn applying_to(&self, scope: InputKind) -> impl Iterator<Item = &Arc<Policy>> {
         self.applying[scope.index()].iter().map(|&i| &self.policies[i])
+    }
+
+    /// The pairs of class and kind some policy selects that `set` holds.
+    pub fn selected_in(&self, set: &SubjectSet) -> Selected {
+        let mut selected = Selected(Vec::new());
+        for (class, kinds) in set.classes() {
+            let Some(ids) = self.selector_ids.get(class) else {
+                continue;
+            };
+            if let Some(&id) = ids.get("") {
+                selected.add(id);
+            }
+            for kind in kinds {
+                if let Some(&id) = ids.get(kind) {
+                    selected.add(id);
+                }
+            }
+        }
+        selected
+    }
+
+    /// [`Self::applying_to`], without the policies that can find nothing in
+    /// a scope holding `selected`: conditions none of whose selectors
+    /// select a subject there. Same order.
+    pub fn applying_in(&self, scope: InputKind, selected: &Selected) -> impl Iterator<Item = &Arc<Policy>> {
+        self.applying[scope.index()]
+            .iter()
+            .filter(move |&&i| match &self.selects[i] {
+                Some(ids) => ids.iter().any(|&id| selected.has(id)),
+                None => true,
+            })
+            .map(|&i| &self.policies[i])
     }
 
     /// Add a policy already shared with another registry (one-policy runs).
@@ -810,7 +887,7 @@ impl Registry {
         {
             self.by_key.insert(k.to_ascii_lowercase(), idx);
         }
-        self.add_applying(p.input, idx);
+        self.add_applying(&p, idx);
         self.policies.push(p);
     }
 
@@ -824,6 +901,8 @@ impl Registry {
         let kept: Vec<Arc<Policy>> = self.policies.drain(..).filter(|p| keep(p)).collect();
         self.by_key.clear();
         self.applying = Default::default();
+        self.selector_ids.clear();
+        self.selects.clear();
         self.policies = Vec::new();
         for p in kept {
             self.insert_shared(p);
@@ -859,6 +938,53 @@ mod tests {
             }
             // The index is rebuilt when policies are left out.
             registry.retain(|p| p.severity != Severity::Info && !p.id.ends_with('1'));
+        }
+    }
+
+    #[test]
+    fn a_scope_runs_every_policy_that_selects_something_in_it() {
+        use crate::source::{FileId, Span};
+        use crate::subject::{Native, Subject};
+        let span = Span::new(FileId(0), 0, 1);
+        let subject = |class: &str, kind: &str| Subject {
+            class: class.into(),
+            kind: kind.into(),
+            address: format!("{class}.{kind}").into(),
+            instance: None,
+            file: FileId(0),
+            header: span,
+            span,
+            value: crate::value::Val::new(crate::value::ValKind::Map(Vec::new().into()), Some(span)),
+            context: Vec::new(),
+        };
+        let sets = [
+            vec![subject("resource", "aws_s3_bucket"), subject("variable", "name")],
+            vec![subject("resource", "aws_security_group"), subject("provider", "aws")],
+            vec![subject("data", "aws_iam_policy_document"), subject("module", "vpc")],
+            vec![subject("resource", "no_policy_selects_this")],
+        ]
+        .map(|subjects| SubjectSet::new(InputKind::Terraform, subjects, Native::None));
+        let mut registry = Registry::builtin().expect("built-in policies load");
+        for round in 0..2 {
+            for set in &sets {
+                let selected = registry.selected_in(set);
+                let run: Vec<&str> = registry
+                    .applying_in(InputKind::Terraform, &selected)
+                    .map(|p| &*p.id)
+                    .collect();
+                // Left out: only conditions that select nothing in the set.
+                let needed: Vec<&str> = registry
+                    .applying_to(InputKind::Terraform)
+                    .filter(|p| {
+                        !matches!(p.rule, Rule::Condition(_))
+                            || p.selectors.iter().any(|sel| set.count(&sel.class, &sel.kinds) > 0)
+                    })
+                    .map(|p| &*p.id)
+                    .collect();
+                assert_eq!(run, needed, "round {round}");
+            }
+            // The pairs are numbered again when policies are left out.
+            registry.retain(|p| !p.id.ends_with('3'));
         }
     }
 
