@@ -170,9 +170,12 @@ static ZIZMOR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:#|//|/\*)\s*zizmor:\s*ignore\[([^\]]+)\](.*)$").unwrap());
 
 /// Whether `text` (a line, or a whole file) may hold a suppression comment
-/// of any syntax: a quick filter before the regexes.
+/// of any syntax: a quick filter before the regexes. One search for every
+/// marker at once: a search per marker went over each file seven times.
 pub fn may_hold_directive(text: &str) -> bool {
-    MARKERS.iter().any(|m| text.contains(m))
+    static ANY_MARKER: LazyLock<aho_corasick::AhoCorasick> =
+        LazyLock::new(|| aho_corasick::AhoCorasick::new(MARKERS).expect("the markers build an automaton"));
+    ANY_MARKER.is_match(text)
 }
 
 /// Words that must appear in a line for it to hold a directive.
@@ -544,6 +547,15 @@ fn notices_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_marker_lets_a_text_through_the_filter() {
+        for marker in MARKERS {
+            let text = format!("resource \"a\" \"b\" {{\n  # {marker} x\n}}\n");
+            assert!(may_hold_directive(&text), "{marker}");
+            assert!(!may_hold_directive(&text.replace(marker, "")), "{marker}");
+        }
+    }
 
     fn one(line: &str) -> Directive {
         let mut ds = parse_line(line, 1);
