@@ -215,57 +215,74 @@ fn literal_in_place(cx: &CheckCx, subject: &Subject, v: &Val) -> Option<Span> {
     }
 }
 
+/// One step of the path to a value: a key, or an index in a list.
+#[derive(Clone, Copy)]
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+/// The path of `steps` as findings show it: `a.b[0].c`.
+fn path_of(steps: &[Step]) -> String {
+    use std::fmt::Write;
+    let mut path = String::new();
+    for step in steps {
+        match step {
+            Step::Key(key) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+            }
+            Step::Index(i) => {
+                let _ = write!(path, "[{i}]");
+            }
+        }
+    }
+    path
+}
+
 /// Walk a subject's value: attributes, nested blocks and maps, and the
 /// `{ name = "X", value = "…" }` pairs of environment lists. `visit` gets
-/// the name a string is assigned to, its path and the string; the path is
-/// one buffer, extended and cut back on the way, because most values are
-/// never reported and need no path of their own.
-fn walk<'v>(v: &'v Val, path: &mut String, visit: &mut dyn FnMut(&str, &str, &'v Val)) {
-    let len = path.len();
+/// the name a string is assigned to, the steps to it and the string; the
+/// steps are one stack, pushed and popped on the way, made into a path
+/// ([`path_of`]) only for the few values reported.
+fn walk<'v>(v: &'v Val, steps: &mut Vec<Step<'v>>, visit: &mut dyn FnMut(&str, &[Step<'v>], &'v Val)) {
     match &v.kind {
         ValKind::Map(entries) => {
             let name = v.get("name").and_then(Val::as_str);
             if let (Some(name), Some(value)) = (name, v.get("value"))
                 && value.as_str().is_some()
             {
-                push_key(path, "value");
-                visit(name, path, value);
-                path.truncate(len);
+                steps.push(Step::Key("value"));
+                visit(name, steps, value);
+                steps.pop();
             }
             for e in entries {
-                push_key(path, &e.key);
+                steps.push(Step::Key(&e.key));
                 if e.value.as_str().is_some() {
-                    visit(&e.key, path, &e.value);
+                    visit(&e.key, steps, &e.value);
                 }
-                walk(&e.value, path, visit);
-                path.truncate(len);
+                walk(&e.value, steps, visit);
+                steps.pop();
             }
         }
         ValKind::List(items) => {
             for (i, item) in items.iter().enumerate() {
-                use std::fmt::Write;
-                let _ = write!(path, "[{i}]");
-                walk(item, path, visit);
-                path.truncate(len);
+                steps.push(Step::Index(i));
+                walk(item, steps, visit);
+                steps.pop();
             }
         }
         _ => {}
     }
 }
 
-/// `path.key`, or `key` at the top.
-fn push_key(path: &mut String, key: &str) {
-    if !path.is_empty() {
-        path.push('.');
-    }
-    path.push_str(key);
-}
-
 fn terraform_hardcoded_credential(cx: &CheckCx, hits: &mut Vec<Hit>) {
     let mut seen: Vec<Span> = Vec::new();
-    let mut path = String::new();
+    let mut steps: Vec<Step> = Vec::new();
     for subject in &cx.set.subjects {
-        let mut candidate = |name: &str, path: &str, value: &Val| {
+        let mut candidate = |name: &str, steps: &[Step], value: &Val| {
             // Most names rule a credential out: test them before the source.
             if !mentions_credential_word(name) {
                 return;
@@ -278,26 +295,27 @@ fn terraform_hardcoded_credential(cx: &CheckCx, hits: &mut Vec<Hit>) {
                 return;
             }
             seen.push(inner);
+            let path = path_of(steps);
             let message = format!(
                 "{} sets `{}` to a hard-coded credential ({})",
                 subject.address,
                 path,
                 redact(text)
             );
-            hits.push(hit(&subject.address, inner, path.to_string(), message, inner));
+            hits.push(hit(&subject.address, inner, path, message, inner));
         };
-        path.clear();
+        steps.clear();
         match &*subject.class {
             "variable" => {
                 if let Some(default) = subject.value.get("default") {
-                    path.push_str("default");
+                    steps.push(Step::Key("default"));
                     if default.as_str().is_some() {
-                        candidate(&subject.kind, &path, default);
+                        candidate(&subject.kind, &steps, default);
                     }
-                    walk(default, &mut path, &mut candidate);
+                    walk(default, &mut steps, &mut candidate);
                 }
             }
-            "resource" | "data" | "provider" | "module" | "output" => walk(&subject.value, &mut path, &mut candidate),
+            "resource" | "data" | "provider" | "module" | "output" => walk(&subject.value, &mut steps, &mut candidate),
             _ => {}
         }
     }
