@@ -2,6 +2,7 @@
 //! state files on every file, hard-coded credentials in Terraform and in
 //! variable files, and credential variables not marked sensitive.
 
+use std::ops::Range;
 use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
@@ -158,39 +159,62 @@ static ENV_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
 fn credential_assignment(cx: &CheckCx, hits: &mut Vec<Hit>) {
     let Some((fs, subject)) = file_scope(cx) else { return };
     let json = subject.address.ends_with(".json");
-    let re = match fs.kind {
-        FileKind::TerraformVars | FileKind::SecretsOnly if json => &*JSON_MEMBER,
-        FileKind::TerraformVars => &*HCL_ASSIGNMENT,
-        FileKind::SecretsOnly => &*ENV_ASSIGNMENT,
+    let (re, by_line) = match fs.kind {
+        FileKind::TerraformVars | FileKind::SecretsOnly if json => (&*JSON_MEMBER, false),
+        FileKind::TerraformVars => (&*HCL_ASSIGNMENT, true),
+        FileKind::SecretsOnly => (&*ENV_ASSIGNMENT, true),
         _ => return,
     };
-    // Capture groups cost far more than a match: only an assignment whose
-    // text mentions a credential word can have a credential name.
-    let assignments = re
-        .find_iter(&fs.text)
-        .filter(|m| mentions_credential_word(m.as_str()))
-        .filter_map(|m| re.captures_at(&fs.text, m.start()));
-    for caps in assignments {
-        let (Some(name), Some(value)) = (caps.get(1), caps.get(2)) else {
-            continue;
-        };
-        if hardcoded_credential(name.as_str(), value.as_str()).is_none_or(|c| c < Confidence::Medium) {
+    for (name, range) in assignments(re, by_line, &fs.text) {
+        let (name, value) = (&fs.text[name], &fs.text[range.clone()]);
+        if hardcoded_credential(name, value).is_none_or(|c| c < Confidence::Medium) {
             continue;
         }
         let message = format!(
             "{} assigns a hard-coded credential to `{}` ({})",
             subject.address,
-            name.as_str(),
-            redact(value.as_str())
+            name,
+            redact(value)
         );
         hits.push(hit(
             &subject.address,
-            span(fs, &value.range()),
-            name.as_str().to_string(),
+            span(fs, &range),
+            name.to_string(),
             message,
-            span(fs, &value.range()),
+            span(fs, &range),
         ));
     }
+}
+
+/// The (name, value) ranges of the assignments in `text` whose text
+/// mentions a credential word: capture groups cost far more than a match,
+/// and only such an assignment can have a credential name.
+fn assignments(re: &Regex, by_line: bool, text: &str) -> Vec<(Range<usize>, Range<usize>)> {
+    let groups = |at: usize, caps: regex::Captures| {
+        let (name, value) = (caps.get(1)?, caps.get(2)?);
+        Some((at + name.start()..at + name.end(), at + value.start()..at + value.end()))
+    };
+    if !by_line {
+        return re
+            .find_iter(text)
+            .filter(|m| mentions_credential_word(m.as_str()))
+            .filter_map(|m| groups(0, re.captures_at(text, m.start())?))
+            .collect();
+    }
+    // A line pattern matches a whole line (`^…$`, nothing in it crosses a
+    // newline) or nothing: a line that mentions no credential word is
+    // passed over before any regex runs on it.
+    let mut out = Vec::new();
+    let mut at = 0;
+    for line in text.split('\n') {
+        if mentions_credential_word(line)
+            && let Some(found) = re.captures(line).and_then(|caps| groups(at, caps))
+        {
+            out.push(found);
+        }
+        at += line.len() + 1;
+    }
+    out
 }
 
 /// The inside of a string literal written in place (`"…"`, or a heredoc),
@@ -347,5 +371,48 @@ fn credential_not_sensitive(cx: &CheckCx, hits: &mut Vec<Hit>) {
             message: None,
             sensitive: Vec::new(),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `assignments` gave when it ran the pattern over the whole text.
+    fn over_whole_text(re: &Regex, text: &str) -> Vec<(Range<usize>, Range<usize>)> {
+        re.find_iter(text)
+            .filter(|m| mentions_credential_word(m.as_str()))
+            .filter_map(|m| re.captures_at(text, m.start()))
+            .filter_map(|caps| Some((caps.get(1)?.range(), caps.get(2)?.range())))
+            .collect()
+    }
+
+    #[test]
+    fn line_patterns_find_by_line_what_they_find_in_the_whole_text() {
+        let text = concat!(
+            "db_password = \"Zq8kP2vWx7LmN4\"\n",
+            "  \"api_key\" = \"k\\\"ey\\\\\" , # token\r\n",
+            "region = \"eu-west-1\"\n",
+            "\n",
+            "\r\n",
+            "token=\"a\" // secret\n",
+            "export GITHUB_TOKEN=\"ghp_x\"\n",
+            "secret_key: 'abc' # note\r\n",
+            "SECRET_KEY = abc def\n",
+            "Пароль_pwd = \"é\"\n",
+            "password = \"unterminated\n",
+            "tags = { token = \"x\" }\n",
+            "client_secret = \"last line, no newline\""
+        );
+        for re in [&*HCL_ASSIGNMENT, &*ENV_ASSIGNMENT] {
+            let whole = over_whole_text(re, text);
+            assert!(!whole.is_empty());
+            assert_eq!(assignments(re, true, text), whole, "{}", re.as_str());
+            for cut in 0..text.len() {
+                if text.is_char_boundary(cut) {
+                    assert_eq!(assignments(re, true, &text[cut..]), over_whole_text(re, &text[cut..]));
+                }
+            }
+        }
     }
 }
