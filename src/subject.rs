@@ -35,6 +35,23 @@ pub struct Subject {
 }
 
 impl Subject {
+    /// An empty subject of `class` and `kind` at the start of file 0, for tests.
+    #[cfg(test)]
+    pub fn bare(class: &str, kind: &str) -> Subject {
+        let span = Span::new(FileId(0), 0, 1);
+        Subject {
+            class: class.into(),
+            kind: kind.into(),
+            address: format!("{class}.{kind}").into(),
+            instance: None,
+            file: FileId(0),
+            header: span,
+            span,
+            value: Val::new(crate::value::ValKind::Map(Vec::new().into()), Some(span)),
+            context: Vec::new(),
+        }
+    }
+
     /// The address without the instance key.
     pub fn base_address(&self) -> &str {
         match &self.instance {
@@ -143,25 +160,13 @@ mod tests {
 
     #[test]
     fn count_is_the_number_of_subjects_selected() {
-        let span = Span::new(FileId(0), 0, 1);
-        let subject = |class: &str, kind: &str| Subject {
-            class: class.into(),
-            kind: kind.into(),
-            address: format!("{class}.{kind}").into(),
-            instance: None,
-            file: FileId(0),
-            header: span,
-            span,
-            value: Val::new(crate::value::ValKind::Map(Vec::new().into()), Some(span)),
-            context: Vec::new(),
-        };
         let set = SubjectSet::new(
             InputKind::Terraform,
             vec![
-                subject("resource", "aws_s3_bucket"),
-                subject("resource", "aws_s3_bucket"),
-                subject("resource", "aws_instance"),
-                subject("variable", "name"),
+                Subject::bare("resource", "aws_s3_bucket"),
+                Subject::bare("resource", "aws_s3_bucket"),
+                Subject::bare("resource", "aws_instance"),
+                Subject::bare("variable", "name"),
             ],
             Native::None,
         );

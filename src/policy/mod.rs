@@ -943,20 +943,8 @@ mod tests {
 
     #[test]
     fn a_scope_runs_every_policy_that_selects_something_in_it() {
-        use crate::source::{FileId, Span};
         use crate::subject::{Native, Subject};
-        let span = Span::new(FileId(0), 0, 1);
-        let subject = |class: &str, kind: &str| Subject {
-            class: class.into(),
-            kind: kind.into(),
-            address: format!("{class}.{kind}").into(),
-            instance: None,
-            file: FileId(0),
-            header: span,
-            span,
-            value: crate::value::Val::new(crate::value::ValKind::Map(Vec::new().into()), Some(span)),
-            context: Vec::new(),
-        };
+        let subject = Subject::bare;
         let sets = [
             vec![subject("resource", "aws_s3_bucket"), subject("variable", "name")],
             vec![subject("resource", "aws_security_group"), subject("provider", "aws")],
