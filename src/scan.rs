@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rayon::prelude::*;
@@ -284,13 +285,30 @@ pub fn scan(options: &ScanOptions, registry: &Registry) -> Result<ScanReport, Sc
 /// Run `f` on a pool of `threads` workers (0: one per core) with large
 /// stacks, never on the caller's thread (the main thread's 8 MB would limit
 /// the nesting we can take).
+///
+/// A pool is made once and kept for the process: the report is written by
+/// the threads that scanned. Threads that end give their allocator's pages
+/// back as they go, which kept both workers busy for about 20 ms after a
+/// whole-corpus scan, before a new pool could start on the report.
 pub fn on_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> Result<R, ScanError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .stack_size(crate::limits::WORKER_STACK_SIZE)
-        .thread_name(|i| format!("palisade-{i}"))
-        .build()
-        .map_err(|e| ScanError::Threads(e.to_string()))?;
+    static POOLS: Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>> = Mutex::new(Vec::new());
+    let pool = {
+        let mut pools = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
+        match pools.iter().find(|(n, _)| *n == threads) {
+            Some((_, pool)) => Arc::clone(pool),
+            None => {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .stack_size(crate::limits::WORKER_STACK_SIZE)
+                    .thread_name(|i| format!("palisade-{i}"))
+                    .build()
+                    .map_err(|e| ScanError::Threads(e.to_string()))?;
+                let pool = Arc::new(pool);
+                pools.push((threads, Arc::clone(&pool)));
+                pool
+            }
+        }
+    };
     Ok(pool.install(f))
 }
 
