@@ -643,7 +643,7 @@ fn terraform_groups(
         .par_iter()
         .map(|(_, d)| terraform::normalize(d.path.parent().unwrap_or(Path::new(""))))
         .collect();
-    let mut index: HashMap<&Path, usize> = HashMap::new();
+    let mut index: foldhash::HashMap<&Path, usize> = foldhash::HashMap::default();
     for dir in &dirs {
         let next = index.len();
         index.entry(dir).or_insert(next);
