@@ -950,7 +950,11 @@ fn check_unit(
             if matches!(w, Work::Module(_)) {
                 terraform::report_installed_at_callers(project, set, sources, &mut findings);
             }
-            (findings, subject_counts(registry, set, options), notices)
+            (
+                shown(findings, options),
+                subject_counts(registry, set, options),
+                notices,
+            )
         })
     })
 }
@@ -960,11 +964,21 @@ fn check_scope(registry: &Registry, set: &SubjectSet, sources: &SourceMap, optio
     let file = || set.subjects.first().map(|s| s.file);
     guarded(sources, file, || {
         (
-            engine::run(registry, set, sources),
+            shown(engine::run(registry, set, sources), options),
             subject_counts(registry, set, options),
             Vec::new(),
         )
     })
+}
+
+/// The findings a report shows: inconclusive ones are dropped where they
+/// were made, on the workers, unless asked for (the scan's end keeps only
+/// failures again, on one thread).
+fn shown(mut findings: Vec<Finding>, options: &ScanOptions) -> Vec<Finding> {
+    if !options.show_inconclusive {
+        findings.retain(|f| f.status == Status::Fail);
+    }
+    findings
 }
 
 /// [`engine::subject_counts`] when the report counts them.
@@ -1025,11 +1039,12 @@ pub fn check(loaded: Loaded, registry: &Registry, options: &ScanOptions) -> Scan
             let (checked, trees) =
                 check_terraform_group(&group, fill, registry, options, &mut parts, &mut checked_early);
             let done = group.iter().chain(fill[0]).chain(fill[1]).map(|(id, _)| *id);
-            release_texts(&mut parts.sources, done, checked.iter().chain(&checked_early[filled..]));
+            let texts = release_texts(&mut parts.sources, done, checked.iter().chain(&checked_early[filled..]));
             results.extend(checked);
-            // Freeing a group's syntax trees took a thread alone between
-            // two groups: it is done while the next group is parsed.
+            // Freeing a group's syntax trees and texts took a thread alone
+            // between two groups: it is done while the next group is parsed.
             trees.free(dropping);
+            dropping.spawn(move |_| drop(texts));
         }
     });
     for rest in shares {
@@ -1087,23 +1102,26 @@ pub fn check(loaded: Loaded, registry: &Registry, options: &ScanOptions) -> Scan
 /// (the report shows its lines) or it may hold a suppression comment (the
 /// report's suppressions are applied, and unused ones reported, at the end).
 /// The memory serves the groups checked next instead of fresh pages, which
-/// the kernel must zero.
+/// the kernel must zero. Returns the texts taken out, for the caller to free
+/// off the one thread that runs between groups; the texts are searched for
+/// suppression markers in parallel for the same reason.
 fn release_texts<'a>(
     sources: &mut SourceMap,
     files: impl Iterator<Item = FileId>,
     results: impl Iterator<Item = &'a WorkResult>,
-) {
+) -> Vec<Arc<SourceFile>> {
     let mut shown = std::collections::HashSet::new();
     for f in results.flat_map(|(findings, _, _)| findings) {
         shown.insert(f.primary.file);
         shown.extend(f.enclosing.iter().chain(&f.sensitive).map(|s| s.file));
         shown.extend(f.related.iter().map(|(s, _)| s.file));
     }
-    for id in files {
-        if !shown.contains(&id) && !crate::suppress::may_hold_directive(&sources.get(id).text) {
-            sources.release_text(id);
-        }
-    }
+    let unshown: Vec<FileId> = files.filter(|id| !shown.contains(id)).collect();
+    let released: Vec<FileId> = unshown
+        .into_par_iter()
+        .filter(|&id| !crate::suppress::may_hold_directive(&sources.get(id).text))
+        .collect();
+    released.into_iter().filter_map(|id| sources.release_text(id)).collect()
 }
 
 /// Adds counts of subjects checked per policy to `checked`.

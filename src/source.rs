@@ -161,13 +161,16 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
-    /// Drop the text of a file the report will never show: the rest of the
-    /// scan reuses its memory. Its path and display name stay.
-    pub fn release_text(&mut self, id: FileId) {
+    /// Take out the text of a file the report will never show, so the rest
+    /// of the scan reuses its memory once the caller drops what is returned.
+    /// Its path and display name stay.
+    pub fn release_text(&mut self, id: FileId) -> Option<Arc<SourceFile>> {
         let file = &mut self.files[id.0 as usize];
-        if !file.text.is_empty() {
-            *file = Arc::new(SourceFile::new(file.path.clone(), file.display.clone(), ""));
+        if file.text.is_empty() {
+            return None;
         }
+        let empty = Arc::new(SourceFile::new(file.path.clone(), file.display.clone(), ""));
+        Some(std::mem::replace(file, empty))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &Arc<SourceFile>)> {
