@@ -461,7 +461,7 @@ fn load_checking(options: &ScanOptions, registry: Option<&Registry>) -> Result<L
         checked.append(&mut c);
     }
 
-    let (modules, plans) = modules_of(parsed.into_iter().zip(&files), &mut scopes);
+    let Gathered { modules, plans, .. } = modules_of(parsed.into_iter().zip(&files), &mut scopes);
     let mut cli_var_files = Vec::new();
     for path in &options.terraform.var_files {
         let d = Discovered {
@@ -533,16 +533,24 @@ fn project_of(
     project
 }
 
-/// Terraform: one module per directory, with its variable files; the
-/// scopes of other files go to `scopes`, and plans are returned apart (they
-/// are pointed at the project once it is made).
-fn modules_of<'a>(
-    parsed: impl Iterator<Item = (Parsed, &'a Discovered)>,
-    scopes: &mut Vec<SubjectSet>,
-) -> (BTreeMap<PathBuf, Module>, Vec<(PathBuf, SubjectSet)>) {
+/// What [`modules_of`] makes of parsed files.
+struct Gathered {
+    /// One module per directory, with its variable files.
+    modules: BTreeMap<PathBuf, Module>,
+    /// Plans, pointed at the project once it is made.
+    plans: Vec<(PathBuf, SubjectSet)>,
+    /// Variable files no module loads, for the caller to free where it
+    /// frees the modules.
+    unused: Vec<TfFile>,
+}
+
+/// Terraform files gathered into modules; the scopes of other files go to
+/// `scopes`.
+fn modules_of<'a>(parsed: impl Iterator<Item = (Parsed, &'a Discovered)>, scopes: &mut Vec<SubjectSet>) -> Gathered {
     let mut modules: BTreeMap<PathBuf, Module> = BTreeMap::new();
     let mut var_files = Vec::new();
     let mut plans = Vec::new();
+    let mut unused = Vec::new();
     // The files of a directory mostly come one after the other: they are
     // gathered here and put in the map when another directory comes (a
     // path comparison per file instead of a dozen, each walking components).
@@ -557,11 +565,10 @@ fn modules_of<'a>(
                 }
                 current.files.push(f);
             }
-            Parsed::TerraformVars(f) => {
-                if let Some(rank) = terraform::var_file_rank(&d.path) {
-                    var_files.push((dir.to_path_buf(), rank, f));
-                }
-            }
+            Parsed::TerraformVars(f) => match terraform::var_file_rank(&d.path) {
+                Some(rank) => var_files.push((dir.to_path_buf(), rank, f)),
+                None => unused.push(f),
+            },
             Parsed::Scope(set) => scopes.push(*set),
             Parsed::Plan(set) => plans.push((dir.to_path_buf(), *set)),
             Parsed::Other | Parsed::Checked | Parsed::Pending | Parsed::Failed => {}
@@ -571,11 +578,12 @@ fn modules_of<'a>(
     // Load order decides which value wins: see `terraform::var_file_rank`.
     var_files.sort_by(|a, b| a.1.cmp(&b.1));
     for (dir, _, f) in var_files {
-        if let Some(m) = modules.get_mut(&dir) {
-            m.var_files.push(f);
+        match modules.get_mut(&dir) {
+            Some(m) => m.var_files.push(f),
+            None => unused.push(f),
         }
     }
-    (modules, plans)
+    Gathered { modules, plans, unused }
 }
 
 /// Add the files of `gathered` (none: nothing) to the module of its directory.
@@ -793,7 +801,7 @@ fn check_terraform_group(
         let (p, notices, checked) = done.expect("each file once");
         add_file(report, (*id, d), notices, checked, filled, &p);
     }
-    let (modules, _) = modules_of(files.into_iter(), &mut Vec::new());
+    let Gathered { modules, unused, .. } = modules_of(files.into_iter(), &mut Vec::new());
     let project = project_of(
         modules,
         Vec::new(),
@@ -822,25 +830,27 @@ fn check_terraform_group(
             }
         }
     }
-    (results, Trees::of(project, &parsers))
+    (results, Trees::of(project, unused, &parsers))
 }
 
 /// A group's syntax trees, each with the worker that parsed it: freed by
 /// that worker, its blocks go back to the worker's own allocator heap
 /// instead of through another thread's free list (a whole-corpus scan's
 /// full pass 1.6 % faster on two workers).
-struct Trees(Vec<Mutex<Vec<terraform::TfFile>>>);
+struct Trees(Vec<Mutex<Vec<TfFile>>>);
 
 impl Trees {
-    fn of(project: terraform::Project, parsers: &HashMap<FileId, Option<usize>>) -> Trees {
+    fn of(project: terraform::Project, unused: Vec<TfFile>, parsers: &HashMap<FileId, Option<usize>>) -> Trees {
         let here = rayon::current_thread_index();
         let workers = rayon::current_num_threads();
-        let mut piles: Vec<Vec<terraform::TfFile>> = (0..workers).map(|_| Vec::new()).collect();
-        for module in project.modules {
-            for file in module.files.into_iter().chain(module.var_files) {
-                let parser = parsers.get(&file.file).copied().flatten().or(here).unwrap_or(0);
-                piles[parser.min(workers - 1)].push(file);
-            }
+        let mut piles: Vec<Vec<TfFile>> = (0..workers).map(|_| Vec::new()).collect();
+        let files = project
+            .modules
+            .into_iter()
+            .flat_map(|m| m.files.into_iter().chain(m.var_files));
+        for file in files.chain(unused) {
+            let parser = parsers.get(&file.file).copied().flatten().or(here).unwrap_or(0);
+            piles[parser.min(workers - 1)].push(file);
         }
         Trees(piles.into_iter().map(Mutex::new).collect())
     }
@@ -1431,7 +1441,13 @@ mod tests {
         };
         // File 3 was not parsed by a worker of the group (a module model,
         // parsed by the thread that builds the project): it is freed there.
-        let parsers = HashMap::from([(FileId(0), Some(1)), (FileId(1), Some(0)), (FileId(2), Some(1))]);
+        // File 4 is a variable file no module loads.
+        let parsers = HashMap::from([
+            (FileId(0), Some(1)),
+            (FileId(1), Some(0)),
+            (FileId(2), Some(1)),
+            (FileId(4), Some(0)),
+        ]);
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         let (here, piles) = pool.install(|| {
             let project = terraform::Project::new(
@@ -1441,17 +1457,20 @@ mod tests {
                 ],
                 Vec::new(),
             );
-            let Trees(piles) = Trees::of(project, &parsers);
+            let Trees(piles) = Trees::of(project, vec![file(4)], &parsers);
             let ids = |pile: Mutex<Vec<terraform::TfFile>>| -> Vec<u32> {
-                pile.into_inner().unwrap().iter().map(|f| f.file.0).collect()
+                let mut ids: Vec<u32> = pile.into_inner().unwrap().iter().map(|f| f.file.0).collect();
+                ids.sort();
+                ids
             };
             (
                 rayon::current_thread_index().unwrap(),
                 piles.into_iter().map(ids).collect::<Vec<_>>(),
             )
         });
-        let mut expected = vec![vec![1], vec![0, 2]];
+        let mut expected = vec![vec![1, 4], vec![0, 2]];
         expected[here].push(3);
+        expected[here].sort();
         assert_eq!(piles, expected);
     }
 
