@@ -1107,10 +1107,11 @@ pub fn check(loaded: Loaded, registry: &Registry, options: &ScanOptions) -> Scan
     }
 }
 
-/// Frees the text of each of `files` (checked, with every file whose
-/// findings may point into it) unless a finding of `results` points into it
-/// (the report shows its lines) or it may hold a suppression comment (the
-/// report's suppressions are applied, and unused ones reported, at the end).
+/// Takes the text of each of `files` (checked, with every file whose
+/// findings may point into it) out of `sources` unless a finding of `results`
+/// points into it (the report shows its lines) or it may hold a suppression
+/// comment (the report's suppressions are applied, and unused ones reported,
+/// at the end).
 /// The memory serves the groups checked next instead of fresh pages, which
 /// the kernel must zero. Returns the texts taken out, for the caller to free
 /// off the one thread that runs between groups; the texts are searched for
