@@ -563,6 +563,7 @@ fn quantify(every: bool, path: &Path, cond: &Condition, cx: &EvalCx, focus: Focu
         )
     });
     let mut decided: Option<Outcome> = None;
+    let mut sole: Option<Outcome> = None;
     let mut elements = Vec::new();
     for reached in &r.found {
         match &reached.val.kind {
@@ -605,6 +606,7 @@ fn quantify(every: bool, path: &Path, cond: &Condition, cx: &EvalCx, focus: Focu
             (Tri::Unknown, _) => {
                 unknown.get_or_insert(o);
             }
+            _ if elements.len() == 1 => sole = Some(o),
             _ => {}
         }
     }
@@ -613,6 +615,15 @@ fn quantify(every: bool, path: &Path, cond: &Condition, cx: &EvalCx, focus: Focu
     }
     if let Some(o) = unknown {
         return o;
+    }
+    // One element judged by one attribute test (`node_to_node_encryption
+    // { enabled = false }`): that attribute is the narrowest place to point
+    // at. With several elements no single one is to blame, and when the
+    // test combines conditions the failing one may only select the element
+    // (a `database_flags` entry with another name).
+    let single_test = matches!(cond, Condition::Test { .. });
+    if let Some(o) = sole.filter(|o| single_test && o.witness.is_some()) {
+        return Outcome::new(Tri::from_bool(every), o.witness);
     }
     let (span, p) = r.absent_at.clone().unwrap_or((focus.loc, focus.path.to_string()));
     Outcome::new(
