@@ -57,7 +57,7 @@ pub static PREDICATES: &[Predicate] = &[
     },
     Predicate {
         name: "port-open",
-        description: "A rule whose port range (`from`/`to` attributes) or protocol (`protocol` attribute, `-1`/`all` meaning every port) includes one of `ports` (or of `port-set`); without either, whether it allows every port. ICMP rules (`icmp`, `icmpv6`, `1`, `58`) open no port.",
+        description: "A rule whose port range (`from`/`to` attributes) or protocol (`protocol` attribute, `-1`/`all` meaning every port) includes one of `ports` (or of `port-set`; for a UDP rule only the set's services that listen on UDP); without either, whether it allows every port. ICMP rules (`icmp`, `icmpv6`, `1`, `58`) open no port.",
         arguments: &[
             ("ports", "port numbers, e.g. [22]; omit for all ports"),
             PORT_SET_ARGUMENT,
@@ -150,6 +150,13 @@ pub const WELL_KNOWN_SERVICE_PORTS: &[u32] = &[
     8000, 8020, 8080, 8140, 8888, 9000, 9042, 9090, 9160, 9200, 9300, 11211, 11214, 11215, 27017, 27018, 50070, 50470,
     61620, 61621,
 ];
+
+/// The members of [`WELL_KNOWN_SERVICE_PORTS`] whose services also listen on
+/// UDP (DNS, NetBIOS name and datagram, SNMP, connectionless LDAP, the SQL
+/// Server browser, RDP's UDP transport, Memcached). A UDP rule on any other
+/// port of the list reaches no such service: Docker, Oracle or Analysis
+/// Services listen on TCP only.
+pub const WELL_KNOWN_UDP_SERVICE_PORTS: &[u32] = &[53, 137, 138, 161, 389, 1434, 3389, 11211];
 
 pub(super) const PORT_SET_ARGUMENT: (&str, &str) = (
     "port-set",
@@ -501,7 +508,7 @@ fn attr<'v>(focus: Focus<'v, '_>, name: &str) -> Option<&'v Val> {
 
 fn port_open(p: &PredicateCx) -> Outcome {
     let name = |k: &str, default: &'static str| p.args.get(k).and_then(|v| v.as_str()).unwrap_or(default).to_string();
-    let ports: Vec<f64> = port_arguments(p.args).into_iter().map(f64::from).collect();
+    let mut ports: Vec<f64> = port_arguments(p.args).into_iter().map(f64::from).collect();
     let protocol = attr(p.focus, &name("protocol", "protocol"));
     let from = attr(p.focus, &name("from", "from_port"));
     let to = attr(p.focus, &name("to", "to_port"));
@@ -536,6 +543,9 @@ fn port_open(p: &PredicateCx) -> Outcome {
             truth: Tri::True,
             witness: Some(here),
         };
+    }
+    if p.args.contains_key("port-set") && matches!(protocol_name.as_deref(), Some("udp" | "17")) {
+        ports.retain(|port| WELL_KNOWN_UDP_SERVICE_PORTS.contains(&(*port as u32)));
     }
     let (Some(from), Some(to)) = (from, to) else {
         return Outcome {
