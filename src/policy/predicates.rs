@@ -156,7 +156,7 @@ pub const WELL_KNOWN_SERVICE_PORTS: &[u32] = &[
 /// Server browser, RDP's UDP transport, Memcached). A UDP rule on any other
 /// port of the list reaches no such service: Docker, Oracle or Analysis
 /// Services listen on TCP only.
-pub const WELL_KNOWN_UDP_SERVICE_PORTS: &[u32] = &[53, 137, 138, 161, 389, 1434, 3389, 11211];
+const WELL_KNOWN_UDP_SERVICE_PORTS: &[u32] = &[53, 137, 138, 161, 389, 1434, 3389, 11211];
 
 pub(super) const PORT_SET_ARGUMENT: (&str, &str) = (
     "port-set",
@@ -183,11 +183,17 @@ pub(super) fn validate_port_arguments(args: &toml::Table, ports_required: bool) 
     }
 }
 
-/// The ports a predicate asks about: `ports`, or the list `port-set` names;
-/// empty for "every port".
-pub(super) fn port_arguments(args: &toml::Table) -> Vec<u32> {
+/// The ports a predicate asks about: `ports`, or the list `port-set` names
+/// (for a UDP rule, only its services that listen on UDP); empty for "every
+/// port".
+pub(super) fn port_arguments(args: &toml::Table, udp: bool) -> Vec<u32> {
     if args.contains_key("port-set") {
-        return WELL_KNOWN_SERVICE_PORTS.to_vec();
+        let set = if udp {
+            WELL_KNOWN_UDP_SERVICE_PORTS
+        } else {
+            WELL_KNOWN_SERVICE_PORTS
+        };
+        return set.to_vec();
     }
     args.get("ports")
         .and_then(|v| v.as_array())
@@ -508,7 +514,6 @@ fn attr<'v>(focus: Focus<'v, '_>, name: &str) -> Option<&'v Val> {
 
 fn port_open(p: &PredicateCx) -> Outcome {
     let name = |k: &str, default: &'static str| p.args.get(k).and_then(|v| v.as_str()).unwrap_or(default).to_string();
-    let mut ports: Vec<f64> = port_arguments(p.args).into_iter().map(f64::from).collect();
     let protocol = attr(p.focus, &name("protocol", "protocol"));
     let from = attr(p.focus, &name("from", "from_port"));
     let to = attr(p.focus, &name("to", "to_port"));
@@ -544,9 +549,8 @@ fn port_open(p: &PredicateCx) -> Outcome {
             witness: Some(here),
         };
     }
-    if p.args.contains_key("port-set") && matches!(protocol_name.as_deref(), Some("udp" | "17")) {
-        ports.retain(|port| WELL_KNOWN_UDP_SERVICE_PORTS.contains(&(*port as u32)));
-    }
+    let udp = matches!(protocol_name.as_deref(), Some("udp" | "17"));
+    let ports: Vec<f64> = port_arguments(p.args, udp).into_iter().map(f64::from).collect();
     let (Some(from), Some(to)) = (from, to) else {
         return Outcome {
             truth: Tri::False,

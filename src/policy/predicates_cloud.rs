@@ -260,7 +260,8 @@ fn any_value(p: &PredicateCx, test: impl Fn(&Val) -> bool) -> Outcome {
 }
 
 fn port_spec_includes(p: &PredicateCx) -> Outcome {
-    let ports = super::predicates::port_arguments(p.args);
+    // Azure and GCP rules are judged on their ports alone.
+    let ports = super::predicates::port_arguments(p.args, false);
     any_value(p, |v| {
         port_range(v).is_some_and(|(lo, hi)| {
             if ports.is_empty() {
