@@ -39,7 +39,7 @@ impl std::fmt::Debug for Predicate {
 pub static PREDICATES: &[Predicate] = &[
     Predicate {
         name: "iam-policy-grants",
-        description: "The IAM policy document at `path` (JSON text, an object, or `data.aws_iam_policy_document.x.json`, whose `statement` blocks are followed) has an `Allow` statement whose actions match one of `actions` and whose resources match one of `resources`.",
+        description: "The IAM policy document at `path` (JSON text, an object, or `data.aws_iam_policy_document.x.json`, whose `statement` blocks are followed) has an `Allow` statement whose actions match one of `actions` and whose resources match one of `resources`. A document with unknown values is read in part (a value a resource computes, an ARN, is never `*`): inconclusive only when its unknown effect, actions or resources could make a statement match.",
         arguments: &[
             (
                 "actions",
@@ -318,7 +318,7 @@ fn iam_policy_grants(p: &PredicateCx) -> Outcome {
     let r = resolve(p.focus, path);
     // A partly known document's known statements may grant already
     // (unknown values are `null` in them, never `*`).
-    let (docs, mut unknown) = super::predicates_aws::documents(p, &r.found);
+    let (docs, _) = super::predicates_aws::documents(p, &r.found);
     if let Some(doc) = docs.iter().find(|d| document_grants(&d.json, &actions, &resources)) {
         let reached = doc.reached;
         return Outcome {
@@ -326,6 +326,7 @@ fn iam_policy_grants(p: &PredicateCx) -> Outcome {
             witness: Some(witness_for(p.cx, reached.loc, &reached.path, Some(reached.val))),
         };
     }
+    let mut unknown = super::predicates_aws::undecided_grant(p, &r.found, &docs, &actions, &resources);
     if let Some((span, path, why)) = &r.unknown {
         unknown.get_or_insert(Witness {
             span: *span,

@@ -930,6 +930,27 @@ fn unreadable_witness(p: &PredicateCx, found: &[Reached], docs: &[Document]) -> 
         .next()
 }
 
+/// The witness of the first value at a path that may still grant one of
+/// `actions` on one of `resources` (any resource when empty) once its unknown
+/// parts are known: one not readable statement by statement, or a partly
+/// known document with a statement whose unknown effect, actions or
+/// resources may match. Specific actions on a computed ARN settle nothing.
+pub(super) fn undecided_grant(
+    p: &PredicateCx,
+    found: &[Reached],
+    docs: &[Document],
+    actions: &[String],
+    resources: &[String],
+) -> Option<Witness> {
+    let covers = |res: &str| resources.is_empty() || resources.iter().any(|r| r == res);
+    unreadable_witness(p, found, docs).or_else(|| {
+        docs.iter()
+            .filter(|d| !d.complete && actions.iter().any(|a| document_may_grant(&d.json, a, covers)))
+            .map(|d| witness_for(p.cx, d.reached.loc, &d.reached.path, Some(d.reached.val)))
+            .next()
+    })
+}
+
 fn policy_accepts_http(p: &PredicateCx) -> Outcome {
     let Some(path) = p.path else {
         return outcome(Tri::False, None);
@@ -1227,7 +1248,9 @@ fn document_may_grant(doc: &serde_json::Value, action: &str, covers: impl Fn(&st
         || statements(doc).into_iter().any(|st| {
             let allow = st.get("Effect").is_none_or(|e| e.is_null()) || effect_is(st, "allow");
             allow
-                && may_hold(st, "Action", "NotAction", |g| iam_glob(g, action))
+                && may_hold(st, "Action", "NotAction", |g| {
+                    iam_glob(if g == "*:*" { "*" } else { g }, action)
+                })
                 && may_hold(st, "Resource", "NotResource", &covers)
         })
 }
