@@ -146,13 +146,57 @@ pub enum Unknown {
     /// JSON of the rest (unknown parts `null`, or a placeholder string for
     /// values a resource computes), so a policy document can be read in part.
     PartialJson { why: Box<Unknown>, known: Str },
+    /// A string template with unknown parts, for `why`: it starts with
+    /// `prefix` and ends with `suffix` (either may be empty), so some values
+    /// can be ruled out (`"serviceAccount:${…}"` is never `allUsers`).
+    PartialText {
+        why: Box<Unknown>,
+        prefix: Str,
+        suffix: Str,
+    },
 }
 
 impl Unknown {
+    /// Whether the unknown value may turn out to be the string `text`: false
+    /// only for a template whose known beginning or end rules it out.
+    pub fn may_be_text(&self, text: &str, ignore_case: bool) -> bool {
+        let Unknown::PartialText { prefix, suffix, .. } = self else {
+            return true;
+        };
+        let same = |a: &str, b: &str| if ignore_case { a.eq_ignore_ascii_case(b) } else { a == b };
+        text.len() >= prefix.len() + suffix.len()
+            && text.get(..prefix.len()).is_some_and(|head| same(head, prefix))
+            && text
+                .get(text.len() - suffix.len()..)
+                .is_some_and(|tail| same(tail, suffix))
+    }
+
+    /// Whether the unknown value may match the wildcard `pattern` (`*` any
+    /// run, `?` one character, ASCII case ignored, as IAM member patterns
+    /// read): false only when a template's known beginning or end disagrees
+    /// with the pattern's literal beginning or end.
+    pub fn may_match_glob(&self, pattern: &str) -> bool {
+        let Unknown::PartialText { prefix, suffix, .. } = self else {
+            return true;
+        };
+        fn fits(mut pattern: impl Iterator<Item = char>, known: impl Iterator<Item = char>) -> bool {
+            for k in known {
+                match pattern.next() {
+                    Some('*') => return true,
+                    Some('?') => {}
+                    Some(p) if p.eq_ignore_ascii_case(&k) => {}
+                    _ => return false,
+                }
+            }
+            true
+        }
+        fits(pattern.chars(), prefix.chars()) && fits(pattern.chars().rev(), suffix.chars().rev())
+    }
+
     /// The reason itself, through the `jsonencode` wrapper.
     pub fn cause(&self) -> &Unknown {
         match self {
-            Unknown::PartialJson { why, .. } => why.cause(),
+            Unknown::PartialJson { why, .. } | Unknown::PartialText { why, .. } => why.cause(),
             other => other,
         }
     }
@@ -167,7 +211,7 @@ impl std::fmt::Display for Unknown {
             Unknown::Unsupported(what) => write!(f, "{what} is not evaluated"),
             Unknown::Other(why) => f.write_str(why),
             Unknown::Error(why) => write!(f, "not evaluated: {why}"),
-            Unknown::PartialJson { why, .. } => why.fmt(f),
+            Unknown::PartialJson { why, .. } | Unknown::PartialText { why, .. } => why.fmt(f),
         }
     }
 }
@@ -372,5 +416,48 @@ pub fn format_number(n: f64) -> String {
         format!("{}", n as i64)
     } else {
         format!("{n}")
+    }
+}
+
+#[cfg(test)]
+mod partial_text_tests {
+    use super::Unknown;
+
+    fn partial(prefix: &str, suffix: &str) -> Unknown {
+        Unknown::PartialText {
+            why: Box::new(Unknown::Computed),
+            prefix: prefix.into(),
+            suffix: suffix.into(),
+        }
+    }
+
+    #[test]
+    fn a_known_beginning_or_end_rules_values_out() {
+        let member = partial("serviceAccount:", "");
+        assert!(!member.may_be_text("allUsers", false));
+        assert!(member.may_be_text("serviceAccount:ci@p.iam.gserviceaccount.com", false));
+        assert!(!member.may_be_text("serviceaccount:x", false));
+        assert!(member.may_be_text("serviceaccount:x", true));
+        let cidr = partial("", "/32");
+        assert!(!cidr.may_be_text("0.0.0.0/0", false));
+        // The unknown part may be empty, but prefix and suffix cannot overlap.
+        let both = partial("ab", "ba");
+        assert!(both.may_be_text("abba", false));
+        assert!(!both.may_be_text("aba", false));
+        assert!(Unknown::Computed.may_be_text("anything", false));
+    }
+
+    #[test]
+    fn globs_are_ruled_out_by_their_literal_ends() {
+        let member = partial("serviceAccount:", "");
+        assert!(!member.may_match_glob("user:*"));
+        assert!(!member.may_match_glob("allUsers"));
+        assert!(member.may_match_glob("serviceAccount:*@developer.gserviceaccount.com"));
+        assert!(member.may_match_glob("SERVICEACCOUNT:*"));
+        assert!(member.may_match_glob("*"));
+        assert!(member.may_match_glob("?erviceAccount:*"));
+        let created = partial("serviceAccount:", ".iam.gserviceaccount.com");
+        assert!(!created.may_match_glob("serviceAccount:*@developer.gserviceaccount.com"));
+        assert!(Unknown::Computed.may_match_glob("user:*"));
     }
 }

@@ -802,6 +802,7 @@ pub(super) fn refers_to(v: &Val, subject: &Subject) -> Tri {
 
 fn values_equal(a: &Val, b: &Val, ignore_case: bool) -> Option<bool> {
     match (&a.kind, &b.kind) {
+        (ValKind::Unknown(why), ValKind::String(e)) if !why.may_be_text(e, ignore_case) => Some(false),
         (ValKind::Unknown(_), _) | (_, ValKind::Unknown(_)) => None,
         (_, ValKind::Bool(e)) => a.as_bool().map(|x| x == *e).or(Some(false)),
         (_, ValKind::Number(e)) => a.as_number().map(|x| x == *e).or(Some(false)),
@@ -847,7 +848,12 @@ fn as_text(v: &Val) -> Option<String> {
 
 /// A scalar test on one (non-list) value.
 fn scalar_test(test: &Test, v: &Val, ignore_case: bool) -> Tri {
-    if v.is_unknown() {
+    // A partly known string can still differ from every value compared.
+    let compares = matches!(
+        test,
+        Test::Equals(_) | Test::NotEquals(_) | Test::OneOf(_) | Test::NotOneOf(_)
+    );
+    if v.is_unknown() && !compares {
         return Tri::Unknown;
     }
     let known = |b: Option<bool>| b.map(Tri::from_bool).unwrap_or(Tri::Unknown);

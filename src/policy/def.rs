@@ -290,7 +290,7 @@ pub struct ConditionDef {
     pub path: Option<Spanned<String>>,
     /// Test: the attribute is set (`true`) or absent or null (`false`).
     pub exists: Option<bool>,
-    /// Test: the value equals this one (with Terraform's conversions: `"true"` is `true`).
+    /// Test: the value equals this one (with Terraform's conversions: `"true"` is `true`). A string template with unknown parts equals no string its known beginning or end rules out.
     #[schemars(with = "Option<serde_json::Value>")]
     pub equals: Option<toml::Value>,
     /// Test: the value differs from this one.

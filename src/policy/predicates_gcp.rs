@@ -11,7 +11,7 @@ use crate::value::{Val, ValKind};
 
 pub const IAM_GRANTS: Predicate = Predicate {
     name: "gcp-iam-grants",
-    description: "The subject grants a role matching `roles` to a member matching `members`: through `role` with `member` or `members` (the `*_iam_member` and `*_iam_binding` resources), or through `policy_data` (JSON text, `jsonencode(…)`, or `data.google_iam_policy.x.policy_data`, rebuilt from that data source's `binding` blocks). Patterns compare case-insensitively, `*` matching any run of characters. Unknown roles or members are inconclusive.",
+    description: "The subject grants a role matching `roles` to a member matching `members`: through `role` with `member` or `members` (the `*_iam_member` and `*_iam_binding` resources), or through `policy_data` (JSON text, `jsonencode(…)`, or `data.google_iam_policy.x.policy_data`, rebuilt from that data source's `binding` blocks). Patterns compare case-insensitively, `*` matching any run of characters. Unknown roles or members are inconclusive, unless a member written as a template has a known beginning or end that no pattern allows (`\"serviceAccount:${…}\"` is never `user:*`).",
     arguments: &[
         (
             "roles",
@@ -213,8 +213,11 @@ fn judge_grant(
             At::Member => witness_for(p.cx, *loc, path, Some(member)),
             At::Fixed(span, path) => witness_for(p.cx, *span, path, Some(member)),
         };
-        if member.is_unknown() {
-            v.unknown.get_or_insert_with(witness);
+        if let ValKind::Unknown(why) = &member.kind {
+            // `"serviceAccount:${…}"` may still be ruled out.
+            if pat.members.is_empty() || pat.members.iter().any(|m| why.may_match_glob(m)) {
+                v.unknown.get_or_insert_with(witness);
+            }
             continue;
         }
         if member.as_str().is_some_and(|m| pat.member(m)) {

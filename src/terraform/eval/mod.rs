@@ -751,14 +751,14 @@ impl<'m> Evaluator<'m> {
             return v;
         }
         let mut out = String::new();
-        // JSON text (a heredoc policy) is rendered with holes for its unknown
-        // values, so the known rest of it can still be read.
+        // The template is rendered with holes for its unknown values, so the
+        // known rest of it can still be read: all of JSON text (a heredoc
+        // policy), the literal beginning and end of other text.
         let mut first_hole = None;
-        let holes = starts_like_json(t).then_some(&mut first_hole);
-        let stop = self.render(t, scope, d, &mut out, holes);
+        let stop = self.render(t, scope, d, &mut out, Some(&mut first_hole));
         let span = Some(e.span);
         match (first_hole, stop) {
-            (Some(why), None) => match functions::known_json_of_holed_text(&out) {
+            (Some(why), None) if starts_like_json(t) => match functions::known_json_of_holed_text(&out) {
                 Some(known) => Val::unknown(
                     Unknown::PartialJson {
                         why: Box::new(why.cause().clone()),
@@ -768,6 +768,22 @@ impl<'m> Evaluator<'m> {
                 ),
                 None => Val::unknown(why, span),
             },
+            (Some(why), None) => {
+                let prefix = out.split(functions::is_hole).next().unwrap_or("");
+                let suffix = out.rsplit(functions::is_hole).next().unwrap_or("");
+                if prefix.is_empty() && suffix.is_empty() {
+                    Val::unknown(why, span)
+                } else {
+                    Val::unknown(
+                        Unknown::PartialText {
+                            why: Box::new(why.cause().clone()),
+                            prefix: prefix.into(),
+                            suffix: suffix.into(),
+                        },
+                        span,
+                    )
+                }
+            }
             // The first unknown value is the reason, as if rendering had
             // stopped there.
             (Some(why), _) | (None, Some(why)) => Val::unknown(why, span),

@@ -391,3 +391,34 @@ fn subjects_and_references_share_what_is_evaluated_once() {
     );
     assert_eq!(ev.subject_value(bucket, Some(&list[1])), second);
 }
+
+#[test]
+fn templates_keep_their_known_beginning_and_end() {
+    let files = [(
+        "main.tf",
+        "resource \"google_service_account\" \"app\" {\n  account_id = \"app\"\n}\nvariable \"group\" {\n  type = string\n}\nlocals {\n  member = \"serviceAccount:${google_service_account.app.email}\"\n  both   = \"group:${var.group}@example.com\"\n  bare   = \"${var.group}${var.group}\"\n}\n",
+    )];
+    let p = project(&files);
+    let ev = Evaluator::new(&p, &p.modules[0], &TfOptions::default());
+    let text = |name: &str| match ev.local(name, 0, None).kind {
+        ValKind::Unknown(Unknown::PartialText { prefix, suffix, why }) => {
+            Some((prefix.to_string(), suffix.to_string(), *why))
+        }
+        _ => None,
+    };
+    assert_eq!(
+        text("member"),
+        Some(("serviceAccount:".into(), String::new(), Unknown::Computed))
+    );
+    assert_eq!(
+        text("both"),
+        Some((
+            "group:".into(),
+            "@example.com".into(),
+            Unknown::UnsetVariable("group".into())
+        ))
+    );
+    // Nothing known: a plain unknown value.
+    assert_eq!(text("bare"), None);
+    assert!(ev.local("bare", 0, None).is_unknown());
+}

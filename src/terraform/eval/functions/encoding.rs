@@ -52,6 +52,11 @@ fn known_json(v: &Val) -> serde_json::Value {
 const COMPUTED_HOLE: char = '\u{E000}';
 const UNKNOWN_HOLE: char = '\u{E001}';
 
+/// Whether `c` marks an unknown value in a rendered template.
+pub(crate) fn is_hole(c: char) -> bool {
+    c == COMPUTED_HOLE || c == UNKNOWN_HOLE
+}
+
 /// The mark to write in place of the unknown interpolated value `v`.
 pub(crate) fn hole_for(v: &Val) -> char {
     if computed_by_resource(v) {

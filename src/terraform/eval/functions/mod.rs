@@ -22,7 +22,7 @@ use crate::source::Span;
 use crate::value::{Entry, Str, Unknown, Val, ValKind};
 
 use super::ops::scalar_text;
-pub(crate) use encoding::{hole_for, known_json_of_holed_text};
+pub(crate) use encoding::{hole_for, is_hole, known_json_of_holed_text};
 pub use network::{IpRange, rfc1918_block};
 
 /// What a function's result is: a value, or why there is none.
