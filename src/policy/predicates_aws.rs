@@ -274,7 +274,7 @@ fn outcome(truth: Tri, witness: Option<Witness>) -> Outcome {
 /// A value computed by a managed resource when applied (an id, an ARN): the
 /// provider never leaves those empty.
 fn computed_by_resource(v: &Val) -> bool {
-    matches!(v.kind, ValKind::Unknown(Unknown::Computed))
+    v.unknown_reason().is_some_and(|why| why.cause() == &Unknown::Computed)
         && v.reference
             .as_deref()
             .is_some_and(|r| !r.starts_with("data.") && !r.starts_with("module."))

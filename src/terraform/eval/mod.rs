@@ -809,7 +809,14 @@ impl<'m> Evaluator<'m> {
                     let v = self.eval_depth(x, scope, d);
                     match &v.kind {
                         ValKind::Unknown(why) if !matches!(why, Unknown::Error(_)) && holes.is_some() => {
+                            // A partly known value keeps its known ends around the hole.
+                            let (prefix, suffix) = match why {
+                                Unknown::PartialText { prefix, suffix, .. } => (&**prefix, &**suffix),
+                                _ => ("", ""),
+                            };
+                            out.push_str(prefix);
                             out.push(functions::hole_for(&v));
+                            out.push_str(suffix);
                             if let Some(first) = holes.as_deref_mut() {
                                 first.get_or_insert_with(|| why.clone());
                             }
@@ -1051,7 +1058,15 @@ impl<'m> Evaluator<'m> {
                     .unwrap_or_else(|| Val::unknown(unset.clone(), span))
                     .with_reference(reference());
             }
-            Val::unknown(unset.clone(), span).with_reference(reference())
+            let why = match (&unset, computed_shape(address, attr)) {
+                (Unknown::Computed, Some((prefix, suffix))) => Unknown::PartialText {
+                    why: Box::new(Unknown::Computed),
+                    prefix: prefix.into(),
+                    suffix: suffix.into(),
+                },
+                _ => unset.clone(),
+            };
+            Val::unknown(why, span).with_reference(reference())
         });
         self.apply_steps(value, &rest[1..], scope, d, span)
     }
@@ -1667,6 +1682,18 @@ fn relative_dir(dir: &Path, base: &Path) -> String {
 }
 
 /// Whether a template's text begins as a JSON object or list does.
+/// The known beginning and end of an attribute a resource computes, where
+/// the provider documents its form: a service account's address is
+/// `ACCOUNT_ID@PROJECT.iam.gserviceaccount.com`, its `member`
+/// `serviceAccount:` and that address. (`address` is `TYPE.NAME`.)
+fn computed_shape(address: &str, attr: &str) -> Option<(&'static str, &'static str)> {
+    match (address.split('.').next()?, attr) {
+        ("google_service_account", "email") => Some(("", ".iam.gserviceaccount.com")),
+        ("google_service_account", "member") => Some(("serviceAccount:", ".iam.gserviceaccount.com")),
+        _ => None,
+    }
+}
+
 fn starts_like_json(t: &Template) -> bool {
     matches!(t.parts.first(), Some(TemplatePart::Literal(s, _)) if s.trim_start().starts_with(['{', '[']))
 }

@@ -396,7 +396,7 @@ fn subjects_and_references_share_what_is_evaluated_once() {
 fn templates_keep_their_known_beginning_and_end() {
     let files = [(
         "main.tf",
-        "resource \"google_service_account\" \"app\" {\n  account_id = \"app\"\n}\nvariable \"group\" {\n  type = string\n}\nlocals {\n  member = \"serviceAccount:${google_service_account.app.email}\"\n  both   = \"group:${var.group}@example.com\"\n  bare   = \"${var.group}${var.group}\"\n}\n",
+        "resource \"google_service_account\" \"app\" {\n  account_id = \"app\"\n}\nvariable \"group\" {\n  type = string\n}\nlocals {\n  member = \"serviceAccount:${google_service_account.app.email}\"\n  both   = \"group:${var.group}@example.com\"\n  bare   = \"${var.group}${var.group}\"\n  sa_member = google_service_account.app.member\n}\n",
     )];
     let p = project(&files);
     let ev = Evaluator::new(&p, &p.modules[0], &TfOptions::default());
@@ -407,10 +407,6 @@ fn templates_keep_their_known_beginning_and_end() {
         _ => None,
     };
     assert_eq!(
-        text("member"),
-        Some(("serviceAccount:".into(), String::new(), Unknown::Computed))
-    );
-    assert_eq!(
         text("both"),
         Some((
             "group:".into(),
@@ -420,5 +416,14 @@ fn templates_keep_their_known_beginning_and_end() {
     );
     // Nothing known: a plain unknown value.
     assert_eq!(text("bare"), None);
+    // A service account's address has a documented form, kept through
+    // templates; so has its `member` attribute.
+    let gsa = (
+        String::from("serviceAccount:"),
+        String::from(".iam.gserviceaccount.com"),
+        Unknown::Computed,
+    );
+    assert_eq!(text("sa_member"), Some(gsa.clone()));
+    assert_eq!(text("member"), Some(gsa));
     assert!(ev.local("bare", 0, None).is_unknown());
 }

@@ -25,7 +25,7 @@ const COMPUTED_PLACEHOLDER: &str = "(known after apply)";
 /// Whether `v` is a value a managed resource computes when applied (an
 /// ARN, an id): known to exist and to be specific, unlike a variable's.
 fn computed_by_resource(v: &Val) -> bool {
-    matches!(v.kind, ValKind::Unknown(Unknown::Computed))
+    v.unknown_reason().is_some_and(|why| why.cause() == &Unknown::Computed)
         && v.reference
             .as_deref()
             .is_some_and(|r| !r.starts_with("data.") && !r.starts_with("module."))
