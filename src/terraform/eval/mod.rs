@@ -1685,11 +1685,21 @@ fn relative_dir(dir: &Path, base: &Path) -> String {
 /// The known beginning and end of an attribute a resource computes, where
 /// the provider documents its form: a service account's address is
 /// `ACCOUNT_ID@PROJECT.iam.gserviceaccount.com`, its `member`
-/// `serviceAccount:` and that address. (`address` is `TYPE.NAME`.)
+/// `serviceAccount:` and that address; a log sink writes as a Google-managed
+/// service account (`serviceAccount:…@gcp-sa-logging.iam.gserviceaccount.com`,
+/// formerly `serviceAccount:cloud-logs@system.gserviceaccount.com`).
+/// (`address` is `TYPE.NAME`.)
 fn computed_shape(address: &str, attr: &str) -> Option<(&'static str, &'static str)> {
     match (address.split('.').next()?, attr) {
         ("google_service_account", "email") => Some(("", ".iam.gserviceaccount.com")),
         ("google_service_account", "member") => Some(("serviceAccount:", ".iam.gserviceaccount.com")),
+        (
+            "google_logging_project_sink"
+            | "google_logging_folder_sink"
+            | "google_logging_organization_sink"
+            | "google_logging_billing_account_sink",
+            "writer_identity",
+        ) => Some(("serviceAccount:", ".gserviceaccount.com")),
         _ => None,
     }
 }
