@@ -193,7 +193,8 @@ impl Unknown {
         fits(pattern.chars(), prefix.chars()) && fits(pattern.chars().rev(), suffix.chars().rev())
     }
 
-    /// The reason itself, through the `jsonencode` wrapper.
+    /// The reason itself, through the partly-known wrappers (`PartialJson`,
+    /// `PartialText`).
     pub fn cause(&self) -> &Unknown {
         match self {
             Unknown::PartialJson { why, .. } | Unknown::PartialText { why, .. } => why.cause(),
@@ -268,6 +269,18 @@ impl Val {
             ValKind::Unknown(why) => Some(why),
             _ => None,
         }
+    }
+
+    /// Whether the value is one a managed resource computes when applied (an
+    /// ARN, an id): known to exist, never empty, and specific, unlike a
+    /// variable's or a data source's.
+    pub fn computed_by_resource(&self) -> bool {
+        self.unknown_reason()
+            .is_some_and(|why| why.cause() == &Unknown::Computed)
+            && self
+                .reference
+                .as_deref()
+                .is_some_and(|r| !r.starts_with("data.") && !r.starts_with("module."))
     }
 
     /// The first unknown found here or inside, depth first.

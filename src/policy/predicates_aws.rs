@@ -271,15 +271,6 @@ fn outcome(truth: Tri, witness: Option<Witness>) -> Outcome {
     Outcome { truth, witness }
 }
 
-/// A value computed by a managed resource when applied (an id, an ARN): the
-/// provider never leaves those empty.
-fn computed_by_resource(v: &Val) -> bool {
-    v.unknown_reason().is_some_and(|why| why.cause() == &Unknown::Computed)
-        && v.reference
-            .as_deref()
-            .is_some_and(|r| !r.starts_with("data.") && !r.starts_with("module."))
-}
-
 fn unset(p: &PredicateCx) -> Outcome {
     let Some(path) = p.path else {
         return outcome(Tri::False, None);
@@ -294,7 +285,7 @@ fn unset(p: &PredicateCx) -> Outcome {
     let mut unknown = None;
     for reached in &r.found {
         let v = reached.val;
-        if computed_by_resource(v) {
+        if v.computed_by_resource() {
             continue;
         }
         let w = || witness_for(p.cx, reached.loc, &reached.path, Some(v));

@@ -1681,7 +1681,6 @@ fn relative_dir(dir: &Path, base: &Path) -> String {
     }
 }
 
-/// Whether a template's text begins as a JSON object or list does.
 /// The known beginning and end of an attribute a resource computes, where
 /// the provider documents its form: a service account's address is
 /// `ACCOUNT_ID@PROJECT.iam.gserviceaccount.com`, its `member`
@@ -1704,6 +1703,7 @@ fn computed_shape(address: &str, attr: &str) -> Option<(&'static str, &'static s
     }
 }
 
+/// Whether a template's text begins as a JSON object or list does.
 fn starts_like_json(t: &Template) -> bool {
     matches!(t.parts.first(), Some(TemplatePart::Literal(s, _)) if s.trim_start().starts_with(['{', '[']))
 }

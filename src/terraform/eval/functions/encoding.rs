@@ -22,20 +22,11 @@ pub(super) const NAMES: &[&str] = &[
 /// `jsonencode`: never `null` or `*`, so it is not mistaken for either.
 const COMPUTED_PLACEHOLDER: &str = "(known after apply)";
 
-/// Whether `v` is a value a managed resource computes when applied (an
-/// ARN, an id): known to exist and to be specific, unlike a variable's.
-fn computed_by_resource(v: &Val) -> bool {
-    v.unknown_reason().is_some_and(|why| why.cause() == &Unknown::Computed)
-        && v.reference
-            .as_deref()
-            .is_some_and(|r| !r.starts_with("data.") && !r.starts_with("module."))
-}
-
 /// The JSON of `v` with its unknown parts `null`, except values a managed
 /// resource computes (an ARN, an id), which are `COMPUTED_PLACEHOLDER`.
 fn known_json(v: &Val) -> serde_json::Value {
     match &v.kind {
-        _ if computed_by_resource(v) => COMPUTED_PLACEHOLDER.into(),
+        _ if v.computed_by_resource() => COMPUTED_PLACEHOLDER.into(),
         ValKind::List(items) => items.iter().map(known_json).collect(),
         ValKind::Map(entries) => entries
             .iter()
@@ -59,7 +50,7 @@ pub(crate) fn is_hole(c: char) -> bool {
 
 /// The mark to write in place of the unknown interpolated value `v`.
 pub(crate) fn hole_for(v: &Val) -> char {
-    if computed_by_resource(v) {
+    if v.computed_by_resource() {
         COMPUTED_HOLE
     } else {
         UNKNOWN_HOLE
