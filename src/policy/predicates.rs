@@ -4,7 +4,7 @@
 
 use super::condition::{EvalCx, Outcome, Tri, Witness, witness_for};
 use super::path::{Focus, Path, Resolution, resolve};
-use crate::value::{Str, Val, ValKind};
+use crate::value::{Str, Unknown, Val, ValKind};
 
 pub struct PredicateCx<'a, 'b> {
     pub cx: &'a EvalCx<'b>,
@@ -349,9 +349,18 @@ fn iam_policy_grants(p: &PredicateCx) -> Outcome {
 
 /// The document of an `aws_iam_policy_document` data source that `v` was read
 /// from (`data.aws_iam_policy_document.x.json`), rebuilt from its `statement`
-/// blocks, and whether that is all of it (no unknown values, no `dynamic`
-/// statements, no merged documents). `None` when `v` does not come from one.
+/// blocks and the documents it merges, and whether that is all of it (no
+/// unknown values, no `dynamic` statements, no merged document it cannot
+/// read). `None` when `v` does not come from one.
 pub(super) fn policy_document_data(cx: &EvalCx, v: &Val) -> Option<(serde_json::Value, bool)> {
+    policy_document_data_at(cx, v, 0)
+}
+
+/// How deep documents merging documents are followed; Terraform rejects a
+/// cycle, the limit only keeps a broken configuration from looping.
+const MERGE_DEPTH: usize = 8;
+
+fn policy_document_data_at(cx: &EvalCx, v: &Val, depth: usize) -> Option<(serde_json::Value, bool)> {
     let address = v.reference.as_deref()?;
     // Inside a module call the address is `module.NAME.data.aws_iam_policy_document.x`.
     if !address.starts_with("data.aws_iam_policy_document.") && !address.contains(".data.aws_iam_policy_document.") {
@@ -359,19 +368,20 @@ pub(super) fn policy_document_data(cx: &EvalCx, v: &Val) -> Option<(serde_json::
     }
     let kinds = [Str::from("aws_iam_policy_document")];
     let data = cx.set.select("data", &kinds).find(|s| &*s.address == address)?;
-    let merged = [
-        "source_policy_documents",
-        "override_policy_documents",
-        "source_json",
-        "override_json",
-    ]
-    .iter()
-    .any(|k| data.value.get(k).is_some_and(|v| !v.is_null()));
-    let mut statements = Vec::new();
-    let mut complete = !merged;
-    // Statements that cannot be read one by one: merged documents, a
-    // `statement` that is itself unknown (a `dynamic` block over a variable).
-    let mut opaque = merged;
+    let merges = MERGE_KEYS
+        .iter()
+        .any(|k| data.value.get(k).is_some_and(|v| !v.is_null()));
+    let mut doc = MergedDocument {
+        complete: true,
+        merges,
+        ..MergedDocument::default()
+    };
+    // The provider's order: source documents, then the document's own
+    // statements, then the overrides; a statement replaces an earlier one
+    // with the same `sid`.
+    for key in &MERGE_KEYS[..2] {
+        doc.merge(cx, data.value.get(key), depth);
+    }
     if let Some(blocks) = data.value.get("statement") {
         let items = match &blocks.kind {
             ValKind::List(items) => items.as_slice(),
@@ -379,8 +389,9 @@ pub(super) fn policy_document_data(cx: &EvalCx, v: &Val) -> Option<(serde_json::
         };
         for st in items {
             if !matches!(st.kind, ValKind::Map(_)) {
-                complete = false;
-                opaque |= !st.is_null();
+                // A `statement` that is itself unknown (a `dynamic` block over a variable).
+                doc.complete = false;
+                doc.opaque |= !st.is_null();
                 continue;
             }
             let field = |key: &str| st.get(key).map(Val::to_json).unwrap_or(serde_json::Value::Null);
@@ -398,23 +409,114 @@ pub(super) fn policy_document_data(cx: &EvalCx, v: &Val) -> Option<(serde_json::
                 "NotPrincipal": principals_json(st.get("not_principals")),
                 "Condition": conditions_json(st.get("condition")),
             });
+            if let Some(sid) = st.get("sid").filter(|v| !v.is_null()) {
+                statement["Sid"] = sid.to_json();
+            }
             let unknown: Vec<&str> = STATEMENT_FIELDS
                 .iter()
                 .filter(|(block_key, _)| st.get(block_key).is_some_and(Val::contains_unknown))
                 .map(|(_, json_key)| *json_key)
                 .collect();
             if !unknown.is_empty() {
-                complete = false;
+                doc.complete = false;
                 statement[UNKNOWN_FIELDS] = unknown.into();
             }
-            statements.push(statement);
+            doc.put(statement);
         }
     }
-    let mut doc = serde_json::json!({ "Version": "2012-10-17", "Statement": statements });
-    if opaque {
-        doc[OPAQUE] = true.into();
+    for key in &MERGE_KEYS[2..] {
+        doc.merge(cx, data.value.get(key), depth);
     }
-    Some((doc, complete))
+    Some(doc.finish())
+}
+
+/// The arguments of `aws_iam_policy_document` naming documents to merge:
+/// sources first, overrides after.
+const MERGE_KEYS: [&str; 4] = [
+    "source_json",
+    "source_policy_documents",
+    "override_json",
+    "override_policy_documents",
+];
+
+/// A policy document being put together from statements and merged documents.
+#[derive(Default)]
+struct MergedDocument {
+    statements: Vec<serde_json::Value>,
+    complete: bool,
+    /// Whether its statements cannot be read one by one: a merged document
+    /// that cannot be read, an unknown `statement`, an unknown `sid` that may
+    /// replace another statement.
+    opaque: bool,
+    /// Whether it merges other documents, so `sid`s matter.
+    merges: bool,
+}
+
+impl MergedDocument {
+    /// Adds a statement, in place of an earlier one with the same `sid`.
+    fn put(&mut self, statement: serde_json::Value) {
+        if self.merges && statement.get("Sid").is_some_and(|s| s.is_null()) {
+            self.opaque = true;
+        }
+        let sid = statement.get("Sid").and_then(|s| s.as_str()).filter(|s| !s.is_empty());
+        let earlier = sid.and_then(|sid| {
+            self.statements
+                .iter()
+                .position(|o| o.get("Sid").and_then(|s| s.as_str()) == Some(sid))
+        });
+        match earlier {
+            Some(i) => self.statements[i] = statement,
+            None => self.statements.push(statement),
+        }
+    }
+
+    /// Adds the statements of the documents in `v` (one JSON text or a list).
+    fn merge(&mut self, cx: &EvalCx, v: Option<&Val>, depth: usize) {
+        let Some(v) = v.filter(|v| !v.is_null()) else {
+            return;
+        };
+        let items = match &v.kind {
+            ValKind::List(items) => items.as_slice(),
+            _ => std::slice::from_ref(v),
+        };
+        for item in items {
+            let read = match &item.kind {
+                ValKind::Null => continue,
+                ValKind::String(text) => serde_json::from_str(text).ok().map(|json| (json, true)),
+                ValKind::Unknown(Unknown::PartialJson { known, .. }) => {
+                    serde_json::from_str(known).ok().map(|mut json| {
+                        super::predicates_aws::mark_unknown_fields(&mut json);
+                        (json, false)
+                    })
+                }
+                ValKind::Unknown(_) if depth < MERGE_DEPTH => policy_document_data_at(cx, item, depth + 1),
+                _ => None,
+            };
+            let Some((json, complete)) = read else {
+                self.complete = false;
+                self.opaque = true;
+                continue;
+            };
+            self.complete &= complete;
+            self.opaque |= json.get(OPAQUE).is_some_and(|o| o == &serde_json::Value::Bool(true));
+            let statements = match json.get("Statement") {
+                Some(serde_json::Value::Array(items)) => items.clone(),
+                Some(st @ serde_json::Value::Object(_)) => vec![st.clone()],
+                _ => vec![],
+            };
+            for st in statements {
+                self.put(st);
+            }
+        }
+    }
+
+    fn finish(self) -> (serde_json::Value, bool) {
+        let mut doc = serde_json::json!({ "Version": "2012-10-17", "Statement": self.statements });
+        if self.opaque {
+            doc[OPAQUE] = true.into();
+        }
+        (doc, self.complete && !self.opaque)
+    }
 }
 
 /// The fields of an `aws_iam_policy_document` statement block and of the
@@ -436,7 +538,8 @@ const STATEMENT_FIELDS: &[(&str, &str)] = &[
 pub(super) const UNKNOWN_FIELDS: &str = "Palisade:unknown";
 
 /// Set on a document rebuilt by [`policy_document_data`] whose statements
-/// cannot be read one by one (merged documents, a `dynamic` statement).
+/// cannot be read one by one (a merged document it cannot read, a `dynamic`
+/// statement).
 pub(super) const OPAQUE: &str = "Palisade:opaque";
 
 /// The blocks of a nested block type: a list of maps, or one map.

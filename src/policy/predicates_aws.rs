@@ -619,7 +619,7 @@ pub(super) struct Document<'v> {
 
 impl Document<'_> {
     /// Whether every unknown part is marked on its statement, so the known
-    /// statements can still be read (a data source's document, not merged).
+    /// statements can still be read (a data source's document).
     fn readable_by_statement(&self) -> bool {
         self.complete
             || (matches!(self.reached.val.kind, ValKind::Unknown(_))
@@ -669,7 +669,7 @@ pub(super) fn documents<'v>(
 /// are `null`), the fields of each statement holding a `null`, as
 /// `policy_document_data` marks a data source's; a statement, or the list of
 /// them, that is itself unknown makes the document [`OPAQUE`].
-fn mark_unknown_fields(doc: &mut serde_json::Value) {
+pub(super) fn mark_unknown_fields(doc: &mut serde_json::Value) {
     fn holds_null(v: &serde_json::Value) -> bool {
         match v {
             serde_json::Value::Null => true,
@@ -947,15 +947,32 @@ fn policy_accepts_http(p: &PredicateCx) -> Outcome {
         return outcome(Tri::False, None);
     };
     let r = resolve(p.focus, path);
-    let (docs, unknown) = documents(p, &r.found);
+    let (docs, _) = documents(p, &r.found);
+    // Only effects and conditions are read here: a statement whose resources
+    // or principals are computed (a bucket's ARN) still decides.
+    let decided = |d: &Document| {
+        d.complete
+            || (d.readable_by_statement()
+                && statements(&d.json).iter().all(|st| {
+                    let unknown = unknown_fields(st);
+                    !unknown.contains(&"Effect") && !unknown.contains(&"Condition")
+                }))
+    };
     // A known `Deny` settles it even when other parts are unknown.
     if docs
         .iter()
-        .any(|d| denies_http(&d.json) || (d.complete && allows_only_tls(&d.json)))
+        .any(|d| denies_http(&d.json) || (decided(d) && allows_only_tls(&d.json)))
     {
         return outcome(Tri::False, None);
     }
-    if let Some(w) = unknown.or_else(|| unknown_witness(&r.unknown)) {
+    let undecided = docs.iter().find(|d| !decided(d)).map(|d| {
+        let reached = d.reached;
+        witness_for(p.cx, reached.loc, &reached.path, Some(reached.val))
+    });
+    let unknown = unreadable_witness(p, &r.found, &docs)
+        .or(undecided)
+        .or_else(|| unknown_witness(&r.unknown));
+    if let Some(w) = unknown {
         return outcome(Tri::Unknown, Some(w));
     }
     match docs.first() {
@@ -1260,7 +1277,7 @@ fn may_hold(st: &serde_json::Value, key: &str, negated: &str, test: impl Fn(&str
 
 /// Whether some statements of a partly unknown document cannot be seen: the
 /// whole list or one statement unknown (`null`), or a data source's document
-/// marked [`OPAQUE`] (merged documents, a `dynamic` statement).
+/// marked [`OPAQUE`] (a merged document it cannot read, a `dynamic` statement).
 fn has_unseen_statements(doc: &serde_json::Value) -> bool {
     doc.get(OPAQUE).is_some_and(|v| v == &serde_json::Value::Bool(true))
         || match doc.get("Statement") {

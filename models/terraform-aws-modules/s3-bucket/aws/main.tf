@@ -39,7 +39,7 @@ variable "attach_policy" {
 }
 
 # The statements the module writes itself; any of them set makes the
-# attached policy a merge this model does not rebuild.
+# attached policy a merge with the caller's (see `combined`).
 variable "attach_elb_log_delivery_policy" {
   type    = bool
   default = false
@@ -137,14 +137,12 @@ variable "is_directory_bucket" {
 locals {
   create = var.create_bucket && var.putin_khuylo && !var.is_directory_bucket
 
-  module_statements = anytrue([
+  other_module_statements = anytrue([
     var.attach_elb_log_delivery_policy,
     var.attach_lb_log_delivery_policy,
     var.attach_access_log_delivery_policy,
     var.attach_cloudtrail_log_delivery_policy,
     var.attach_waf_log_delivery_policy,
-    var.attach_deny_insecure_transport_policy,
-    var.attach_require_latest_tls_policy,
     var.attach_inventory_destination_policy,
     var.attach_analytics_destination_policy,
     var.attach_deny_incorrect_encryption_headers,
@@ -152,6 +150,7 @@ locals {
     var.attach_deny_unencrypted_object_uploads,
     var.attach_deny_ssec_encrypted_object_uploads,
   ])
+  module_statements = local.other_module_statements || var.attach_deny_insecure_transport_policy || var.attach_require_latest_tls_policy
 }
 
 resource "aws_s3_bucket" "this" {
@@ -179,12 +178,65 @@ resource "aws_s3_bucket_acl" "this" {
   acl    = var.acl
 }
 
+# The statements the module writes that decide TLS: its two denies, spelt
+# out. The others (log delivery, inventory, encryption headers...) are left
+# to `other_module_statements`, which has no value: a policy holding them is
+# read in part.
+data "aws_iam_policy_document" "deny_insecure_transport" {
+  count = local.create && var.attach_deny_insecure_transport_policy ? 1 : 0
+
+  statement {
+    sid       = "denyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.this[0].arn, "${aws_s3_bucket.this[0].arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "require_latest_tls" {
+  count = local.create && var.attach_require_latest_tls_policy ? 1 : 0
+
+  statement {
+    sid       = "denyOutdatedTLS"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.this[0].arn, "${aws_s3_bucket.this[0].arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "NumericLessThan"
+      variable = "s3:TlsVersion"
+      values   = ["1.2"]
+    }
+  }
+}
+
+variable "other_module_statements" {
+  type = string
+}
+
 # The caller's `policy` is attached only with `attach_policy = true`, merged
 # with the statements the module writes when their switches are on.
 data "aws_iam_policy_document" "combined" {
   count = local.create && local.module_statements ? 1 : 0
 
-  source_policy_documents = var.attach_policy && var.policy != null ? [var.policy] : []
+  source_policy_documents = concat(
+    var.attach_deny_insecure_transport_policy ? [data.aws_iam_policy_document.deny_insecure_transport[0].json] : [],
+    var.attach_require_latest_tls_policy ? [data.aws_iam_policy_document.require_latest_tls[0].json] : [],
+    local.other_module_statements ? [var.other_module_statements] : [],
+    var.attach_policy && var.policy != null ? [var.policy] : [],
+  )
 }
 
 resource "aws_s3_bucket_policy" "this" {
