@@ -781,6 +781,16 @@ pub(super) fn refers_to(v: &Val, subject: &Subject) -> Tri {
         if subject.instance.is_some() && **r == *subject.base_address() {
             return Tri::Unknown;
         }
+        // An output of a module call that cannot be read (one a model
+        // leaves out) may be any resource of that module.
+        if r.starts_with("module.")
+            && subject
+                .address
+                .strip_prefix(&**r)
+                .is_some_and(|rest| rest.starts_with('.'))
+        {
+            return Tri::Unknown;
+        }
         if !v.is_unknown() {
             // A known value read from another resource: compare by value below.
         } else {

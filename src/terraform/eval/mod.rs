@@ -1434,8 +1434,22 @@ impl<'m> Evaluator<'m> {
         let Some(ExprKind::GetAttr(_, output)) = rest.first().map(|s| &s.kind) else {
             return Val::unknown(Unknown::Unsupported("a whole module object".into()), span).with_reference(reference);
         };
+        if !child.index.outputs.contains_key(&**output) && child.is_model() {
+            // The real module has outputs a model leaves out; what they hold
+            // is not known, but it still comes from this module call.
+            let why = format!("output `{output}` of module `{name}` is not in Palisade's model of it");
+            return Val::unknown(Unknown::Other(why.into()), span).with_reference(reference);
+        }
         let v = child.output(output, span);
         self.apply_steps(v, &rest[1..], scope, d, span)
+    }
+
+    /// Whether this module is one of Palisade's models of a registry module.
+    fn is_model(&self) -> bool {
+        self.module
+            .files
+            .first()
+            .is_some_and(|f| self.project.model_of(f.file).is_some())
     }
 
     /// The value of an output of this module.

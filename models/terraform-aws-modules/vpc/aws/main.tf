@@ -230,3 +230,17 @@ resource "aws_network_acl_rule" "private_inbound" {
   cidr_block      = lookup(var.private_inbound_acl_rules[count.index], "cidr_block", null)
   ipv6_cidr_block = lookup(var.private_inbound_acl_rules[count.index], "ipv6_cidr_block", null)
 }
+
+# The outputs callers most often read, so that what they hand on is known to
+# come from the VPC; the model's other outputs are unknown.
+output "vpc_id" {
+  value = try(aws_vpc.this[0].id, null)
+}
+
+output "vpc_arn" {
+  value = try(aws_vpc.this[0].arn, null)
+}
+
+output "vpc_cidr_block" {
+  value = try(aws_vpc.this[0].cidr_block, null)
+}

@@ -78,7 +78,14 @@ pub(super) fn call(a: &Args) -> Option<FnResult> {
         "coalesce" => {
             for v in a.vals {
                 match &v.kind {
-                    ValKind::Unknown(why) => return Some(Err(why.clone())),
+                    // Text known to start or end with something is not
+                    // empty: it is the result, partly known as it is.
+                    ValKind::Unknown(Unknown::PartialText { prefix, suffix, .. })
+                        if !prefix.is_empty() || !suffix.is_empty() =>
+                    {
+                        return Some(Ok(v.clone()));
+                    }
+                    ValKind::Unknown(why) => return Some(Err(why.cause().clone())),
                     ValKind::Null => {}
                     ValKind::String(s) if s.is_empty() => {}
                     _ => return Some(Ok(v.clone())),

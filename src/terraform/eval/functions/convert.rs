@@ -34,7 +34,7 @@ pub(super) fn call(a: &Args) -> Option<FnResult> {
         })(),
         "can" => a.arity(1, 1).and_then(|_| match a.vals[0].first_unknown() {
             Some(Unknown::Error(_)) => a.bool_val(false),
-            Some(why) if a.vals[0].is_unknown() => Err(why.clone()),
+            Some(why) if a.vals[0].is_unknown() => Err(why.cause().clone()),
             _ => a.bool_val(true),
         }),
         "sensitive" | "nonsensitive" => a.arity(1, 1).map(|_| a.vals[0].clone()),

@@ -65,7 +65,9 @@ impl<'a> Args<'a> {
     fn get(&self, i: usize) -> Result<&'a Val, Unknown> {
         match self.vals.get(i) {
             Some(v) => match &v.kind {
-                ValKind::Unknown(why) => Err(why.clone()),
+                // What is known of a partly known argument says nothing of
+                // what a function makes of it.
+                ValKind::Unknown(why) => Err(why.cause().clone()),
                 _ => Ok(v),
             },
             None => fail(format!("`{}` needs at least {} arguments", self.name, i + 1)),
@@ -203,7 +205,14 @@ pub fn call(name: &str, vals: &[Val], span: Option<Span>, files: Option<FileAcce
     if !SEES_UNKNOWNS.contains(&name)
         && let Some(u) = vals.iter().find(|a| a.is_unknown())
     {
-        return u.clone().with_span_if_none(span);
+        // The result keeps where the value came from, but not what is known
+        // of a partly known argument: `split` or `upper` of a template is not
+        // text with the template's known ends.
+        let mut result = u.clone();
+        if let ValKind::Unknown(why) = &result.kind {
+            result.kind = ValKind::Unknown(why.cause().clone());
+        }
+        return result.with_span_if_none(span);
     }
     let args = Args {
         name,

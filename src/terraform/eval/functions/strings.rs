@@ -402,7 +402,7 @@ pub(super) fn format(spec: &str, args: &[Val]) -> Result<String, Unknown> {
 /// A collection as compact JSON (as `%v` prints it); unknown parts make it unknown.
 pub(super) fn json_text(v: &Val) -> Result<String, Unknown> {
     if let Some(why) = v.first_unknown() {
-        return Err(why.clone());
+        return Err(why.cause().clone());
     }
     Ok(v.to_json().to_string())
 }

@@ -409,3 +409,34 @@ fn a_json_heredoc_keeps_the_known_parts_around_unknown_interpolations() {
         );
     }
 }
+
+#[test]
+fn a_function_of_a_partly_known_value_is_plainly_unknown() {
+    use crate::terraform::eval::Evaluator;
+    use crate::terraform::eval::tests::project;
+    use crate::value::{Unknown, ValKind};
+    let files = [
+        ("v.tf", "variable \"x\" {}\n"),
+        (
+            "probe.tf",
+            "locals {\n  text = \"3.3.3.3/32,${var.x}\"\n  parts = split(\",\", local.text)\n  upper = upper(local.text)\n  doc = replace(jsonencode({ a = var.x }), \"a\", \"b\")\n  first = coalesce(null, local.text)\n}\n",
+        ),
+    ];
+    let p = project(&files);
+    let ev = Evaluator::new(&p, &p.modules[0], &TfOptions::default());
+    assert!(matches!(
+        ev.local("text", 0, None).kind,
+        ValKind::Unknown(Unknown::PartialText { .. })
+    ));
+    // The template's known start is not the start of what `split`, `upper`
+    // or `replace` make of it.
+    for name in ["parts", "upper", "doc"] {
+        let v = ev.local(name, 0, None);
+        assert_eq!(v.kind, ValKind::Unknown(Unknown::UnsetVariable("x".into())), "{name}");
+    }
+    // Text that cannot be empty is what `coalesce` returns, as it is.
+    assert!(matches!(
+        ev.local("first", 0, None).kind,
+        ValKind::Unknown(Unknown::PartialText { .. })
+    ));
+}
