@@ -869,13 +869,33 @@ fn document_trusts_service(doc: &serde_json::Value, services: &[String]) -> Tri 
                 .any(|s| services.iter().any(|w| w.eq_ignore_ascii_case(s)));
             let principal = match named {
                 true => Tri::True,
-                false if unknown.contains(&"Principal") => Tri::Unknown,
+                false if unknown.contains(&"Principal") && may_name_service(st.get("Principal")) => Tri::Unknown,
                 false => Tri::False,
             };
             allow.min(principal)
         })
         .max()
         .unwrap_or(Tri::False)
+}
+
+/// Whether a partly known `Principal` may still name a service: it is not
+/// known as a map of principal types, or its `Service` entry (or one whose
+/// type is unknown, written `""`) holds an unknown identifier. Unknown
+/// account ARNs under `AWS` name no service.
+fn may_name_service(principal: Option<&serde_json::Value>) -> bool {
+    fn holds_null(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Null => true,
+            serde_json::Value::Array(items) => items.iter().any(holds_null),
+            _ => false,
+        }
+    }
+    match principal {
+        Some(serde_json::Value::Object(types)) => types
+            .iter()
+            .any(|(kind, ids)| (kind.is_empty() || kind.eq_ignore_ascii_case("service")) && holds_null(ids)),
+        _ => true,
+    }
 }
 
 fn trust_allows_account_unguarded(p: &PredicateCx) -> Outcome {
@@ -1499,6 +1519,25 @@ mod tests {
         assert!(json_at(&d, "privileged").is_empty());
         assert!(json_equals(&serde_json::json!("true"), &toml::Value::Boolean(true)));
         assert!(!json_equals(&serde_json::json!(false), &toml::Value::Boolean(true)));
+    }
+
+    #[test]
+    fn an_unknown_account_in_a_trust_policy_names_no_service() {
+        let edge = ["edgelambda.amazonaws.com".to_string()];
+        let trust = |principal: &str| {
+            doc(&format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{principal},"{UNKNOWN_FIELDS}":["Principal"]}}]}}"#
+            ))
+        };
+        assert_eq!(document_trusts_service(&trust(r#"{"AWS":[null]}"#), &edge), Tri::False);
+        assert_eq!(
+            document_trusts_service(&trust(r#"{"Service":[null]}"#), &edge),
+            Tri::Unknown
+        );
+        assert_eq!(document_trusts_service(&trust(r#"{"":[null]}"#), &edge), Tri::Unknown);
+        assert_eq!(document_trusts_service(&trust("null"), &edge), Tri::Unknown);
+        let named = trust(r#"{"Service":["edgelambda.amazonaws.com"],"AWS":[null]}"#);
+        assert_eq!(document_trusts_service(&named, &edge), Tri::True);
     }
 
     #[test]
