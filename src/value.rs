@@ -193,6 +193,25 @@ impl Unknown {
         fits(pattern.chars(), prefix.chars()) && fits(pattern.chars().rev(), suffix.chars().rev())
     }
 
+    /// Whether the unknown value matches the wildcard `pattern` whatever its
+    /// unknown part: a template whose known beginning and end cover a pattern
+    /// with one `*` (`"serviceAccount:${…}"` matches `serviceAccount:*`).
+    pub fn must_match_glob(&self, pattern: &str) -> bool {
+        let Unknown::PartialText { prefix, suffix, .. } = self else {
+            return false;
+        };
+        let Some((head, tail)) = pattern.split_once('*') else {
+            return false;
+        };
+        fn covers(pattern: impl Iterator<Item = char>, mut known: impl Iterator<Item = char>) -> bool {
+            pattern.into_iter().all(|p| match known.next() {
+                Some(k) => p == '?' || p.eq_ignore_ascii_case(&k),
+                None => false,
+            })
+        }
+        !tail.contains('*') && covers(head.chars(), prefix.chars()) && covers(tail.chars().rev(), suffix.chars().rev())
+    }
+
     /// The reason itself, through the partly-known wrappers (`PartialJson`,
     /// `PartialText`).
     pub fn cause(&self) -> &Unknown {
@@ -377,6 +396,10 @@ impl Val {
             ValKind::String(s) => format!("{s:?}"),
             ValKind::List(items) => format!("a list of {}", items.len()),
             ValKind::Map(_) => "an object".into(),
+            // What is known of a template: `"serviceAccount:…" (computed when applied)`.
+            ValKind::Unknown(Unknown::PartialText { why, prefix, suffix }) => {
+                format!("{:?} ({why})", format!("{prefix}…{suffix}"))
+            }
             ValKind::Unknown(why) => format!("unknown ({why})"),
         }
     }
@@ -472,5 +495,12 @@ mod partial_text_tests {
         let created = partial("serviceAccount:", ".iam.gserviceaccount.com");
         assert!(!created.may_match_glob("serviceAccount:*@developer.gserviceaccount.com"));
         assert!(Unknown::Computed.may_match_glob("user:*"));
+        assert!(member.must_match_glob("serviceAccount:*"));
+        assert!(member.must_match_glob("SERVICEACCOUNT:*"));
+        assert!(member.must_match_glob("*"));
+        assert!(!member.must_match_glob("serviceAccount:*@developer.gserviceaccount.com"));
+        assert!(!member.must_match_glob("user:*"));
+        assert!(!member.must_match_glob("serviceAccount:x"));
+        assert!(!Unknown::Computed.must_match_glob("*"));
     }
 }

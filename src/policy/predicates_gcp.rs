@@ -7,7 +7,7 @@ use super::path::{Focus, Path, Reached, resolve};
 use super::predicates::{Predicate, PredicateCx, iam_glob, only_keys, string_list, strings_of};
 use super::predicates_cloud::each_value;
 use crate::source::Span;
-use crate::value::{Val, ValKind};
+use crate::value::{Unknown, Val, ValKind};
 
 pub const IAM_GRANTS: Predicate = Predicate {
     name: "gcp-iam-grants",
@@ -214,7 +214,14 @@ fn judge_grant(
             At::Fixed(span, path) => witness_for(p.cx, *span, path, Some(member)),
         };
         if let ValKind::Unknown(why) = &member.kind {
-            // `"serviceAccount:${…}"` may still be ruled out.
+            // `"serviceAccount:${…}"` is a service account whatever its name.
+            let certain = matches!(why, Unknown::PartialText { .. })
+                && (pat.members.is_empty() || pat.members.iter().any(|m| why.must_match_glob(m)));
+            if certain && role_matches == Some(true) {
+                v.hit = Some(witness());
+                return;
+            }
+            // It may also still be ruled out.
             if pat.members.is_empty() || pat.members.iter().any(|m| why.may_match_glob(m)) {
                 v.unknown.get_or_insert_with(witness);
             }
