@@ -148,7 +148,18 @@ pub(super) fn expand(ev: &Evaluator, block: &Block, address: &str) -> Instances 
                 }
                 Instances::Count((0..n as usize).map(Instance::count).collect())
             }
-            _ => Instances::Unknown(Unknown::Error("`count` is not a whole number".into())),
+            // Terraform refuses to plan such a block: it creates nothing to check.
+            _ => {
+                ev.notice(
+                    Some(count.value.span),
+                    format!(
+                        "{}{address} has a `count` of {}, not a whole number of zero or more: Terraform rejects it, so it is not checked",
+                        ev.prefix(),
+                        v.describe()
+                    ),
+                );
+                Instances::Count(Vec::new())
+            }
         };
     }
     let Some(fe) = block.body.attribute("for_each") else {

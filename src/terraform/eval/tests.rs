@@ -273,6 +273,22 @@ fn dynamic_blocks_expand_into_nested_blocks() {
 }
 
 #[test]
+fn a_count_terraform_rejects_creates_nothing() {
+    for count in ["\"-5\"", "1.5", "[\"a\"]", "null"] {
+        let text = format!("resource \"aws_instance\" \"i\" {{\n  count = {count}\n  ami = \"ami-1\"\n}}\n");
+        let files = [("main.tf", text.as_str())];
+        let p = project(&files);
+        let ev = Evaluator::new(&p, &p.modules[0], &TfOptions::default());
+        let block = p.modules[0].blocks().next().unwrap().1;
+        assert!(ev.instances_of(block, "aws_instance.i").is_empty(), "{count}");
+        assert!(
+            ev.notices().iter().any(|n| n.message.contains("Terraform rejects it")),
+            "{count}"
+        );
+    }
+}
+
+#[test]
 fn too_many_instances_are_not_expanded() {
     let files = [(
         "main.tf",
