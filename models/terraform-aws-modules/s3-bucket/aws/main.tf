@@ -291,3 +291,13 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
     }
   }
 }
+
+# The outputs callers most often hand on (to a load balancer's access_logs, a
+# trail), so that what they name is known to be this bucket.
+output "s3_bucket_id" {
+  value = try(aws_s3_bucket.this[0].id, "")
+}
+
+output "s3_bucket_arn" {
+  value = try(aws_s3_bucket.this[0].arn, "")
+}
