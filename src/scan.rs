@@ -1165,12 +1165,22 @@ fn drop_duplicates(findings: &mut Vec<Finding>) {
         ))
     });
     findings.dedup_by(|later, kept| {
-        later.policy.input == crate::policy::InputKind::Terraform
+        let same = later.policy.input == crate::policy::InputKind::Terraform
             && later.policy.id == kept.policy.id
             && later.address == kept.address
             && later.path == kept.path
             && later.instances == kept.instances
-            && (later.primary == kept.primary || (kept.status == Status::Fail && later.status == Status::Inconclusive))
+            && (later.primary == kept.primary || (kept.status == Status::Fail && later.status == Status::Inconclusive));
+        // One place in a module reached from several callers (the examples
+        // of a module calling it by the same name): name every caller.
+        if same && later.primary == kept.primary && later.status == kept.status {
+            for r in later.related.drain(..) {
+                if !kept.related.contains(&r) {
+                    kept.related.push(r);
+                }
+            }
+        }
+        same
     });
 }
 

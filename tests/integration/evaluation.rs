@@ -162,6 +162,19 @@ fn a_bad_module_argument_is_reported_at_the_caller_with_the_module_line_related(
 }
 
 #[test]
+fn one_place_in_a_module_names_every_caller() {
+    let report = scan_case(&eval_dir("TF0002-one-module-two-callers"), false);
+    let f = finding(&report, "module.site.aws_s3_bucket_acl.this");
+    let related = related(&report, f);
+    for caller in ["examples/basic/main.tf:1", "examples/complete/main.tf:1"] {
+        assert!(
+            related.iter().any(|r| r.contains(caller) && r.contains("called here")),
+            "{caller} is named: {related:?}"
+        );
+    }
+}
+
+#[test]
 fn installed_modules_are_evaluated_and_reported_at_the_users_module_block() {
     let report = scan_case(&eval_dir("TF0002-installed-module"), false);
     assert!(report.notices.is_empty(), "{:?}", report.notices);
