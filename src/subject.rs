@@ -59,6 +59,16 @@ impl Subject {
             None => &self.address,
         }
     }
+
+    /// Whether the subject is inside the module call at `call`
+    /// (`module.app`, `module.app["a"]`), at any depth.
+    pub fn is_inside_call(&self, call: &str) -> bool {
+        call.starts_with("module.")
+            && self
+                .address
+                .strip_prefix(call)
+                .is_some_and(|rest| rest.starts_with('.'))
+    }
 }
 
 /// Front-end specific data some Rust checks need beyond the value tree

@@ -783,12 +783,7 @@ pub(super) fn refers_to(v: &Val, subject: &Subject) -> Tri {
         }
         // An output of a module call that cannot be read (one a model
         // leaves out) may be any resource of that module.
-        if r.starts_with("module.")
-            && subject
-                .address
-                .strip_prefix(&**r)
-                .is_some_and(|rest| rest.starts_with('.'))
-        {
+        if subject.is_inside_call(r) {
             return Tri::Unknown;
         }
         if !v.is_unknown() {

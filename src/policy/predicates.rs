@@ -347,20 +347,36 @@ fn iam_policy_grants(p: &PredicateCx) -> Outcome {
     }
 }
 
-/// The document of an `aws_iam_policy_document` data source that `v` was read
-/// from (`data.aws_iam_policy_document.x.json`), rebuilt from its `statement`
-/// blocks and the documents it merges, and whether that is all of it (no
-/// unknown values, no `dynamic` statements, no merged document it cannot
-/// read). `None` when `v` does not come from one.
-pub(super) fn policy_document_data(cx: &EvalCx, v: &Val) -> Option<(serde_json::Value, bool)> {
-    policy_document_data_at(cx, v, 0)
+/// The policy document held by `v` (JSON text, an object, or an
+/// `aws_iam_policy_document` data source), and whether all of it is known;
+/// `None` when it cannot be read at all.
+pub(super) fn document_of(cx: &EvalCx, v: &Val) -> Option<(serde_json::Value, bool)> {
+    document_at(cx, v, 0)
 }
 
 /// How deep documents merging documents are followed; Terraform rejects a
 /// cycle, the limit only keeps a broken configuration from looping.
 const MERGE_DEPTH: usize = 8;
 
-fn policy_document_data_at(cx: &EvalCx, v: &Val, depth: usize) -> Option<(serde_json::Value, bool)> {
+/// [`document_of`], `depth` documents deep in merged documents.
+fn document_at(cx: &EvalCx, v: &Val, depth: usize) -> Option<(serde_json::Value, bool)> {
+    match &v.kind {
+        ValKind::String(s) => serde_json::from_str(s).ok().map(|json| (json, true)),
+        ValKind::Map(_) => Some((v.to_json(), !v.contains_unknown())),
+        ValKind::Unknown(Unknown::PartialJson { known, .. }) => {
+            serde_json::from_str(known).ok().map(|json| (json, false))
+        }
+        ValKind::Unknown(_) if depth <= MERGE_DEPTH => policy_document_data(cx, v, depth),
+        _ => None,
+    }
+}
+
+/// The document of an `aws_iam_policy_document` data source that `v` was read
+/// from (`data.aws_iam_policy_document.x.json`), rebuilt from its `statement`
+/// blocks and the documents it merges, and whether that is all of it (no
+/// unknown values, no `dynamic` statements, no merged document it cannot
+/// read). `None` when `v` does not come from one.
+fn policy_document_data(cx: &EvalCx, v: &Val, depth: usize) -> Option<(serde_json::Value, bool)> {
     let address = v.reference.as_deref()?;
     // Inside a module call the address is `module.NAME.data.aws_iam_policy_document.x`.
     if !address.starts_with("data.aws_iam_policy_document.") && !address.contains(".data.aws_iam_policy_document.") {
@@ -480,18 +496,16 @@ impl MergedDocument {
             _ => std::slice::from_ref(v),
         };
         for item in items {
-            let read = match &item.kind {
-                ValKind::Null => continue,
-                ValKind::String(text) => serde_json::from_str(text).ok().map(|json| (json, true)),
-                ValKind::Unknown(Unknown::PartialJson { known, .. }) => {
-                    serde_json::from_str(known).ok().map(|mut json| {
-                        super::predicates_aws::mark_unknown_fields(&mut json);
-                        (json, false)
-                    })
+            if item.is_null() {
+                continue;
+            }
+            let read = document_at(cx, item, depth + 1).map(|(mut json, complete)| {
+                // Marked as a data source's statements are, to be read one by one.
+                if matches!(item.kind, ValKind::Unknown(Unknown::PartialJson { .. })) {
+                    super::predicates_aws::mark_unknown_fields(&mut json);
                 }
-                ValKind::Unknown(_) if depth < MERGE_DEPTH => policy_document_data_at(cx, item, depth + 1),
-                _ => None,
-            };
+                (json, complete)
+            });
             let Some((json, complete)) = read else {
                 self.complete = false;
                 self.opaque = true;
@@ -499,13 +513,8 @@ impl MergedDocument {
             };
             self.complete &= complete;
             self.opaque |= json.get(OPAQUE).is_some_and(|o| o == &serde_json::Value::Bool(true));
-            let statements = match json.get("Statement") {
-                Some(serde_json::Value::Array(items)) => items.clone(),
-                Some(st @ serde_json::Value::Object(_)) => vec![st.clone()],
-                _ => vec![],
-            };
-            for st in statements {
-                self.put(st);
+            for st in super::predicates_aws::statements(&json) {
+                self.put(st.clone());
             }
         }
     }

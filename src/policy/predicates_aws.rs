@@ -7,7 +7,7 @@ use super::condition::{EvalCx, Outcome, Tri, Witness, refers_to, witness_for};
 use super::path::{Reached, resolve};
 use super::predicates::{
     OPAQUE, Predicate, PredicateCx, UNKNOWN_FIELDS, absent_witness, blocks, document_grants, document_grants_on,
-    iam_glob, only_keys, policy_document_data, string_list, strings_of, unknown_witness,
+    document_of, iam_glob, only_keys, string_list, strings_of, unknown_witness,
 };
 use crate::source::Span;
 use crate::subject::Subject;
@@ -670,14 +670,6 @@ pub(super) fn documents<'v>(
 /// `policy_document_data` marks a data source's; a statement, or the list of
 /// them, that is itself unknown makes the document [`OPAQUE`].
 pub(super) fn mark_unknown_fields(doc: &mut serde_json::Value) {
-    fn holds_null(v: &serde_json::Value) -> bool {
-        match v {
-            serde_json::Value::Null => true,
-            serde_json::Value::Array(items) => items.iter().any(holds_null),
-            serde_json::Value::Object(entries) => entries.values().any(holds_null),
-            _ => false,
-        }
-    }
     fn mark(st: &mut serde_json::Value) -> bool {
         let Some(fields) = st.as_object_mut() else {
             return false;
@@ -709,8 +701,18 @@ pub(super) fn mark_unknown_fields(doc: &mut serde_json::Value) {
     }
 }
 
+/// Whether a value read in part holds an unknown (`null`) anywhere inside.
+fn holds_null(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null => true,
+        serde_json::Value::Array(items) => items.iter().any(holds_null),
+        serde_json::Value::Object(entries) => entries.values().any(holds_null),
+        _ => false,
+    }
+}
+
 /// The statements of a policy document (one object or a list).
-fn statements(doc: &serde_json::Value) -> Vec<&serde_json::Value> {
+pub(super) fn statements(doc: &serde_json::Value) -> Vec<&serde_json::Value> {
     match doc.get("Statement") {
         Some(serde_json::Value::Array(a)) => a.iter().collect(),
         Some(s @ serde_json::Value::Object(_)) => vec![s],
@@ -883,13 +885,6 @@ fn document_trusts_service(doc: &serde_json::Value, services: &[String]) -> Tri 
 /// type is unknown, written `""`) holds an unknown identifier. Unknown
 /// account ARNs under `AWS` name no service.
 fn may_name_service(principal: Option<&serde_json::Value>) -> bool {
-    fn holds_null(v: &serde_json::Value) -> bool {
-        match v {
-            serde_json::Value::Null => true,
-            serde_json::Value::Array(items) => items.iter().any(holds_null),
-            _ => false,
-        }
-    }
     match principal {
         Some(serde_json::Value::Object(types)) => types
             .iter()
@@ -1147,21 +1142,6 @@ struct Granting {
     json: serde_json::Value,
     complete: bool,
     at: Span,
-}
-
-/// The policy document held by `v` (JSON text, an object, or an
-/// `aws_iam_policy_document` data source), and whether all of it is known;
-/// `None` when it cannot be read at all.
-fn document_of(cx: &EvalCx, v: &Val) -> Option<(serde_json::Value, bool)> {
-    match &v.kind {
-        ValKind::String(s) => serde_json::from_str(s).ok().map(|json| (json, true)),
-        ValKind::Map(_) => Some((v.to_json(), !v.contains_unknown())),
-        ValKind::Unknown(Unknown::PartialJson { known, .. }) => {
-            serde_json::from_str(known).ok().map(|json| (json, false))
-        }
-        ValKind::Unknown(_) => policy_document_data(cx, v),
-        _ => None,
-    }
 }
 
 /// Whether one of `values` (an attribute: a value or a list) names `subject`.

@@ -476,11 +476,7 @@ fn refers_anywhere(v: &Val, subject: &crate::subject::Subject) -> bool {
         r == &*subject.address
             || r == base
             || r.strip_prefix(base).is_some_and(|rest| rest.starts_with('['))
-            || (r.starts_with("module.")
-                && subject
-                    .address
-                    .strip_prefix(r)
-                    .is_some_and(|rest| rest.starts_with('.')))
+            || subject.is_inside_call(r)
     };
     if v.reference.as_deref().is_some_and(names) {
         return true;
