@@ -244,3 +244,8 @@ output "vpc_arn" {
 output "vpc_cidr_block" {
   value = try(aws_vpc.this[0].cidr_block, null)
 }
+
+# The VPC's default security group, whether or not the module manages it.
+output "default_security_group_id" {
+  value = try(aws_vpc.this[0].default_security_group_id, null)
+}
