@@ -782,6 +782,7 @@ impl<'m> Evaluator<'m> {
                         },
                         span,
                     )
+                    .with_reference(self.child_path_owner(t, scope, d))
                 }
             }
             // The first unknown value is the reason, as if rendering had
@@ -789,6 +790,18 @@ impl<'m> Evaluator<'m> {
             (Some(why), _) | (None, Some(why)) => Val::unknown(why, span),
             (None, None) => Val::string(out, span),
         }
+    }
+
+    /// The resource a template such as `"${azurerm_storage_account.a.id}/queueServices/default"`
+    /// names a part of: an id or ARN read from it, then a `/` path below it.
+    fn child_path_owner(&self, t: &Template, scope: &Scope, d: usize) -> Option<Str> {
+        let [TemplatePart::Interpolation(x), TemplatePart::Literal(rest, _), ..] = t.parts.as_slice() else {
+            return None;
+        };
+        if !rest.starts_with('/') {
+            return None;
+        }
+        self.eval_depth(x, scope, d).reference
     }
 
     /// Render a template into `out`; `Some(reason)` when a part is unknown.
