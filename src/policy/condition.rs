@@ -73,15 +73,15 @@ pub enum Condition {
     },
     Related {
         types: Vec<Str>,
-        /// `None`: any resource of these types in the scope is related (an
+        /// Empty: any resource of these types in the scope is related (an
         /// account- or region-wide setting such as `aws_s3_account_public_access_block`).
-        via: Option<Path>,
+        via: Vec<Path>,
         cond: Option<Box<Condition>>,
     },
-    /// The subject names, through its attribute `via`, a resource of these types.
+    /// The subject names, through one of its attributes `via`, a resource of these types.
     RefersTo {
         types: Vec<Str>,
-        via: Path,
+        via: Vec<Path>,
         cond: Option<Box<Condition>>,
     },
     /// The subject fails the built-in policy `name`, whose condition this is.
@@ -177,6 +177,22 @@ fn regex_of(s: &toml::Spanned<String>, ignore_case: bool) -> Result<Regex, Compi
         .map_err(|e| err(format!("invalid regular expression: {e}"), Some(s.span().start)))
 }
 
+/// The attribute paths of `via`, none when it is not given.
+fn vias(def: &ConditionDef) -> Result<Vec<Path>, CompileError> {
+    let Some(via) = &def.via else {
+        return Ok(Vec::new());
+    };
+    let offset = Some(via.span().start);
+    let texts = via.get_ref().clone().into_vec();
+    if texts.is_empty() {
+        return Err(err("`via` needs at least one attribute", offset));
+    }
+    texts
+        .iter()
+        .map(|t| Path::parse(t).map_err(|m| err(m, offset)))
+        .collect()
+}
+
 /// Compile a condition, checking that exactly one head is given and that
 /// every path, regex and predicate is valid.
 pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
@@ -187,8 +203,8 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
         .or(def.every.as_ref())
         .or(def.predicate.as_ref())
         .or(def.fails.as_ref())
-        .or(def.via.as_ref())
-        .map(|s| s.span().start);
+        .map(|s| s.span().start)
+        .or(def.via.as_ref().map(|s| s.span().start));
     let tests = [
         def.exists.is_some(),
         def.equals.is_some(),
@@ -265,20 +281,21 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
         };
         Condition::Related {
             types,
-            via: def.via.as_ref().map(path_of).transpose()?,
+            via: vias(def)?,
             cond: def.where_.as_ref().map(|w| compile(w).map(Box::new)).transpose()?,
         }
     } else if let Some(types) = &def.refers_to {
         head_only("refers-to")?;
-        let Some(via) = &def.via else {
+        let via = vias(def)?;
+        if via.is_empty() {
             return Err(err(
                 "`refers-to` needs `via`: the attribute of this subject that names the other",
                 offset,
             ));
-        };
+        }
         Condition::RefersTo {
             types: types.clone().into_vec().into_iter().map(Str::from).collect(),
-            via: path_of(via)?,
+            via,
             cond: def.where_.as_ref().map(|w| compile(w).map(Box::new)).transpose()?,
         }
     } else if let Some(name) = &def.fails {
@@ -514,7 +531,7 @@ pub fn eval(cond: &Condition, cx: &EvalCx, focus: Focus) -> Outcome {
         }
         Condition::Some { path, cond } => quantify(false, path, cond, cx, focus),
         Condition::Every { path, cond } => quantify(true, path, cond, cx, focus),
-        Condition::Related { types, via, cond } => related(types, via.as_ref(), cond.as_deref(), cx, focus),
+        Condition::Related { types, via, cond } => related(types, via, cond.as_deref(), cx, focus),
         Condition::RefersTo { types, via, cond } => refers_to_other(types, via, cond.as_deref(), cx),
         Condition::Fails { cond, .. } => eval(cond, cx, cx.root()),
         Condition::Predicate {
@@ -637,9 +654,9 @@ fn quantify(every: bool, path: &Path, cond: &Condition, cx: &EvalCx, focus: Focu
     )
 }
 
-/// Whether some resource of `types` refers to the subject through `via`
-/// (without `via`: whether some resource of `types` is in the scope at all).
-fn related(types: &[Str], via: Option<&Path>, cond: Option<&Condition>, cx: &EvalCx, _focus: Focus) -> Outcome {
+/// Whether some resource of `types` refers to the subject through one of
+/// `vias` (without any: whether some resource of `types` is in the scope at all).
+fn related(types: &[Str], vias: &[Path], cond: Option<&Condition>, cx: &EvalCx, _focus: Focus) -> Outcome {
     let subject = cx.subject;
     let mut unknown: Option<Outcome> = None;
     for class in ["resource", "data"] {
@@ -648,9 +665,13 @@ fn related(types: &[Str], via: Option<&Path>, cond: Option<&Condition>, cx: &Eva
                 subject: other,
                 set: cx.set,
             };
-            let link = match via {
-                Some(via) => link_through(&other_cx, via, subject),
-                None => Tri::True,
+            let link = if vias.is_empty() {
+                Tri::True
+            } else {
+                vias.iter()
+                    .map(|via| link_through(&other_cx, via, subject))
+                    .max()
+                    .unwrap_or(Tri::False)
             };
             if link == Tri::False {
                 continue;
@@ -691,19 +712,30 @@ fn related(types: &[Str], via: Option<&Path>, cond: Option<&Condition>, cx: &Eva
 /// Whether the subject refers through `via` to a resource of `types` (that
 /// satisfies `cond`). The witness is the subject's `via` attribute, the
 /// other resource a related location.
-fn refers_to_other(types: &[Str], via: &Path, cond: Option<&Condition>, cx: &EvalCx) -> Outcome {
-    let at = resolve(cx.root(), via)
-        .found
-        .first()
-        .map(|f| (f.loc, f.path.clone()))
-        .unwrap_or((cx.subject.header, via.text.to_string()));
+fn refers_to_other(types: &[Str], vias: &[Path], cond: Option<&Condition>, cx: &EvalCx) -> Outcome {
+    let located = |via: &Path| resolve(cx.root(), via).found.first().map(|f| (f.loc, f.path.clone()));
+    let fallback = vias.iter().find_map(located).unwrap_or_else(|| {
+        (
+            cx.subject.header,
+            vias.first().map_or_else(String::new, |v| v.text.to_string()),
+        )
+    });
     let mut unknown: Option<Outcome> = None;
     for class in ["resource", "data"] {
         for other in cx.set.select(class, types) {
-            let link = link_through(cx, via, other);
+            // The first attribute that names `other` most surely.
+            let mut link = Tri::False;
+            let mut through = None;
+            for via in vias {
+                let l = link_through(cx, via, other);
+                if l > link {
+                    (link, through) = (l, Some(via));
+                }
+            }
             if link == Tri::False {
                 continue;
             }
+            let at = through.and_then(located).unwrap_or_else(|| fallback.clone());
             let other_cx = EvalCx {
                 subject: other,
                 set: cx.set,
@@ -730,8 +762,8 @@ fn refers_to_other(types: &[Str], via: &Path, cond: Option<&Condition>, cx: &Eva
     unknown.unwrap_or(Outcome::new(
         Tri::False,
         Some(Witness {
-            span: at.0,
-            path: at.1,
+            span: fallback.0,
+            path: fallback.1,
             value: None,
             related: vec![],
         }),

@@ -271,8 +271,9 @@ pub struct ConditionDef {
     /// With `related`: the attribute of the related resource that names this
     /// one; without it, any resource of the types in the scope is related.
     /// With `refers-to`: the attribute of this subject that names the other.
-    #[schemars(with = "Option<String>")]
-    pub via: Option<Spanned<String>>,
+    /// Several attributes: a link through any of them counts.
+    #[schemars(with = "Option<OneOrMany>")]
+    pub via: Option<Spanned<OneOrMany>>,
     /// True when this subject fails the built-in policy of this name: asks
     /// the question another policy answers (a function's role that can
     /// escalate its privileges) without repeating its lists.

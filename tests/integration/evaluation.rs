@@ -361,6 +361,17 @@ fn refers_to_needs_via_and_looks_at_the_resource_named() {
     let def: palisade::policy::def::ConditionDef = toml::from_str(r#"refers-to = "azurerm_storage_account""#).unwrap();
     let e = palisade::policy::condition::compile(&def).unwrap_err();
     assert!(e.message.contains("`refers-to` needs `via`"), "{}", e.message);
+    let def: palisade::policy::def::ConditionDef = toml::from_str(
+        r#"refers-to = "azurerm_storage_account"
+via = []"#,
+    )
+    .unwrap();
+    let e = palisade::policy::condition::compile(&def).unwrap_err();
+    assert!(
+        e.message.contains("`via` needs at least one attribute"),
+        "{}",
+        e.message
+    );
     // The separate rules of a private account are silent, those of a public one are not.
     let report = scan_case(&eval_dir("TF0303-storage-network-rules-resource"), true);
     let addresses: Vec<&str> = report.findings.iter().map(|f| f.address.as_str()).collect();
