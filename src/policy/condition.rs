@@ -668,10 +668,7 @@ fn related(types: &[Str], vias: &[Path], cond: Option<&Condition>, cx: &EvalCx, 
             let link = if vias.is_empty() {
                 Tri::True
             } else {
-                vias.iter()
-                    .map(|via| link_through(&other_cx, via, subject))
-                    .max()
-                    .unwrap_or(Tri::False)
+                surest_link(vias, |via| link_through(&other_cx, via, subject)).0
             };
             if link == Tri::False {
                 continue;
@@ -723,15 +720,7 @@ fn refers_to_other(types: &[Str], vias: &[Path], cond: Option<&Condition>, cx: &
     let mut unknown: Option<Outcome> = None;
     for class in ["resource", "data"] {
         for other in cx.set.select(class, types) {
-            // The first attribute that names `other` most surely.
-            let mut link = Tri::False;
-            let mut through = None;
-            for via in vias {
-                let l = link_through(cx, via, other);
-                if l > link {
-                    (link, through) = (l, Some(via));
-                }
-            }
+            let (link, through) = surest_link(vias, |via| link_through(cx, via, other));
             if link == Tri::False {
                 continue;
             }
@@ -768,6 +757,18 @@ fn refers_to_other(types: &[Str], vias: &[Path], cond: Option<&Condition>, cx: &
             related: vec![],
         }),
     ))
+}
+
+/// The surest link through any of `vias`, and the first attribute giving it.
+fn surest_link(vias: &[Path], link: impl Fn(&Path) -> Tri) -> (Tri, Option<&Path>) {
+    let mut surest = (Tri::False, None);
+    for via in vias {
+        let l = link(via);
+        if l > surest.0 {
+            surest = (l, Some(via));
+        }
+    }
+    surest
 }
 
 /// Whether `other` refers to `subject` through its attribute `via`.
