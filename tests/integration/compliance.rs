@@ -77,8 +77,10 @@ fn controls_pass_fail_and_stay_inconclusive_or_uncovered() {
     assert_eq!(control(&report, "3.2")["status"], "pass");
     // No key vault in the configuration.
     assert_eq!(control(&report, "8.5")["status"], "not-applicable");
-    // No policy checks Defender plans.
-    assert_eq!(control(&report, "2.1.1")["status"], "not-covered");
+    // No Defender plan is set in the configuration.
+    assert_eq!(control(&report, "2.1.1")["status"], "not-applicable");
+    // No policy checks that key vaults are reached through private endpoints.
+    assert_eq!(control(&report, "8.7")["status"], "not-covered");
     let total: u64 = report["summary"]
         .as_object()
         .unwrap()
