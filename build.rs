@@ -60,7 +60,7 @@ type Range = (usize, usize);
 
 /// The packed form of one policy file, appended to `packed`: the byte
 /// ranges of the policy without its docs and rule, of its docs table, and
-/// of its rule (the `fail-if` and `args` of its `[match]`).
+/// of its rule (the `fail-if`, `define` and `args` of its `[match]`).
 fn pack(file: &str, text: &str, packed: &mut Vec<u8>) -> (Range, Range, Range) {
     let mut table: toml::Table = toml::from_str(text).unwrap_or_else(|e| {
         let line = e.span().map_or(1, |s| text[..s.start].matches('\n').count() + 1);
@@ -77,7 +77,7 @@ fn pack(file: &str, text: &str, packed: &mut Vec<u8>) -> (Range, Range, Range) {
     };
     let mut rule = toml::Table::new();
     if let Some(toml::Value::Table(matcher)) = table.get_mut("match") {
-        for key in ["fail-if", "args"] {
+        for key in ["fail-if", "define", "args"] {
             if let Some(value) = matcher.remove(key) {
                 rule.insert(key.into(), value);
             }

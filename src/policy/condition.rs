@@ -3,6 +3,8 @@
 //! `Unknown` (it depends on a value Palisade does not know: inconclusive).
 //! Every outcome carries a witness: the narrowest location that explains it.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use regex::Regex;
 
 use super::def::ConditionDef;
@@ -193,9 +195,39 @@ fn vias(def: &ConditionDef) -> Result<Vec<Path>, CompileError> {
         .collect()
 }
 
-/// Compile a condition, checking that exactly one head is given and that
-/// every path, regex and predicate is valid.
+/// Compile a condition that uses no named conditions.
 pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
+    compile_with(def, &BTreeMap::new())
+}
+
+/// Compile a policy's condition with its named conditions
+/// (`[match.define]`), each of which it must use.
+pub fn compile_with(def: &ConditionDef, defs: &BTreeMap<String, ConditionDef>) -> Result<Condition, CompileError> {
+    let mut named = Named {
+        defs,
+        open: Vec::new(),
+        used: BTreeSet::new(),
+    };
+    let cond = compile_in(def, &mut named)?;
+    if let Some(unused) = defs.keys().find(|k| !named.used.contains(k.as_str())) {
+        return Err(err(format!("`{unused}` in `[match.define]` is never used"), None));
+    }
+    Ok(cond)
+}
+
+/// The named conditions while a condition compiles: which definitions are
+/// being compiled (a name used inside its own definition would never end)
+/// and which were used.
+struct Named<'d> {
+    defs: &'d BTreeMap<String, ConditionDef>,
+    open: Vec<&'d str>,
+    used: BTreeSet<&'d str>,
+}
+
+/// Compile a condition, checking that exactly one head is given and that
+/// every path, regex, predicate and name is valid. A `use` compiles the
+/// named condition in its place.
+fn compile_in<'d>(def: &'d ConditionDef, named: &mut Named<'d>) -> Result<Condition, CompileError> {
     let offset = def
         .path
         .as_ref()
@@ -203,6 +235,7 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
         .or(def.every.as_ref())
         .or(def.predicate.as_ref())
         .or(def.fails.as_ref())
+        .or(def.use_.as_ref())
         .map(|s| s.span().start)
         .or(def.via.as_ref().map(|s| s.span().start));
     let tests = [
@@ -232,6 +265,7 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
         def.refers_to.is_some(),
         def.fails.is_some(),
         def.predicate.is_some(),
+        def.use_.is_some(),
         def.path.is_some() && def.predicate.is_none(),
     ]
     .iter()
@@ -239,7 +273,7 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
     .count();
     if heads != 1 {
         return Err(err(
-            "a condition needs exactly one of `all`, `any`, `not`, `some`, `every`, `related`, `refers-to`, `fails`, `predicate`, or `path` with a test",
+            "a condition needs exactly one of `all`, `any`, `not`, `some`, `every`, `related`, `refers-to`, `fails`, `predicate`, `use`, or `path` with a test",
             offset,
         ));
     }
@@ -254,20 +288,20 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
     };
     let cond = if let Some(items) = &def.all {
         head_only("all")?;
-        Condition::All(items.iter().map(compile).collect::<Result<_, _>>()?)
+        Condition::All(items.iter().map(|c| compile_in(c, named)).collect::<Result<_, _>>()?)
     } else if let Some(items) = &def.any {
         head_only("any")?;
-        Condition::Any(items.iter().map(compile).collect::<Result<_, _>>()?)
+        Condition::Any(items.iter().map(|c| compile_in(c, named)).collect::<Result<_, _>>()?)
     } else if let Some(inner) = &def.not {
         head_only("not")?;
-        Condition::Not(Box::new(compile(inner)?))
+        Condition::Not(Box::new(compile_in(inner, named)?))
     } else if let Some(p) = def.some.as_ref().or(def.every.as_ref()) {
         head_only("some/every")?;
         let Some(w) = &def.where_ else {
             return Err(err("`some` and `every` need a `where` condition", offset));
         };
         let path = path_of(p)?;
-        let cond = Box::new(compile(w)?);
+        let cond = Box::new(compile_in(w, named)?);
         if def.some.is_some() {
             Condition::Some { path, cond }
         } else {
@@ -282,7 +316,11 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
         Condition::Related {
             types,
             via: vias(def)?,
-            cond: def.where_.as_ref().map(|w| compile(w).map(Box::new)).transpose()?,
+            cond: def
+                .where_
+                .as_ref()
+                .map(|w| compile_in(w, named).map(Box::new))
+                .transpose()?,
         }
     } else if let Some(types) = &def.refers_to {
         head_only("refers-to")?;
@@ -296,7 +334,11 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
         Condition::RefersTo {
             types: types.clone().into_vec().into_iter().map(Str::from).collect(),
             via,
-            cond: def.where_.as_ref().map(|w| compile(w).map(Box::new)).transpose()?,
+            cond: def
+                .where_
+                .as_ref()
+                .map(|w| compile_in(w, named).map(Box::new))
+                .transpose()?,
         }
     } else if let Some(name) = &def.fails {
         head_only("fails")?;
@@ -313,6 +355,23 @@ pub fn compile(def: &ConditionDef) -> Result<Condition, CompileError> {
             name: name.get_ref().as_str().into(),
             cond,
         }
+    } else if let Some(name) = &def.use_ {
+        head_only("use")?;
+        let at = Some(name.span().start);
+        let (key, body) = named.defs.get_key_value(name.get_ref()).ok_or_else(|| {
+            err(
+                format!("`use`: no condition named `{}` in `[match.define]`", name.get_ref()),
+                at,
+            )
+        })?;
+        if named.open.contains(&key.as_str()) {
+            return Err(err(format!("`use`: `{key}` is used inside its own definition"), at));
+        }
+        named.used.insert(key);
+        named.open.push(key);
+        let cond = compile_in(body, named);
+        named.open.pop();
+        cond?
     } else if let Some(name) = &def.predicate {
         head_only("predicate")?;
         let predicate = predicates::lookup(name.get_ref()).ok_or_else(|| {

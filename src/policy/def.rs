@@ -221,6 +221,11 @@ pub struct MatchDef {
     pub subject: Vec<SubjectDef>,
     /// The condition under which a subject fails the policy.
     pub fail_if: Option<ConditionDef>,
+    /// Named conditions that `fail-if` refers to with `use`, to state a test
+    /// once when it applies in several places (a rule written inline and as
+    /// its own resource). Each must be used.
+    #[serde(default)]
+    pub define: BTreeMap<String, ConditionDef>,
     /// A named check implemented in Rust, for logic the data cannot say.
     #[schemars(with = "Option<String>")]
     pub check: Option<Spanned<String>>,
@@ -241,7 +246,7 @@ pub struct SubjectDef {
 }
 
 /// One condition. Exactly one "head" is allowed: `all`, `any`, `not`, `some`,
-/// `every`, `related`, `refers-to`, `fails`, `predicate`, or `path` with one test.
+/// `every`, `related`, `refers-to`, `fails`, `predicate`, `use`, or `path` with one test.
 #[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConditionDef {
@@ -282,6 +287,10 @@ pub struct ConditionDef {
     /// A named predicate implemented in Rust.
     #[schemars(with = "Option<String>")]
     pub predicate: Option<Spanned<String>>,
+    /// True when the condition of this name in `[match.define]` is.
+    #[serde(rename = "use")]
+    #[schemars(with = "Option<String>")]
+    pub use_: Option<Spanned<String>>,
     /// Arguments of `predicate`.
     #[serde(default)]
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]

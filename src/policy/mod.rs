@@ -25,7 +25,7 @@ use std::sync::{Arc, LazyLock};
 
 use serde::{Deserialize, Serialize};
 
-use condition::{Condition, compile};
+use condition::{Condition, compile_with};
 use def::{ConditionDef, DocsDef, Equivalents, Framework, PolicyDef};
 
 use crate::subject::SubjectSet;
@@ -475,7 +475,7 @@ fn builtin_rule(file: &str, check: Option<&toml::Spanned<String>>, packed: &'sta
         None => Rule::Condition(LazyLock::new(Box::new(move || {
             let (file, def) = read();
             let condition = def.fail_if.unwrap_or_else(|| panic!("{file}: no `fail-if`"));
-            compile(&condition)
+            compile_with(&condition, &def.define)
                 .unwrap_or_else(|e| panic!("{file}: {} (the tests load every built-in policy)", e.message))
         }))),
     }
@@ -495,7 +495,7 @@ pub(crate) fn builtin_condition(name: &str) -> Option<&'static Condition> {
     }
     // Compiled without the lock held: the condition may itself name another policy.
     let def = packed::from_str::<RuleDef>(&embedded::PACKED[embedded.rule.clone()]).ok()?;
-    let condition: &'static Condition = Box::leak(Box::new(compile(&def.fail_if?).ok()?));
+    let condition: &'static Condition = Box::leak(Box::new(compile_with(&def.fail_if?, &def.define).ok()?));
     Some(*COMPILED.lock().ok()?.entry(embedded.file).or_insert(condition))
 }
 
@@ -504,6 +504,8 @@ pub(crate) fn builtin_condition(name: &str) -> Option<&'static Condition> {
 #[serde(rename_all = "kebab-case")]
 struct RuleDef {
     fail_if: Option<ConditionDef>,
+    #[serde(default)]
+    define: BTreeMap<String, ConditionDef>,
     #[serde(default)]
     args: toml::Table,
 }
@@ -645,7 +647,9 @@ fn from_def(file: &str, text: &str, def: PolicyDef, builtin: bool, deferral: Def
                                 .into(),
                         ));
                     }
-                    Rule::Condition(ready(compile(c).map_err(|e| fail(e.offset, e.message))?))
+                    Rule::Condition(ready(
+                        compile_with(c, &m.define).map_err(|e| fail(e.offset.or(match_at()), e.message))?,
+                    ))
                 }
                 (None, Some(name)) => {
                     if !check_exists(name.get_ref()) {
@@ -673,6 +677,9 @@ fn from_def(file: &str, text: &str, def: PolicyDef, builtin: bool, deferral: Def
             };
             if m.fail_if.is_some() && !m.args.is_empty() {
                 return Err(fail(match_at(), "`match.args` belongs to `check`".into()));
+            }
+            if m.fail_if.is_none() && !m.define.is_empty() {
+                return Err(fail(match_at(), "`match.define` belongs to `fail-if`".into()));
             }
             rule
         }

@@ -21,7 +21,7 @@ fn registry_with(dir: &Path) -> Result<palisade::policy::Registry, Vec<PolicyErr
 #[test]
 fn user_policies_load_beside_the_builtin_ones_with_overrides() {
     let registry = registry_with(&user_dir("user-policies")).expect("valid");
-    for id in ["ACME0001", "ACME0002", "ACME0101", "TF0002"] {
+    for id in ["ACME0001", "ACME0002", "ACME0003", "ACME0101", "TF0002"] {
         assert!(registry.get(id).is_some(), "{id} loaded");
     }
     // tf0003-severity.toml raises TF0003; tf0001-off.toml disables TF0001.
@@ -35,6 +35,7 @@ fn user_policies_report_in_a_scan_of_each_input_kind() {
     for (example, id) in [
         ("user-policies/tagging/data-classification-tag/bad.tf", "ACME0001"),
         ("user-policies/tagging/s3-bucket-versioning/bad.tf", "ACME0002"),
+        ("user-policies/encryption/s3-bucket-kms/bad.tf", "ACME0003"),
         ("user-policies/images/approved-base-images/bad.Dockerfile", "ACME0101"),
         ("user-policies/workflows/job-timeout/bad.yml", "ACME0201"),
     ] {
@@ -80,7 +81,7 @@ fn policy_check_accepts_a_valid_folder() {
     let out = palisade_run(&repo(), ["policy", "check", "fixtures/user-policies"], 0);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "4 policies and 2 overrides: valid\n"
+        "5 policies and 2 overrides: valid\n"
     );
 }
 
@@ -100,7 +101,11 @@ fn policy_test_passes_when_examples_match() {
         text.contains("PASS ACME0201 job-without-timeout (2 examples)"),
         "{text}"
     );
-    assert!(text.ends_with("4 passed, 0 failed\n"), "{text}");
+    assert!(
+        text.contains("PASS ACME0003 s3-bucket-without-kms (2 examples)"),
+        "{text}"
+    );
+    assert!(text.ends_with("5 passed, 0 failed\n"), "{text}");
 }
 
 #[test]
