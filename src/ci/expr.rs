@@ -116,7 +116,7 @@ fn lex(s: &str) -> Option<Vec<(Tok, Option<String>)>> {
                 i += 1;
             }
             b'!' if b.get(i + 1) == Some(&b'=') => {
-                out.push((Tok::Cmp, None));
+                out.push((Tok::Cmp, Some("!=".into())));
                 i += 2;
             }
             b'!' => {
@@ -124,12 +124,13 @@ fn lex(s: &str) -> Option<Vec<(Tok, Option<String>)>> {
                 i += 1;
             }
             b'=' if b.get(i + 1) == Some(&b'=') => {
-                out.push((Tok::Cmp, None));
+                out.push((Tok::Cmp, Some("==".into())));
                 i += 2;
             }
             b'<' | b'>' => {
-                out.push((Tok::Cmp, None));
-                i += if b.get(i + 1) == Some(&b'=') { 2 } else { 1 };
+                let n = if b.get(i + 1) == Some(&b'=') { 2 } else { 1 };
+                out.push((Tok::Cmp, Some(s[i..i + n].to_string())));
+                i += n;
             }
             b'&' if b.get(i + 1) == Some(&b'&') => {
                 out.push((Tok::And, None));
@@ -144,7 +145,7 @@ fn lex(s: &str) -> Option<Vec<(Tok, Option<String>)>> {
                 while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'.' || b[j] == b'+' || b[j] == b'-') {
                     j += 1;
                 }
-                out.push((Tok::Num, None));
+                out.push((Tok::Num, Some(s[i..j].to_string())));
                 i = j;
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {
@@ -161,23 +162,131 @@ fn lex(s: &str) -> Option<Vec<(Tok, Option<String>)>> {
     Some(out)
 }
 
-/// What the expanded text of an expression may contain: the context paths
-/// (normalised: lower case, indexes as `*`) that flow into it.
-pub fn flows(body: &str) -> Option<Vec<String>> {
+/// A parsed expression. Context paths are normalised as [`flows`] reports
+/// them: lower case, `github.event['issue']` as `github.event.issue`, a
+/// computed index (`commits[x]`) as `*`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Str(String),
+    /// A number literal, as written (`1`, `0xff`, `-2.5`).
+    Num(String),
+    Bool(bool),
+    Null,
+    /// A context path: `github.event.comment.body`.
+    Path(String),
+    /// A function call, its name lower-cased: `contains(a, b)`.
+    Call(String, Vec<Expr>),
+    /// A property or index of something that is not a context path
+    /// (`fromJSON(x).a`, `(a || b)[0]`); `*` for a computed index, empty
+    /// for the parentheses themselves.
+    Member(Box<Expr>, String),
+    Not(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Cmp(CmpOp, Box<Expr>, Box<Expr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Expr {
+    /// Whether some context path of the expression satisfies `f`.
+    pub fn any_path(&self, f: &dyn Fn(&str) -> bool) -> bool {
+        match self {
+            Expr::Path(p) => f(p),
+            Expr::Call(_, args) => args.iter().any(|a| a.any_path(f)),
+            Expr::Member(e, _) | Expr::Not(e) => e.any_path(f),
+            Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(_, a, b) => a.any_path(f) || b.any_path(f),
+            _ => false,
+        }
+    }
+
+    /// The number of nodes of the expression.
+    pub fn size(&self) -> usize {
+        1 + match self {
+            Expr::Call(_, args) => args.iter().map(Expr::size).sum(),
+            Expr::Member(e, _) | Expr::Not(e) => e.size(),
+            Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(_, a, b) => a.size() + b.size(),
+            _ => 0,
+        }
+    }
+
+    /// Whether the expression calls a function named (lower case) as `f` accepts.
+    pub fn any_call(&self, f: &dyn Fn(&str) -> bool) -> bool {
+        match self {
+            Expr::Call(name, args) => f(name) || args.iter().any(|a| a.any_call(f)),
+            Expr::Member(e, _) | Expr::Not(e) => e.any_call(f),
+            Expr::And(a, b) | Expr::Or(a, b) | Expr::Cmp(_, a, b) => a.any_call(f) || b.any_call(f),
+            _ => false,
+        }
+    }
+}
+
+/// Parse the body of an expression (the text inside `${{ }}`, or an `if:`).
+pub fn parse(body: &str) -> Option<Expr> {
     let toks = lex(body)?;
-    let mut p = Parser { toks, pos: 0, depth: 0 };
-    let flow = p.or()?;
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        depth: 0,
+        chained: 0,
+    };
+    let e = p.or()?;
     if p.pos != p.toks.len() {
         return None;
     }
-    Some(flow)
+    Some(e)
+}
+
+/// What the expanded text of an expression may contain: the context paths
+/// (normalised: lower case, indexes as `*`) that flow into it.
+pub fn flows(body: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    flows_of(&parse(body)?, &mut out);
+    Some(out)
+}
+
+fn flows_of(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Str(_) | Expr::Num(_) | Expr::Bool(_) | Expr::Null => {}
+        Expr::Path(p) => out.push(p.clone()),
+        Expr::Call(name, args) => match name.as_str() {
+            // booleans, status checks and hashes
+            "contains" | "startswith" | "endswith" | "success" | "always" | "failure" | "cancelled" | "hashfiles" => {}
+            // format's first argument is the pattern; every other function
+            // passes its arguments' text through
+            _ => args.iter().for_each(|a| flows_of(a, out)),
+        },
+        Expr::Member(inner, _) => flows_of(inner, out),
+        // a comparison or negation yields a boolean
+        Expr::Not(_) | Expr::Cmp(..) => {}
+        // `a && b` is `b`, or a falsy `a` (false, 0, '' or null): never text
+        Expr::And(_, b) => flows_of(b, out),
+        Expr::Or(a, b) => {
+            flows_of(a, out);
+            flows_of(b, out);
+        }
+    }
 }
 
 struct Parser {
     toks: Vec<(Tok, Option<String>)>,
     pos: usize,
+    /// Nesting of parentheses, calls and negations.
     depth: usize,
+    /// Operands joined by binary operators: each adds a level to the tree.
+    chained: usize,
 }
+
+/// At most this many operands joined by `&&`, `||` or comparisons.
+const MAX_CHAINED: usize = 256;
 
 impl Parser {
     fn peek(&self) -> Option<&Tok> {
@@ -193,64 +302,87 @@ impl Parser {
         }
     }
 
-    fn or(&mut self) -> Option<Vec<String>> {
+    fn chain(&mut self) -> Option<()> {
+        self.chained += 1;
+        (self.chained <= MAX_CHAINED).then_some(())
+    }
+
+    fn or(&mut self) -> Option<Expr> {
         self.depth += 1;
         if self.depth > 64 {
             return None;
         }
-        let mut flow = self.and()?;
+        let mut e = self.and()?;
         while self.eat(&Tok::Or) {
-            flow.extend(self.and()?);
+            self.chain()?;
+            e = Expr::Or(Box::new(e), Box::new(self.and()?));
         }
         self.depth -= 1;
-        Some(flow)
+        Some(e)
     }
 
-    fn and(&mut self) -> Option<Vec<String>> {
-        let mut flow = self.cmp()?;
+    fn and(&mut self) -> Option<Expr> {
+        let mut e = self.cmp()?;
         while self.eat(&Tok::And) {
-            // `a && b` is `b`, or a falsy `a` (false, 0, '' or null): never text
-            flow = self.cmp()?;
+            self.chain()?;
+            e = Expr::And(Box::new(e), Box::new(self.cmp()?));
         }
-        Some(flow)
+        Some(e)
     }
 
-    fn cmp(&mut self) -> Option<Vec<String>> {
-        let flow = self.unary()?;
-        if self.eat(&Tok::Cmp) {
-            self.unary()?;
-            while self.eat(&Tok::Cmp) {
-                self.unary()?;
-            }
-            return Some(Vec::new());
+    fn cmp(&mut self) -> Option<Expr> {
+        let mut e = self.unary()?;
+        while let Some((Tok::Cmp, op)) = self.toks.get(self.pos).cloned() {
+            self.pos += 1;
+            self.chain()?;
+            let op = match op.as_deref() {
+                Some("==") => CmpOp::Eq,
+                Some("!=") => CmpOp::Ne,
+                Some("<") => CmpOp::Lt,
+                Some("<=") => CmpOp::Le,
+                Some(">") => CmpOp::Gt,
+                _ => CmpOp::Ge,
+            };
+            e = Expr::Cmp(op, Box::new(e), Box::new(self.unary()?));
         }
-        Some(flow)
+        Some(e)
     }
 
-    fn unary(&mut self) -> Option<Vec<String>> {
+    fn unary(&mut self) -> Option<Expr> {
         if self.eat(&Tok::Not) {
-            self.unary()?;
-            return Some(Vec::new());
+            self.depth += 1;
+            if self.depth > 64 {
+                return None;
+            }
+            let e = self.unary()?;
+            self.depth -= 1;
+            return Some(Expr::Not(Box::new(e)));
         }
         self.postfix()
     }
 
-    fn postfix(&mut self) -> Option<Vec<String>> {
+    fn postfix(&mut self) -> Option<Expr> {
         let (tok, text) = self.toks.get(self.pos)?.clone();
         self.pos += 1;
         match tok {
-            Tok::Str | Tok::Num => Some(Vec::new()),
+            Tok::Str => Some(Expr::Str(text.unwrap_or_default())),
+            Tok::Num => Some(Expr::Num(text.unwrap_or_default())),
             Tok::LParen => {
                 let inner = self.or()?;
                 if !self.eat(&Tok::RParen) {
                     return None;
                 }
-                self.tail(inner, None)
+                // `(github.event).issue` reads a property of a value, not a
+                // longer context path
+                self.tail(Expr::Member(Box::new(inner), String::new()))
             }
             Tok::Ident(name) => {
                 let lower = name.to_ascii_lowercase();
-                if matches!(lower.as_str(), "true" | "false" | "null") {
-                    return Some(Vec::new());
+                match lower.as_str() {
+                    "true" => return Some(Expr::Bool(true)),
+                    "false" => return Some(Expr::Bool(false)),
+                    "null" => return Some(Expr::Null),
+                    _ => {}
                 }
                 if self.eat(&Tok::LParen) {
                     let mut args = Vec::new();
@@ -265,40 +397,26 @@ impl Parser {
                             }
                         }
                     }
-                    let flow = match lower.as_str() {
-                        // booleans, status checks and hashes
-                        "contains" | "startswith" | "endswith" | "success" | "always" | "failure" | "cancelled"
-                        | "hashfiles" => Vec::new(),
-                        // format's first argument is the pattern; every other
-                        // function passes its arguments' text through
-                        _ => args.into_iter().flatten().collect(),
-                    };
-                    return self.tail(flow, None);
+                    return self.tail(Expr::Call(lower, args));
                 }
-                self.tail(Vec::new(), Some(lower))
+                self.tail(Expr::Path(lower))
             }
-            _ => {
-                let _ = text;
-                None
-            }
+            _ => None,
         }
     }
 
-    /// Property accesses and indexes after a primary. `path` is the context
-    /// path being built when the primary is a context name.
-    fn tail(&mut self, mut flow: Vec<String>, mut path: Option<String>) -> Option<Vec<String>> {
+    /// Property accesses and indexes after a primary: they extend a context
+    /// path, and wrap anything else in [`Expr::Member`].
+    fn tail(&mut self, mut e: Expr) -> Option<Expr> {
         loop {
-            if self.eat(&Tok::Dot) {
+            let seg = if self.eat(&Tok::Dot) {
                 let seg = match self.toks.get(self.pos).cloned() {
                     Some((Tok::Ident(n), _)) => n.to_ascii_lowercase(),
                     Some((Tok::Star, _)) => "*".into(),
                     _ => return None,
                 };
                 self.pos += 1;
-                if let Some(p) = &mut path {
-                    p.push('.');
-                    p.push_str(&seg);
-                }
+                seg
             } else if self.eat(&Tok::LBracket) {
                 let seg = match self.toks.get(self.pos).cloned() {
                     Some((Tok::Str, Some(s))) if self.toks.get(self.pos + 1).map(|t| &t.0) == Some(&Tok::RBracket) => {
@@ -318,18 +436,20 @@ impl Parser {
                 if !self.eat(&Tok::RBracket) {
                     return None;
                 }
-                if let Some(p) = &mut path {
-                    p.push('.');
-                    p.push_str(&seg);
-                }
+                seg
             } else {
                 break;
-            }
+            };
+            e = match e {
+                Expr::Path(mut p) => {
+                    p.push('.');
+                    p.push_str(&seg);
+                    Expr::Path(p)
+                }
+                other => Expr::Member(Box::new(other), seg),
+            };
         }
-        if let Some(p) = path {
-            flow.push(p);
-        }
-        Some(flow)
+        Some(e)
     }
 }
 
@@ -609,5 +729,38 @@ mod tests {
             let c = ctl(p);
             assert!(c.iter().any(|(_, c)| *c == Control::Unknown), "{p}: {c:?}");
         }
+    }
+
+    #[test]
+    fn parses_conditions() {
+        use Expr::*;
+        let e = parse("github.event['comment'].body == 'x' && !contains(a, 'b') || f(1)").unwrap();
+        let want = Or(
+            Box::new(And(
+                Box::new(Cmp(
+                    CmpOp::Eq,
+                    Box::new(Path("github.event.comment.body".into())),
+                    Box::new(Str("x".into())),
+                )),
+                Box::new(Not(Box::new(Call(
+                    "contains".into(),
+                    vec![Path("a".into()), Str("b".into())],
+                )))),
+            )),
+            Box::new(Call("f".into(), vec![Num("1".into())])),
+        );
+        assert_eq!(e, want);
+        assert!(e.any_path(&|p| p == "github.event.comment.body"));
+        assert!(e.any_call(&|f| f == "contains"));
+        assert_eq!(
+            parse("fromJSON(x).a").unwrap(),
+            Member(Box::new(Call("fromjson".into(), vec![Path("x".into())])), "a".into())
+        );
+        // a parenthesised context is a value: its property is not a longer path
+        assert_eq!(flows("(github.event).issue").unwrap(), vec!["github.event".to_string()]);
+        assert!(parse("a ==").is_none());
+        let long = vec!["a"; MAX_CHAINED + 2].join(" && ");
+        assert!(parse(&long).is_none());
+        assert!(parse("a b").is_none());
     }
 }

@@ -50,6 +50,7 @@ pub static CHECKS: &[crate::checks::Check] = &[
     github::ARTIFACT_POISONING,
     github::KNOWN_VULNERABLE_ACTION,
     github::SPOOFABLE_BOT_ACTOR,
+    github::COMMENT_COMMAND_UNCHECKED,
     gitlab::REMOTE_INCLUDE_UNPINNED,
     gitlab::DEBUG_TRACE,
     gitlab::DIND_TLS_DISABLED,
