@@ -1132,8 +1132,17 @@ impl<'m> Evaluator<'m> {
         let stable = from_inputs.is_some();
         let given = from_inputs.or_else(|| self.argument(name));
         if let Some(v) = given {
-            // `null` from a caller means "use the default" unless nullable = false says otherwise.
-            if !(v.is_null() && block.is_some_and(|b| b.body.attribute("default").is_some())) {
+            // A `null` argument is the value, as Terraform has it, except
+            // for a variable declared `nullable = false`: there it means
+            // "use the default".
+            let null_takes_default = v.is_null()
+                && block.is_some_and(|b| {
+                    b.body.attribute("default").is_some()
+                        && b.body
+                            .attribute("nullable")
+                            .is_some_and(|n| matches!(n.value.kind, ExprKind::Bool(false)))
+                });
+            if !null_takes_default {
                 let v = match block {
                     Some(b) => inputs::convert_to_declared(self, b, v),
                     None => v,
