@@ -11,6 +11,7 @@
 //!   or an unpinned image means the same thing on every system.
 
 mod advisories;
+mod comment_commands;
 pub mod expr;
 mod facts;
 mod github;
