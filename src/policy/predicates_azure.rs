@@ -6,7 +6,7 @@ use super::condition::{Outcome, Tri, Witness, witness_for};
 use super::path::{Focus, Path, resolve};
 use super::predicates::{Predicate, PredicateCx, absent_witness, iam_glob, only_keys, unknown_witness};
 use crate::source::Span;
-use crate::value::{Val, ValKind};
+use crate::value::{Unknown, Val, ValKind};
 
 pub const ROLE_PERMITS: Predicate = Predicate {
     name: "azure-role-permits",
@@ -30,6 +30,98 @@ pub const EMPTY: Predicate = Predicate {
     validate: no_arguments,
     eval: empty,
 };
+
+pub const SUBSCRIPTION_SCOPE: Predicate = Predicate {
+    name: "azure-subscription-scope",
+    description: "The resource id at `path` names a whole Azure subscription (`/subscriptions/<id>`, nothing after it), as a diagnostic setting for the activity log targets: a literal of that shape, or the `id` of an `azurerm_subscription` data source. False for any other literal and for a value read from another resource; inconclusive for other unknown values, and for a template `/subscriptions/${…}` that ends in its unknown part (which may go on with a resource group).",
+    arguments: &[],
+    needs_path: true,
+    regex_argument: None,
+    validate: no_arguments,
+    eval: subscription_scope,
+};
+
+/// Whether a resource id names a subscription: `Some(true)` or `Some(false)`
+/// when the value tells, `None` when it may go either way.
+fn names_subscription(v: &Val) -> Option<bool> {
+    const ROOT: &str = "/subscriptions/";
+    // A known id: one segment after `/subscriptions/`, an optional final `/`.
+    let whole = |text: &str| match (text.get(..ROOT.len()), text.get(ROOT.len()..)) {
+        (Some(head), Some(rest)) if head.eq_ignore_ascii_case(ROOT) => {
+            let rest = rest.strip_suffix('/').unwrap_or(rest);
+            !rest.is_empty() && !rest.contains('/')
+        }
+        _ => false,
+    };
+    // Text that goes on past the subscription's segment (`/x/resourceGroups`).
+    let goes_on = |suffix: &str| suffix.trim_end_matches('/').contains('/');
+    let from_subscription = v
+        .reference
+        .as_deref()
+        // Also inside a module: `module.logs.data.azurerm_subscription.current`.
+        .is_some_and(|r| r.starts_with("data.azurerm_subscription.") || r.contains(".data.azurerm_subscription."));
+    match &v.kind {
+        ValKind::String(s) => Some(whole(s)),
+        ValKind::Unknown(Unknown::PartialText { prefix, suffix, .. }) => {
+            if from_subscription && prefix.is_empty() {
+                // `"${data.azurerm_subscription.s.id}…"`: a subscription's id and what follows.
+                return Some(suffix.is_empty() || &**suffix == "/");
+            }
+            if v.reference.is_some() && prefix.is_empty() {
+                // Starts with a value read from another resource (a resource group's id).
+                return Some(false);
+            }
+            let n = prefix.len().min(ROOT.len());
+            let prefix_fits = match (prefix.get(..n), prefix.get(n..)) {
+                (Some(head), Some(rest)) => head.eq_ignore_ascii_case(&ROOT[..n]) && !rest.contains('/'),
+                _ => false,
+            };
+            if !prefix_fits || goes_on(suffix) {
+                return Some(false);
+            }
+            None
+        }
+        ValKind::Unknown(_) => match v.reference.as_deref() {
+            Some(_) if from_subscription => Some(true),
+            // A module's output (`module.name`, perhaps inside another module) may be anything.
+            Some(r) if r.rsplit('.').nth(1) == Some("module") => None,
+            // An id computed by another resource or read from another data source.
+            Some(_) => Some(false),
+            None => None,
+        },
+        _ => Some(false),
+    }
+}
+
+fn subscription_scope(p: &PredicateCx) -> Outcome {
+    let Some(path) = p.path else {
+        return Outcome {
+            truth: Tri::False,
+            witness: None,
+        };
+    };
+    let r = resolve(p.focus, path);
+    let mut unknown = unknown_witness(&r.unknown);
+    for reached in &r.found {
+        let v = reached.val;
+        match names_subscription(v) {
+            Some(true) => {
+                return Outcome {
+                    truth: Tri::True,
+                    witness: Some(witness_for(p.cx, reached.loc, &reached.path, Some(v))),
+                };
+            }
+            None => {
+                unknown.get_or_insert_with(|| witness_for(p.cx, reached.loc, &reached.path, Some(v)));
+            }
+            Some(false) => {}
+        }
+    }
+    Outcome {
+        truth: if unknown.is_some() { Tri::Unknown } else { Tri::False },
+        witness: unknown,
+    }
+}
 
 fn no_arguments(args: &toml::Table) -> Result<(), String> {
     only_keys(args, &[])
@@ -246,7 +338,88 @@ fn role_permits(p: &PredicateCx) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::iam_glob;
+    use super::{iam_glob, names_subscription};
+    use crate::value::{Unknown, Val, ValKind};
+
+    fn text(s: &str) -> Val {
+        Val {
+            kind: ValKind::String(s.into()),
+            span: None,
+            reference: None,
+        }
+    }
+
+    fn unknown(prefix: Option<(&str, &str)>, reference: Option<&str>) -> Val {
+        let kind = match prefix {
+            Some((prefix, suffix)) => ValKind::Unknown(Unknown::PartialText {
+                why: Box::new(Unknown::Computed),
+                prefix: prefix.into(),
+                suffix: suffix.into(),
+            }),
+            None => ValKind::Unknown(Unknown::DataSource),
+        };
+        Val {
+            kind,
+            span: None,
+            reference: reference.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn subscription_ids() {
+        assert_eq!(names_subscription(&text("/subscriptions/0000")), Some(true));
+        assert_eq!(names_subscription(&text("/Subscriptions/0000/")), Some(true));
+        assert_eq!(
+            names_subscription(&text("/subscriptions/0000/resourceGroups/rg")),
+            Some(false)
+        );
+        assert_eq!(names_subscription(&text("/subscriptions/")), Some(false));
+        assert_eq!(names_subscription(&text("0000")), Some(false));
+        let sub = Some("data.azurerm_subscription.current");
+        let nested = Some("module.logs.data.azurerm_subscription.current");
+        assert_eq!(names_subscription(&unknown(None, sub)), Some(true));
+        assert_eq!(names_subscription(&unknown(None, nested)), Some(true));
+        assert_eq!(
+            names_subscription(&unknown(Some(("", "/resourceGroups/rg")), sub)),
+            Some(false)
+        );
+        assert_eq!(
+            names_subscription(&unknown(None, Some("azurerm_subscription.alias"))),
+            Some(false)
+        );
+        assert_eq!(
+            names_subscription(&unknown(None, Some("azurerm_key_vault.kv"))),
+            Some(false)
+        );
+        assert_eq!(names_subscription(&unknown(None, Some("module.sub"))), None);
+        assert_eq!(names_subscription(&unknown(None, Some("module.a.module.sub"))), None);
+        assert_eq!(
+            names_subscription(&unknown(None, Some("module.a.azurerm_key_vault.kv"))),
+            Some(false)
+        );
+        assert_eq!(names_subscription(&unknown(None, None)), None);
+        // `"/subscriptions/${var.id}"` may be anything under the subscription.
+        assert_eq!(names_subscription(&unknown(Some(("/subscriptions/", "")), None)), None);
+        assert_eq!(
+            names_subscription(&unknown(Some(("/subscriptions/", "/providers/x")), None)),
+            Some(false)
+        );
+        assert_eq!(
+            names_subscription(&unknown(Some(("/resourceGroups/", "")), None)),
+            Some(false)
+        );
+        assert_eq!(
+            names_subscription(&unknown(Some(("/subscriptions/a/b", "")), None)),
+            Some(false)
+        );
+        assert_eq!(
+            names_subscription(&unknown(
+                Some(("", "/resourceGroups/rg")),
+                Some("azurerm_resource_group.rg")
+            )),
+            Some(false)
+        );
+    }
 
     #[test]
     fn azure_wildcards() {
