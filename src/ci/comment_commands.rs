@@ -10,7 +10,7 @@ use crate::policy::condition::Tri;
 use crate::yaml::Node;
 
 use super::expr::{self, CmpOp, Expr};
-use super::github::{docs, jobs, names_pr_head, scalars, self_hosted_label, step_uses, triggers};
+use super::github::{docs, jobs, names_pr_head, pr_code_fetch, scalars, self_hosted_label, step_uses, triggers};
 use super::{dedup, hit};
 
 /// Events that anyone who can comment on (or review) a public repository's
@@ -858,30 +858,13 @@ fn token_reach(doc: &Node, job: &Node) -> Option<String> {
     Some(format!("a token with {}", scopes.join(", ")))
 }
 
-/// A step that fetches the pull request's code.
-fn checks_out_pr(step: &Node) -> bool {
-    let uses = step_uses(step);
-    let names_head = |t: &str| {
-        let l = t.to_ascii_lowercase();
-        names_pr_head(t) || l.contains("head_ref") || l.contains("head_sha") || l.contains("pull/")
-    };
-    if uses.starts_with("actions/checkout@") {
-        let with = step.get("with");
-        return ["ref", "repository"]
-            .iter()
-            .filter_map(|k| with.and_then(|w| w.get(k)).and_then(Node::as_str))
-            .any(names_head);
-    }
-    step.get("run").and_then(Node::as_str).is_some_and(|run| {
-        run.lines().any(|l| {
-            let l = l.trim();
-            !l.starts_with('#')
-                && (l.contains("gh pr checkout")
-                    || l.contains("hub pr checkout")
-                    || ((l.contains("git fetch") || l.contains("git checkout") || l.contains("git pull"))
-                        && names_head(l)))
-        })
-    })
+/// The pull request's head as a comment-triggered workflow names it: it has
+/// no pull request in its event and looks the head up in a step
+/// (`steps.pr.outputs.head_sha`), so names ending `head_ref`/`head_sha` and
+/// `pull/` paths count beside [`names_pr_head`].
+fn names_pr_head_or_lookup(text: &str) -> bool {
+    let l = text.to_ascii_lowercase();
+    names_pr_head(text) || l.contains("head_ref") || l.contains("head_sha") || l.contains("pull/")
 }
 
 /// What running these jobs (each whole, or only some of its steps) gives
@@ -901,7 +884,9 @@ fn privileges(doc: &Node, parts: &[(&Node, Vec<&Node>, bool)]) -> Vec<String> {
         {
             tokens.push(token);
         }
-        pr_code |= steps.iter().any(|s| checks_out_pr(s));
+        pr_code |= steps
+            .iter()
+            .any(|s| pr_code_fetch(s, names_pr_head_or_lookup).is_some());
         self_hosted |= self_hosted_label(job).is_some();
     }
     let mut out = Vec::new();

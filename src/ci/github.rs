@@ -553,6 +553,30 @@ pub(super) fn names_pr_head(text: &str) -> bool {
     .any(|p| t.contains(p))
 }
 
+/// Where a step fetches the pull request's code: the `repository` (the fork)
+/// or `ref` of `actions/checkout`, or a `run` line that checks the pull
+/// request out or fetches what `names_head` says is its head.
+pub(super) fn pr_code_fetch(step: &Node, names_head: impl Fn(&str) -> bool) -> Option<Span> {
+    if step_uses(step).starts_with("actions/checkout@") {
+        let with = step.get("with")?;
+        let fork = with.get("repository").filter(|r| {
+            r.as_str()
+                .is_some_and(|s| s.contains("head.repo.full_name") || s.contains("head_repository.full_name"))
+        });
+        let head = with.get("ref").filter(|r| r.as_str().is_some_and(&names_head));
+        return fork.or(head).map(|n| n.span);
+    }
+    let run = step.get("run").and_then(Node::scalar)?;
+    let fetches = run.text.lines().any(|l| {
+        let l = l.trim();
+        !l.starts_with('#')
+            && (l.contains("gh pr checkout")
+                || l.contains("hub pr checkout")
+                || ((l.contains("git fetch") || l.contains("git checkout") || l.contains("git pull")) && names_head(l)))
+    });
+    fetches.then_some(run.span)
+}
+
 /// A job condition that keeps forks out (same-repository pull requests only).
 fn same_repo_guard(job: &Node) -> bool {
     let Some(cond) = job.get("if").and_then(Node::as_str) else {
@@ -581,34 +605,7 @@ fn untrusted_checkout(cx: &CheckCx, hits: &mut Vec<Hit>) {
         if job.is_some_and(same_repo_guard) {
             continue;
         }
-        let uses = step_uses(step);
-        let mut at: Option<Span> = None;
-        if uses.starts_with("actions/checkout@") {
-            if let Some(r) = step.get("with").and_then(|w| w.get("ref"))
-                && r.as_str().is_some_and(names_pr_head)
-            {
-                at = Some(r.span);
-            }
-            if let Some(r) = step.get("with").and_then(|w| w.get("repository"))
-                && r.as_str()
-                    .is_some_and(|s| s.contains("head.repo.full_name") || s.contains("head_repository.full_name"))
-            {
-                at = Some(r.span);
-            }
-        } else if let Some(run) = step.get("run").and_then(Node::scalar) {
-            let text = run.text.as_str();
-            let fetches = text.lines().any(|l| {
-                let l = l.trim();
-                !l.starts_with('#')
-                    && (l.contains("gh pr checkout")
-                        || ((l.contains("git fetch") || l.contains("git checkout") || l.contains("git pull"))
-                            && names_pr_head(l)))
-            });
-            if fetches {
-                at = Some(run.span);
-            }
-        }
-        if let Some(span) = at {
+        if let Some(span) = pr_code_fetch(step, names_pr_head) {
             hits.push(hit(
                 Tri::True,
                 address.clone(),
