@@ -84,6 +84,7 @@ pub static PREDICATES: &[Predicate] = &[
     super::predicates_azure::ROLE_PERMITS,
     super::predicates_azure::EMPTY,
     super::predicates_azure::SUBSCRIPTION_SCOPE,
+    super::predicates_azure::STORAGE_SERVICE,
     super::predicates_aws::JSON_FIELD,
     super::predicates_aws::POLICY_ACCEPTS_HTTP,
     super::predicates_aws::ALLOWS_NOT_ACTION,

@@ -41,6 +41,94 @@ pub const SUBSCRIPTION_SCOPE: Predicate = Predicate {
     eval: subscription_scope,
 };
 
+pub const STORAGE_SERVICE: Predicate = Predicate {
+    name: "azure-storage-service",
+    description: "The resource id at `path` names the `service` sub-resource of a storage account (`…/blobServices/default` for `blob`), as the target of a diagnostic setting that logs that service's requests: a literal or template ending so (case-insensitive, a final `/` allowed). False for a literal or template whose known end is anything else (another service, the account itself) and for the `id` of a storage account; inconclusive when the unknown end of a template may still complete it (`${…}/${each.key}/default`) and for other unknown values.",
+    arguments: &[("service", "the storage service: `blob`, `queue`, `table` or `file`")],
+    needs_path: true,
+    regex_argument: None,
+    validate: validate_storage_service,
+    eval: storage_service,
+};
+
+const STORAGE_SERVICES: [&str; 4] = ["blob", "queue", "table", "file"];
+
+fn validate_storage_service(args: &toml::Table) -> Result<(), String> {
+    only_keys(args, &["service"])?;
+    match args.get("service").and_then(|v| v.as_str()) {
+        Some(s) if STORAGE_SERVICES.contains(&s) => Ok(()),
+        _ => Err(format!("`service` is required: one of {}", STORAGE_SERVICES.join(", "))),
+    }
+}
+
+/// Whether a resource id names the `service` of a storage account:
+/// `Some(true)` or `Some(false)` when the value tells, `None` when it may go
+/// either way.
+fn names_storage_service(v: &Val, service: &str) -> Option<bool> {
+    let wanted = format!("/{service}services/default");
+    // The known end, lower case, without a final `/`.
+    let tail = |text: &str| {
+        let lower = text.to_ascii_lowercase();
+        lower.strip_suffix('/').map(str::to_string).unwrap_or(lower)
+    };
+    match &v.kind {
+        ValKind::String(s) => Some(tail(s).ends_with(&wanted)),
+        ValKind::Unknown(Unknown::PartialText { suffix, .. }) => {
+            let known = tail(suffix);
+            if known.ends_with(&wanted) {
+                Some(true)
+            } else if wanted.ends_with(&known) {
+                // `${…}/default`, `${…}/`: the unknown part may supply the rest.
+                None
+            } else {
+                Some(false)
+            }
+        }
+        ValKind::Unknown(_) => match v.reference.as_deref() {
+            // The account's own id: the account, not one of its services.
+            Some(r)
+                if r.starts_with("azurerm_storage_account.")
+                    || r.starts_with("data.azurerm_storage_account.")
+                    || r.contains(".azurerm_storage_account.") =>
+            {
+                Some(false)
+            }
+            _ => None,
+        },
+        _ => Some(false),
+    }
+}
+
+fn storage_service(p: &PredicateCx) -> Outcome {
+    let (Some(path), Some(service)) = (p.path, p.args.get("service").and_then(|v| v.as_str())) else {
+        return Outcome {
+            truth: Tri::False,
+            witness: None,
+        };
+    };
+    let r = resolve(p.focus, path);
+    let mut unknown = unknown_witness(&r.unknown);
+    for reached in &r.found {
+        let v = reached.val;
+        match names_storage_service(v, service) {
+            Some(true) => {
+                return Outcome {
+                    truth: Tri::True,
+                    witness: Some(witness_for(p.cx, reached.loc, &reached.path, Some(v))),
+                };
+            }
+            None => {
+                unknown.get_or_insert_with(|| witness_for(p.cx, reached.loc, &reached.path, Some(v)));
+            }
+            Some(false) => {}
+        }
+    }
+    Outcome {
+        truth: if unknown.is_some() { Tri::Unknown } else { Tri::False },
+        witness: unknown,
+    }
+}
+
 /// Whether a resource id names a subscription: `Some(true)` or `Some(false)`
 /// when the value tells, `None` when it may go either way.
 fn names_subscription(v: &Val) -> Option<bool> {
@@ -338,7 +426,7 @@ fn role_permits(p: &PredicateCx) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::{iam_glob, names_subscription};
+    use super::{iam_glob, names_storage_service, names_subscription};
     use crate::value::{Unknown, Val, ValKind};
 
     fn text(s: &str) -> Val {
@@ -419,6 +507,49 @@ mod tests {
             )),
             Some(false)
         );
+    }
+
+    #[test]
+    fn storage_service_ids() {
+        let acct = Some("azurerm_storage_account.logs");
+        let id = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/a";
+        assert_eq!(
+            names_storage_service(&text(&format!("{id}/blobServices/default")), "blob"),
+            Some(true)
+        );
+        assert_eq!(
+            names_storage_service(&text(&format!("{id}/BlobServices/default/")), "blob"),
+            Some(true)
+        );
+        assert_eq!(
+            names_storage_service(&text(&format!("{id}/queueServices/default")), "blob"),
+            Some(false)
+        );
+        assert_eq!(names_storage_service(&text(id), "blob"), Some(false));
+        assert_eq!(
+            names_storage_service(&unknown(Some(("", "/tableServices/default")), acct), "table"),
+            Some(true)
+        );
+        assert_eq!(
+            names_storage_service(&unknown(Some(("", "/blobServices/default")), acct), "table"),
+            Some(false)
+        );
+        // `"${azurerm_storage_account.logs.id}/${each.key}/default"`.
+        assert_eq!(
+            names_storage_service(&unknown(Some(("", "/default")), acct), "blob"),
+            None
+        );
+        assert_eq!(names_storage_service(&unknown(Some(("", "")), acct), "blob"), None);
+        assert_eq!(names_storage_service(&unknown(None, acct), "blob"), Some(false));
+        assert_eq!(
+            names_storage_service(&unknown(None, Some("module.m.azurerm_storage_account.a")), "blob"),
+            Some(false)
+        );
+        assert_eq!(
+            names_storage_service(&unknown(None, Some("module.storage")), "blob"),
+            None
+        );
+        assert_eq!(names_storage_service(&unknown(None, None), "blob"), None);
     }
 
     #[test]
