@@ -131,7 +131,7 @@ fn storage_service(p: &PredicateCx) -> Outcome {
 
 /// Whether a resource id names a subscription: `Some(true)` or `Some(false)`
 /// when the value tells, `None` when it may go either way.
-fn names_subscription(v: &Val) -> Option<bool> {
+pub(crate) fn names_subscription(v: &Val) -> Option<bool> {
     const ROOT: &str = "/subscriptions/";
     // A known id: one segment after `/subscriptions/`, an optional final `/`.
     let whole = |text: &str| match (text.get(..ROOT.len()), text.get(ROOT.len()..)) {

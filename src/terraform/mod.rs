@@ -9,6 +9,7 @@
 //! of every module it calls (addresses `module.name.…`).
 
 pub mod access_keys;
+pub mod activity_log_alerts;
 pub mod cloudtrail_alarms;
 pub mod eval;
 pub mod metric_filter_pattern;
@@ -41,6 +42,12 @@ pub static CHECKS: &[crate::checks::Check] = &[
         input: InputKind::Terraform,
         description: "A configuration with CloudTrail metric filters lacks a filter (and an alarm on its metric) that catches the CIS AWS monitoring event class named by `args.control` (`root-account-use`, `iam-policy-changes`…); filters are compared by the events they match.",
         run: cloudtrail_alarms::cloudtrail_metric_alarm,
+    },
+    crate::checks::Check {
+        name: "azure-activity-log-alert",
+        input: InputKind::Terraform,
+        description: "A configuration with activity log alerts on administrative operations lacks an enabled one, on the whole subscription, with an action group, that catches every event of the Azure operation named by `args.operation` (`Microsoft.Network/networkSecurityGroups/write`…); names compare without case, filters on caller, level, status, resource group or resource disqualify.",
+        run: activity_log_alerts::azure_activity_log_alert,
     },
     crate::checks::Check {
         name: "iam-user-several-access-keys",
