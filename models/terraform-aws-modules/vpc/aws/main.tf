@@ -95,6 +95,12 @@ variable "private_subnet_ipv6_prefixes" {
   default = []
 }
 
+# An IPv6-only private subnet has no IPv4 CIDR block.
+variable "private_subnet_ipv6_native" {
+  type    = bool
+  default = false
+}
+
 variable "private_dedicated_network_acl" {
   type    = bool
   default = false
@@ -248,4 +254,10 @@ output "vpc_cidr_block" {
 # The VPC's default security group, whether or not the module manages it.
 output "default_security_group_id" {
   value = try(aws_vpc.this[0].default_security_group_id, null)
+}
+
+# The private subnets' IPv4 blocks, which callers put in security group
+# rules: the CIDRs the caller gave, once each subnet exists.
+output "private_subnets_cidr_blocks" {
+  value = local.create_vpc && !var.private_subnet_ipv6_native ? compact(var.private_subnets) : []
 }
