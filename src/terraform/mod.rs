@@ -12,6 +12,8 @@ pub mod access_keys;
 pub mod activity_log_alerts;
 pub mod cloudtrail_alarms;
 pub mod eval;
+pub mod gcp_log_alerts;
+pub mod logging_query;
 pub mod metric_filter_pattern;
 pub mod models;
 pub mod plan;
@@ -48,6 +50,12 @@ pub static CHECKS: &[crate::checks::Check] = &[
         input: InputKind::Terraform,
         description: "A configuration with activity log alerts on administrative operations lacks an enabled one, on the whole subscription, with an action group, that catches every event of the Azure operation named by `args.operation` (`Microsoft.Network/networkSecurityGroups/write`…); names compare without case, filters on caller, level, status, resource group or resource disqualify.",
         run: activity_log_alerts::azure_activity_log_alert,
+    },
+    crate::checks::Check {
+        name: "gcp-log-metric-alert",
+        input: InputKind::Terraform,
+        description: "A configuration with logs-based metrics on audit logs lacks a metric (with an alert policy on it) or a log-match alert whose filter catches the CIS GCP monitoring event class named by `args.control` (`custom-role-changes`, `firewall-rule-changes`…); filters are compared by the entries they match.",
+        run: gcp_log_alerts::gcp_log_metric_alert,
     },
     crate::checks::Check {
         name: "iam-user-several-access-keys",
