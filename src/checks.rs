@@ -2,11 +2,11 @@
 //! language cannot say. A policy selects one with `match.check = "name"`.
 //! Each front end registers its checks in [`CHECKS`].
 
-use crate::policy::condition::{Tri, Witness};
+use crate::policy::condition::{EvalCx, Tri, Witness, witness_for};
 use crate::policy::{InputKind, Policy};
 use crate::source::{SourceMap, Span};
-use crate::subject::SubjectSet;
-use crate::value::Str;
+use crate::subject::{Subject, SubjectSet};
+use crate::value::{Str, Val};
 
 /// One result of a check: a failing (or inconclusive) place.
 #[derive(Debug, Clone)]
@@ -30,6 +30,57 @@ pub struct CheckCx<'a> {
     pub policy: &'a Policy,
     pub args: &'a toml::Table,
     pub sources: &'a SourceMap,
+}
+
+/// The top-level attribute `name` of `subject`, for [`CheckCx::subject_hit`],
+/// when one is to blame: `name` is not empty and the check read its value.
+pub fn top_attribute<'a>(
+    subject: &'a Subject,
+    name: &'a str,
+    val: Option<&'a Val>,
+) -> Option<(Span, &'a str, Option<&'a Val>)> {
+    let val = val.filter(|_| !name.is_empty())?;
+    let span = subject
+        .value
+        .entry(name)
+        .and_then(|e| e.key_span)
+        .unwrap_or(subject.header);
+    Some((span, name, Some(val)))
+}
+
+impl CheckCx<'_> {
+    /// A hit on a Terraform subject with the check's own message: at the
+    /// attribute `(span, path, value)` when one is to blame (a value written
+    /// in a module call is shown where it is written), else at the header.
+    pub fn subject_hit(
+        &self,
+        subject: &Subject,
+        attribute: Option<(Span, &str, Option<&Val>)>,
+        truth: Tri,
+        message: String,
+    ) -> Hit {
+        let witness = match attribute {
+            Some((span, path, val)) => {
+                let eval_cx = EvalCx { subject, set: self.set };
+                witness_for(&eval_cx, span, path, val)
+            }
+            None => Witness {
+                span: subject.header,
+                path: String::new(),
+                value: None,
+                related: vec![],
+            },
+        };
+        Hit {
+            truth,
+            address: subject.address.clone(),
+            instance: subject.instance.clone(),
+            witness,
+            context: subject.context.clone(),
+            message: Some(message),
+            sensitive: Vec::new(),
+        }
+    }
 }
 
 pub struct Check {

@@ -13,7 +13,7 @@
 //! across the subscription and notify an action group (see [`judge`]).
 
 use crate::checks::{CheckCx, Hit};
-use crate::policy::condition::{EvalCx, Tri, Witness, witness_for};
+use crate::policy::condition::Tri;
 use crate::policy::predicates_azure::names_subscription;
 use crate::source::Span;
 use crate::subject::Subject;
@@ -472,31 +472,8 @@ pub fn azure_activity_log_alert(cx: &CheckCx, hits: &mut Vec<Hit>) {
             ),
         )
     };
-    hits.push(hit(cx, subject, at, truth, message));
-}
-
-fn hit(cx: &CheckCx, subject: &Subject, at: Option<Place>, truth: Tri, message: String) -> Hit {
-    let witness = match at {
-        Some(p) if !p.path.is_empty() => {
-            let eval_cx = EvalCx { subject, set: cx.set };
-            witness_for(&eval_cx, p.span, p.path, p.val)
-        }
-        _ => Witness {
-            span: subject.header,
-            path: String::new(),
-            value: None,
-            related: vec![],
-        },
-    };
-    Hit {
-        truth,
-        address: subject.address.clone(),
-        instance: subject.instance.clone(),
-        witness,
-        context: subject.context.clone(),
-        message: Some(message),
-        sensitive: Vec::new(),
-    }
+    let attribute = at.filter(|p| !p.path.is_empty()).map(|p| (p.span, p.path, p.val));
+    hits.push(cx.subject_hit(subject, attribute, truth, message));
 }
 
 #[cfg(test)]

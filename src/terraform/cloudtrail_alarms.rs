@@ -18,8 +18,8 @@
 //! the order of alternatives and extra conditions on other fields (CIS's
 //! later exclusions of service calls, SSO sign-ins) do not matter.
 
-use crate::checks::{CheckCx, Hit};
-use crate::policy::condition::{EvalCx, Tri, Witness, witness_for};
+use crate::checks::{CheckCx, Hit, top_attribute};
+use crate::policy::condition::Tri;
 use crate::subject::Subject;
 use crate::value::{Str, Val, ValKind};
 
@@ -613,7 +613,8 @@ pub fn cloudtrail_metric_alarm(cx: &CheckCx, hits: &mut Vec<Hit>) {
             ),
         )
     };
-    hits.push(hit(cx, at, path, truth, message));
+    let pattern = top_attribute(at.subject, path, at.pattern);
+    hits.push(cx.subject_hit(at.subject, pattern, truth, message));
 }
 
 /// Whether the filter is another control's complete filter (the MFA filter
@@ -623,36 +624,6 @@ fn covers_another(f: &Filter, control: &Control) -> bool {
         .iter()
         .filter(|c| c.key != control.key)
         .any(|c| f.fit(c).covers == Tri::True)
-}
-
-fn hit(cx: &CheckCx, f: &Filter, path: &str, truth: Tri, message: String) -> Hit {
-    let subject = f.subject;
-    let witness = match (path, f.pattern) {
-        ("pattern", Some(value)) => {
-            let eval_cx = EvalCx { subject, set: cx.set };
-            let at = subject
-                .value
-                .entry("pattern")
-                .and_then(|e| e.key_span)
-                .unwrap_or(subject.header);
-            witness_for(&eval_cx, at, "pattern", Some(value))
-        }
-        _ => Witness {
-            span: subject.header,
-            path: String::new(),
-            value: None,
-            related: vec![],
-        },
-    };
-    Hit {
-        truth,
-        address: subject.address.clone(),
-        instance: subject.instance.clone(),
-        witness,
-        context: subject.context.clone(),
-        message: Some(message),
-        sensitive: Vec::new(),
-    }
 }
 
 #[cfg(test)]

@@ -23,8 +23,8 @@
 //! filter that does not parse, or a value that is not known, is
 //! inconclusive, never a finding.
 
-use crate::checks::{CheckCx, Hit};
-use crate::policy::condition::{EvalCx, Tri, Witness, witness_for};
+use crate::checks::{CheckCx, Hit, top_attribute};
+use crate::policy::condition::Tri;
 use crate::subject::Subject;
 use crate::value::{Str, Unknown, Val, ValKind};
 
@@ -773,7 +773,8 @@ pub fn gcp_log_metric_alert(cx: &CheckCx, hits: &mut Vec<Hit>) {
             ),
         )
     };
-    hits.push(hit(cx, at, path, truth, message));
+    let filter = top_attribute(at.subject, path, at.value);
+    hits.push(cx.subject_hit(at.subject, filter, truth, message));
 }
 
 /// Whether the filter is another control's complete filter.
@@ -782,36 +783,6 @@ fn covers_another(f: &Filter, control: &Control) -> bool {
         .iter()
         .filter(|c| c.key != control.key)
         .any(|c| f.fit(c).covers == Tri::True)
-}
-
-fn hit(cx: &CheckCx, f: &Filter, path: &str, truth: Tri, message: String) -> Hit {
-    let subject = f.subject;
-    let witness = match (path, f.value) {
-        ("filter", Some(value)) => {
-            let eval_cx = EvalCx { subject, set: cx.set };
-            let at = subject
-                .value
-                .entry("filter")
-                .and_then(|e| e.key_span)
-                .unwrap_or(subject.header);
-            witness_for(&eval_cx, at, "filter", Some(value))
-        }
-        _ => Witness {
-            span: subject.header,
-            path: String::new(),
-            value: None,
-            related: vec![],
-        },
-    };
-    Hit {
-        truth,
-        address: subject.address.clone(),
-        instance: subject.instance.clone(),
-        witness,
-        context: subject.context.clone(),
-        message: Some(message),
-        sensitive: Vec::new(),
-    }
 }
 
 #[cfg(test)]
