@@ -694,6 +694,39 @@ fn port_open(p: &PredicateCx) -> Outcome {
     }
 }
 
+/// Whether some value at the predicate's path passes `decide` (`Some(true)`
+/// or `Some(false)` when the value tells, `None` when it may go either way):
+/// true at the first that does, unknown when one (or the path) cannot tell.
+pub(super) fn some_value_at_path(p: &PredicateCx, decide: impl Fn(&Val) -> Option<bool>) -> Outcome {
+    let Some(path) = p.path else {
+        return Outcome {
+            truth: Tri::False,
+            witness: None,
+        };
+    };
+    let r = resolve(p.focus, path);
+    let mut unknown = unknown_witness(&r.unknown);
+    for reached in &r.found {
+        let v = reached.val;
+        match decide(v) {
+            Some(true) => {
+                return Outcome {
+                    truth: Tri::True,
+                    witness: Some(witness_for(p.cx, reached.loc, &reached.path, Some(v))),
+                };
+            }
+            None => {
+                unknown.get_or_insert_with(|| witness_for(p.cx, reached.loc, &reached.path, Some(v)));
+            }
+            Some(false) => {}
+        }
+    }
+    Outcome {
+        truth: if unknown.is_some() { Tri::Unknown } else { Tri::False },
+        witness: unknown,
+    }
+}
+
 /// The witness for an unknown met while resolving a path.
 pub(super) fn unknown_witness(
     unknown: &Option<(crate::source::Span, String, crate::value::Unknown)>,

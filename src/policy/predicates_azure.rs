@@ -4,7 +4,9 @@
 
 use super::condition::{Outcome, Tri, Witness, witness_for};
 use super::path::{Focus, Path, resolve};
-use super::predicates::{Predicate, PredicateCx, absent_witness, iam_glob, only_keys, unknown_witness};
+use super::predicates::{
+    Predicate, PredicateCx, absent_witness, iam_glob, only_keys, some_value_at_path, unknown_witness,
+};
 use crate::source::Span;
 use crate::value::{Unknown, Val, ValKind};
 
@@ -100,33 +102,13 @@ fn names_storage_service(v: &Val, service: &str) -> Option<bool> {
 }
 
 fn storage_service(p: &PredicateCx) -> Outcome {
-    let (Some(path), Some(service)) = (p.path, p.args.get("service").and_then(|v| v.as_str())) else {
+    let Some(service) = p.args.get("service").and_then(|v| v.as_str()) else {
         return Outcome {
             truth: Tri::False,
             witness: None,
         };
     };
-    let r = resolve(p.focus, path);
-    let mut unknown = unknown_witness(&r.unknown);
-    for reached in &r.found {
-        let v = reached.val;
-        match names_storage_service(v, service) {
-            Some(true) => {
-                return Outcome {
-                    truth: Tri::True,
-                    witness: Some(witness_for(p.cx, reached.loc, &reached.path, Some(v))),
-                };
-            }
-            None => {
-                unknown.get_or_insert_with(|| witness_for(p.cx, reached.loc, &reached.path, Some(v)));
-            }
-            Some(false) => {}
-        }
-    }
-    Outcome {
-        truth: if unknown.is_some() { Tri::Unknown } else { Tri::False },
-        witness: unknown,
-    }
+    some_value_at_path(p, |v| names_storage_service(v, service))
 }
 
 /// Whether a resource id names a subscription: `Some(true)` or `Some(false)`
@@ -182,33 +164,7 @@ pub(crate) fn names_subscription(v: &Val) -> Option<bool> {
 }
 
 fn subscription_scope(p: &PredicateCx) -> Outcome {
-    let Some(path) = p.path else {
-        return Outcome {
-            truth: Tri::False,
-            witness: None,
-        };
-    };
-    let r = resolve(p.focus, path);
-    let mut unknown = unknown_witness(&r.unknown);
-    for reached in &r.found {
-        let v = reached.val;
-        match names_subscription(v) {
-            Some(true) => {
-                return Outcome {
-                    truth: Tri::True,
-                    witness: Some(witness_for(p.cx, reached.loc, &reached.path, Some(v))),
-                };
-            }
-            None => {
-                unknown.get_or_insert_with(|| witness_for(p.cx, reached.loc, &reached.path, Some(v)));
-            }
-            Some(false) => {}
-        }
-    }
-    Outcome {
-        truth: if unknown.is_some() { Tri::Unknown } else { Tri::False },
-        witness: unknown,
-    }
+    some_value_at_path(p, names_subscription)
 }
 
 fn no_arguments(args: &toml::Table) -> Result<(), String> {
