@@ -18,6 +18,7 @@
 //! the order of alternatives and extra conditions on other fields (CIS's
 //! later exclusions of service calls, SSO sign-ins) do not matter.
 
+use super::monitoring::{Candidates, Verdict};
 use crate::checks::{CheckCx, Hit, top_attribute};
 use crate::policy::condition::Tri;
 use crate::subject::Subject;
@@ -559,9 +560,18 @@ pub fn cloudtrail_metric_alarm(cx: &CheckCx, hits: &mut Vec<Hit>) {
             }
         }
     }
+    let candidates = Candidates {
+        unknown,
+        unwatched: unalarmed,
+        switched_off: None,
+        flawed,
+    };
+    let Some(verdict) = candidates.verdict(!alarms.is_empty()) else {
+        return;
+    };
     let cis = format!("CIS AWS Foundations {}", control.cis);
-    let (truth, at, path, message) = if let Some(f) = unknown {
-        (
+    let (truth, at, path, message) = match verdict {
+        Verdict::Unknown(f) => (
             Tri::Unknown,
             f,
             "pattern",
@@ -569,28 +579,25 @@ pub fn cloudtrail_metric_alarm(cx: &CheckCx, hits: &mut Vec<Hit>) {
                 "{} may be the metric filter with an alarm for {} ({cis}); its pattern or alarm is not known",
                 f.subject.address, control.what
             ),
-        )
-    } else if unalarmed.is_some() && alarms.is_empty() {
-        // The filter is here, its alarm elsewhere: a building block (one
-        // module per control, say).
-        return;
-    } else if let Some(f) = unalarmed {
-        let metric = metric_of(f.subject)
-            .0
-            .and_then(Val::as_str)
-            .unwrap_or("its metric")
-            .to_string();
-        (
-            Tri::True,
-            f,
-            "",
-            format!(
-                "{} catches {} ({cis}), but no aws_cloudwatch_metric_alarm watches its metric {metric}",
-                f.subject.address, control.what
-            ),
-        )
-    } else if let Some((f, flaw)) = flawed {
-        (
+        ),
+        // A metric filter cannot be switched off: only `Unwatched` comes here.
+        Verdict::Unwatched(f) | Verdict::SwitchedOff(f) => {
+            let metric = metric_of(f.subject)
+                .0
+                .and_then(Val::as_str)
+                .unwrap_or("its metric")
+                .to_string();
+            (
+                Tri::True,
+                f,
+                "",
+                format!(
+                    "{} catches {} ({cis}), but no aws_cloudwatch_metric_alarm watches its metric {metric}",
+                    f.subject.address, control.what
+                ),
+            )
+        }
+        Verdict::Flawed(f, flaw) => (
             Tri::True,
             f,
             "pattern",
@@ -598,12 +605,8 @@ pub fn cloudtrail_metric_alarm(cx: &CheckCx, hits: &mut Vec<Hit>) {
                 "{} filters for {} ({cis}) but its pattern {flaw}",
                 f.subject.address, control.what
             ),
-        )
-    } else if alarms.is_empty() {
-        // Filters without any alarm: their alarms are made elsewhere.
-        return;
-    } else {
-        (
+        ),
+        Verdict::Missing => (
             Tri::True,
             anchor,
             "",
@@ -611,7 +614,7 @@ pub fn cloudtrail_metric_alarm(cx: &CheckCx, hits: &mut Vec<Hit>) {
                 "This configuration monitors CloudTrail with metric filters (such as {}) but none with an alarm catches {} ({cis})",
                 anchor.subject.address, control.what
             ),
-        )
+        ),
     };
     let pattern = top_attribute(at.subject, path, at.pattern);
     hits.push(cx.subject_hit(at.subject, pattern, truth, message));

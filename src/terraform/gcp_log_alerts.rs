@@ -23,6 +23,7 @@
 //! filter that does not parse, or a value that is not known, is
 //! inconclusive, never a finding.
 
+use super::monitoring::{Candidates, Verdict};
 use crate::checks::{CheckCx, Hit, top_attribute};
 use crate::policy::condition::Tri;
 use crate::subject::Subject;
@@ -694,53 +695,59 @@ pub fn gcp_log_metric_alert(cx: &CheckCx, hits: &mut Vec<Hit>) {
             }
         }
     }
+    let candidates = Candidates {
+        unknown,
+        unwatched: unalerted,
+        switched_off,
+        flawed,
+    };
+    let Some(verdict) = candidates.verdict(!policies.is_empty()) else {
+        return;
+    };
     let cis = format!("CIS GCP {}", control.cis);
-    let (truth, at, path, message) = if let Some(f) = unknown {
-        let what = if f.matched_log.is_some() {
-            "log-match alert condition"
-        } else {
-            "logs-based metric with an alert"
-        };
-        (
-            Tri::Unknown,
-            f,
-            if f.matched_log.is_some() { "" } else { "filter" },
-            if matches!(f.parsed, Parsed::Expr(_)) && f.fit(control).covers == Tri::Unknown {
-                format!(
-                    "{} may be the {what} for {} ({cis}); whether its filter catches every such entry cannot be decided (letter case, a pattern, or fields Palisade does not know)",
-                    f.subject.address, control.what
-                )
+    let (truth, at, path, message) = match verdict {
+        Verdict::Unknown(f) => {
+            let what = if f.matched_log.is_some() {
+                "log-match alert condition"
             } else {
+                "logs-based metric with an alert"
+            };
+            (
+                Tri::Unknown,
+                f,
+                if f.matched_log.is_some() { "" } else { "filter" },
+                if matches!(f.parsed, Parsed::Expr(_)) && f.fit(control).covers == Tri::Unknown {
+                    format!(
+                        "{} may be the {what} for {} ({cis}); whether its filter catches every such entry cannot be decided (letter case, a pattern, or fields Palisade does not know)",
+                        f.subject.address, control.what
+                    )
+                } else {
+                    format!(
+                        "{} may be the {what} for {} ({cis}); its filter, or what alerts on it, is not known",
+                        f.subject.address, control.what
+                    )
+                },
+            )
+        }
+        Verdict::Unwatched(f) => {
+            let metric = f
+                .subject
+                .value
+                .get("name")
+                .and_then(Val::as_str)
+                .map(|n| format!("{USER_METRIC}{n}"))
+                .unwrap_or_else(|| "its metric".to_string());
+            (
+                Tri::True,
+                f,
+                "",
                 format!(
-                    "{} may be the {what} for {} ({cis}); its filter, or what alerts on it, is not known",
+                    "{} catches {} ({cis}), but no enabled google_monitoring_alert_policy watches {metric}",
                     f.subject.address, control.what
-                )
-            },
-        )
-    } else if unalerted.is_some() && policies.is_empty() {
-        // The metric is here, its alert elsewhere: a building block.
-        return;
-    } else if let Some(f) = unalerted {
-        let metric = f
-            .subject
-            .value
-            .get("name")
-            .and_then(Val::as_str)
-            .map(|n| format!("{USER_METRIC}{n}"))
-            .unwrap_or_else(|| "its metric".to_string());
-        (
-            Tri::True,
-            f,
-            "",
-            format!(
-                "{} catches {} ({cis}), but no enabled google_monitoring_alert_policy watches {metric}",
-                f.subject.address, control.what
-            ),
-        )
-    } else if switched_off.is_some() && policies.is_empty() {
-        return;
-    } else if let Some(f) = switched_off {
-        (
+                ),
+            )
+        }
+        Verdict::SwitchedOff(f) => (
             Tri::True,
             f,
             "",
@@ -748,9 +755,8 @@ pub fn gcp_log_metric_alert(cx: &CheckCx, hits: &mut Vec<Hit>) {
                 "{} catches {} ({cis}), but the metric is disabled (disabled = true)",
                 f.subject.address, control.what
             ),
-        )
-    } else if let Some((f, flaw)) = flawed {
-        (
+        ),
+        Verdict::Flawed(f, flaw) => (
             Tri::True,
             f,
             "filter",
@@ -758,12 +764,8 @@ pub fn gcp_log_metric_alert(cx: &CheckCx, hits: &mut Vec<Hit>) {
                 "{} counts {} ({cis}) but its filter {flaw} that the CIS filter catches",
                 f.subject.address, control.what
             ),
-        )
-    } else if policies.is_empty() {
-        // Metrics without any alert policy: their alerts are made elsewhere.
-        return;
-    } else {
-        (
+        ),
+        Verdict::Missing => (
             Tri::True,
             anchor,
             "",
@@ -771,7 +773,7 @@ pub fn gcp_log_metric_alert(cx: &CheckCx, hits: &mut Vec<Hit>) {
                 "This configuration counts audit log entries with logs-based metrics (such as {}) but none with an alert policy catches {} ({cis})",
                 anchor.subject.address, control.what
             ),
-        )
+        ),
     };
     let filter = top_attribute(at.subject, path, at.value);
     hits.push(cx.subject_hit(at.subject, filter, truth, message));

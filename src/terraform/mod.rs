@@ -16,6 +16,7 @@ pub mod gcp_log_alerts;
 pub mod logging_query;
 pub mod metric_filter_pattern;
 pub mod models;
+mod monitoring;
 pub mod plan;
 pub mod provider_credentials;
 
