@@ -387,6 +387,19 @@ impl Val {
         self.entry(key).map(|e| &e.value)
     }
 
+    /// The nested blocks of type `key` in a map: none when absent or null,
+    /// `None` when they are not known (a `dynamic` block over an unknown
+    /// collection) or not blocks at all.
+    pub fn blocks(&self, key: &str) -> Option<Vec<&Val>> {
+        let v = self.get(key);
+        match v.map(|b| &b.kind) {
+            None | Some(ValKind::Null) => Some(Vec::new()),
+            Some(ValKind::List(items)) => Some(items.iter().collect()),
+            Some(ValKind::Map(_)) => Some(v.into_iter().collect()),
+            Some(_) => None,
+        }
+    }
+
     /// Short human form for messages; strings are quoted, collections abbreviated.
     pub fn describe(&self) -> String {
         match &self.kind {

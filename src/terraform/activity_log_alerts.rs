@@ -144,18 +144,6 @@ struct Judgement<'a> {
     flaws: Vec<String>,
 }
 
-/// The blocks of a nested block type: `Err` when they are not known (a
-/// `dynamic` block over an unknown collection).
-fn blocks(v: Option<&Val>) -> Result<Vec<&Val>, ()> {
-    match v.map(|v| &v.kind) {
-        None | Some(ValKind::Null) => Ok(Vec::new()),
-        Some(ValKind::List(items)) => Ok(items.iter().collect()),
-        Some(ValKind::Map(_)) => Ok(v.into_iter().collect()),
-        Some(ValKind::Unknown(_)) => Err(()),
-        Some(_) => Ok(Vec::new()),
-    }
-}
-
 /// Whether a value is set: not absent, null, empty or all blank.
 fn set(v: Option<&Val>) -> Tri {
     match v.map(|v| &v.kind) {
@@ -212,9 +200,9 @@ fn criteria(alert: &Subject) -> Result<Option<(&Val, Place<'_>)>, Place<'_>> {
         val: None,
     };
     let at = place(&alert.value, "criteria", header);
-    match blocks(alert.value.get("criteria")) {
-        Err(()) => Err(at),
-        Ok(list) => match list.first() {
+    match alert.value.blocks("criteria") {
+        None => Err(at),
+        Some(list) => match list.first() {
             Some(c) if c.is_unknown() => Err(at),
             Some(c) => Ok(Some((c, at))),
             None => Ok(None),
@@ -358,9 +346,9 @@ fn judge<'a>(alert: &'a Subject, op: &Operation) -> Judgement<'a> {
     });
 
     let action_at = place(&alert.value, "action", header);
-    let actions = match blocks(alert.value.get("action")) {
-        Err(()) => Tri::Unknown,
-        Ok(list) => list
+    let actions = match alert.value.blocks("action") {
+        None => Tri::Unknown,
+        Some(list) => list
             .iter()
             .map(|a| {
                 if a.is_unknown() {

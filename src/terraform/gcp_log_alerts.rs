@@ -492,17 +492,6 @@ impl Filter<'_> {
     }
 }
 
-/// The blocks `key` of a resource or block (`conditions`, `condition_threshold`);
-/// `None` when not known.
-fn blocks<'a>(v: &'a Val, key: &str) -> Option<Vec<&'a Val>> {
-    match v.get(key).map(|b| &b.kind) {
-        None | Some(ValKind::Null) => Some(vec![]),
-        Some(ValKind::List(items)) => Some(items.iter().collect()),
-        Some(ValKind::Map(_)) => Some(vec![v.get(key)?]),
-        Some(_) => None,
-    }
-}
-
 /// Whether an alert policy is enabled (`enabled` defaults to true).
 fn enabled(policy: &Subject) -> Tri {
     match policy.value.get("enabled") {
@@ -587,7 +576,7 @@ fn alerted(metric: &Subject, policies: &[&Subject]) -> Tri {
             continue;
         }
         let mut here = Tri::False;
-        match blocks(&policy.value, "conditions") {
+        match policy.value.blocks("conditions") {
             None => here = Tri::Unknown,
             Some(conditions) => {
                 for condition in conditions {
@@ -600,7 +589,7 @@ fn alerted(metric: &Subject, policies: &[&Subject]) -> Tri {
                         ("condition_monitoring_query_language", "query"),
                         ("condition_prometheus_query_language", "query"),
                     ] {
-                        match blocks(condition, key) {
+                        match condition.blocks(key) {
                             None => here = here.max(Tri::Unknown),
                             Some(bs) => {
                                 for b in bs {
@@ -642,8 +631,8 @@ pub fn gcp_log_metric_alert(cx: &CheckCx, hits: &mut Vec<Hit>) {
         if on == Tri::False {
             continue;
         }
-        for condition in blocks(&policy.value, "conditions").unwrap_or_default() {
-            for b in blocks(condition, "condition_matched_log").unwrap_or_default() {
+        for condition in policy.value.blocks("conditions").unwrap_or_default() {
+            for b in condition.blocks("condition_matched_log").unwrap_or_default() {
                 matched_logs.push(Filter::new(policy, b.get("filter"), Some(on)));
             }
         }
