@@ -106,7 +106,12 @@ fn default_service_account(p: &PredicateCx) -> Outcome {
     for reached in &r.found {
         let val = reached.val;
         let witness = || witness_for(p.cx, reached.loc, &reached.path, Some(val));
-        let reference = val.reference.as_deref().unwrap_or("");
+        // Inside a module as well: `module.gke.google_service_account.nodes`.
+        let reference = val
+            .reference
+            .as_deref()
+            .and_then(crate::terraform::local_address)
+            .unwrap_or("");
         match &val.kind {
             ValKind::String(s) if is_default_account(s) => v.hit = Some(witness()),
             ValKind::Unknown(_) if reference.starts_with("data.google_compute_default_service_account.") => {

@@ -553,6 +553,33 @@ fn class_name(class: &str) -> Str {
         .unwrap_or_else(|| class.into())
 }
 
+/// An address with the module calls it lies in taken off:
+/// `module.m["a.b"].module.n[1].aws_s3_bucket.b` is `aws_s3_bucket.b`.
+/// None for a module call itself (`module.m`).
+pub fn local_address(address: &str) -> Option<&str> {
+    let mut rest = address;
+    while let Some(after) = rest.strip_prefix("module.") {
+        rest = &after[module_call_end(after)? + 1..];
+    }
+    Some(rest)
+}
+
+/// The position of the dot ending a module call's name and key in `text`
+/// (`app["a.b"].x` → 8), skipping dots inside a quoted key.
+fn module_call_end(text: &str) -> Option<usize> {
+    let (mut quoted, mut escaped) = (false, false);
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '.' if !quoted => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Where a variables file stands in Terraform's load order (later wins), or
 /// `None` for a file Terraform does not load by itself (`prod.tfvars` is
 /// only read through `--var-file`).
@@ -570,6 +597,27 @@ pub fn var_file_rank(path: &Path) -> Option<(u8, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_addresses() {
+        for (address, local) in [
+            ("aws_s3_bucket.b", Some("aws_s3_bucket.b")),
+            ("module.m.random_id.i", Some("random_id.i")),
+            (
+                r#"module.m["a.b"].module.n[1].random_password.p"#,
+                Some("random_password.p"),
+            ),
+            (
+                r#"module.m["say \"x.y\""].data.google_project.p"#,
+                Some("data.google_project.p"),
+            ),
+            (r#"module.m["random_x.y"].aws_s3_bucket.b"#, Some("aws_s3_bucket.b")),
+            ("module.m", None),
+            (r#"module.m["a"]"#, None),
+        ] {
+            assert_eq!(local_address(address), local, "{address}");
+        }
+    }
 
     #[test]
     fn a_module_manifest_never_leads_outside_the_module_store() {

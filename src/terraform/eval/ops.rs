@@ -76,31 +76,7 @@ impl Val {
 /// Whether `address` (`random_string.n`, `module.m.random_pet.p[0]`) is a
 /// resource of the random provider.
 fn made_by_random_provider(address: &str) -> bool {
-    let mut rest = address;
-    while let Some(after) = rest.strip_prefix("module.") {
-        // Past the call's name and key: `app["a"].` or `app.`.
-        let Some(dot) = module_call_end(after) else {
-            return false;
-        };
-        rest = &after[dot + 1..];
-    }
-    rest.starts_with("random_")
-}
-
-/// The position of the dot ending a module call's name and key in `text`
-/// (`app["a.b"].x` → 8), skipping dots inside a quoted key.
-fn module_call_end(text: &str) -> Option<usize> {
-    let (mut quoted, mut escaped) = (false, false);
-    for (i, c) in text.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            '.' if !quoted => return Some(i),
-            _ => {}
-        }
-    }
-    None
+    crate::terraform::local_address(address).is_some_and(|a| a.starts_with("random_"))
 }
 
 pub(crate) fn unary(op: UnaryOp, v: &Val, span: Option<Span>) -> Val {
@@ -231,32 +207,5 @@ pub(crate) fn iteration_pairs(coll: &Val, span: Option<Span>) -> Result<Vec<(Val
         ValKind::Unknown(_) => Err(coll.clone()),
         ValKind::Null => Err(error("iteration over null", span)),
         _ => Err(error("iteration over a non-collection", span)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn random_provider_addresses() {
-        for yes in [
-            "random_string.n",
-            "random_pet.p[0]",
-            "module.m.random_id.i",
-            r#"module.m["a.b"].module.n[1].random_password.p"#,
-            r#"module.m["say \"x.y\""].random_uuid.u"#,
-        ] {
-            assert!(made_by_random_provider(yes), "{yes}");
-        }
-        for no in [
-            "aws_s3_bucket.b",
-            "data.random_thing.x",
-            "module.random_string.aws_s3_bucket.b",
-            r#"module.m["random_x.y"].aws_s3_bucket.b"#,
-            "module.m",
-        ] {
-            assert!(!made_by_random_provider(no), "{no}");
-        }
     }
 }
