@@ -1,4 +1,4 @@
-# Model of terraform-google-modules/network/google 5.x-10.x (Palisade's own
+# Model of terraform-google-modules/network/google 5.x-18.x (Palisade's own
 # summary, not the module's code): the subnets and the firewall rules.
 
 # Each subnet a map of strings: subnet_name, subnet_ip, subnet_region,
@@ -6,6 +6,11 @@
 # "false"), purpose.
 variable "subnets" {
   default = []
+}
+
+# 18.x: one region for every subnet, ahead of each subnet's own.
+variable "subnets_region" {
+  default = null
 }
 
 # The older list of rules: name, direction (INGRESS when not given),
@@ -39,8 +44,9 @@ locals {
 }
 
 module "subnets" {
-  source  = "./modules/subnets"
-  subnets = var.subnets
+  source         = "./modules/subnets"
+  subnets        = var.subnets
+  subnets_region = var.subnets_region
 }
 
 module "firewall_rules" {
