@@ -347,7 +347,10 @@ fn terraform_hardcoded_credential(cx: &CheckCx, hits: &mut Vec<Hit>) {
 
 fn credential_not_sensitive(cx: &CheckCx, hits: &mut Vec<Hit>) {
     for subject in &cx.set.subjects {
-        if !matches!(&*subject.class, "variable" | "output") || !credential_name(&subject.kind) {
+        if !matches!(&*subject.class, "variable" | "output")
+            || !credential_name(&subject.kind)
+            || holds_a_pointer(subject, cx)
+        {
             continue;
         }
         let flag = |key: &str| subject.value.get(key).map(|v| v.as_bool());
@@ -372,6 +375,45 @@ fn credential_not_sensitive(cx: &CheckCx, hits: &mut Vec<Hit>) {
             sensitive: Vec::new(),
         });
     }
+}
+
+/// A description saying the block holds the name, path or ARN of a
+/// credential, not the credential: "The name of the Datadog API secret",
+/// "Kube Secret Name for tailscale", "Chamber parameter name".
+static DESCRIBES_A_POINTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)\b(?:name|path|arn|identifier)\s+(?:of|for)\s+(?:[\w-]+\s+){0,4}?",
+        r"(?:secret|token|password|key|credential)s?\b",
+        r"|\b(?:secret|token|password|key|credential|parameter)s?\s+(?:name|path|arn)\b",
+    ))
+    .expect("valid regex")
+});
+
+/// An output's value written as a reference to an identifier
+/// (`module.secret.secrets[var.name].id`, `aws_secretsmanager_secret.db.arn`).
+static IDENTIFIER_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[[^\]]*\])*\.(?:id|arn|name|self_link|secret_id|versionless_id)$",
+    )
+    .expect("valid regex")
+});
+
+/// Whether a credential-named variable or output says it holds something
+/// that points at a credential rather than the credential itself: its
+/// description says so, or (an output) its value is a resource's identifier.
+fn holds_a_pointer(subject: &Subject, cx: &CheckCx) -> bool {
+    let described = subject
+        .value
+        .get("description")
+        .and_then(Val::as_str)
+        .is_some_and(|d| DESCRIBES_A_POINTER.is_match(d));
+    let identifier = &*subject.class == "output"
+        && subject
+            .value
+            .get("value")
+            .and_then(|v| v.span)
+            .is_some_and(|span| IDENTIFIER_REFERENCE.is_match(cx.sources.get(span.file).slice(span).trim()));
+    described || identifier
 }
 
 #[cfg(test)]

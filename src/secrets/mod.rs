@@ -133,6 +133,10 @@ pub fn credential_name(name: &str) -> bool {
     ];
     let pair_at_end =
         |w: &[String]| w.len() >= 2 && PAIRS.contains(&(w[w.len() - 2].as_str(), w[w.len() - 1].as_str()));
+    // An RDP or SSH "connection string" is a command line (`mstsc /v:host`).
+    if w.len() >= 3 && pair_at_end(&w) && matches!(w[w.len() - 3].as_str(), "rdp" | "ssh") {
+        return false;
+    }
     if pair_at_end(&w) {
         return true;
     }
@@ -530,6 +534,7 @@ mod tests {
             "auth_key_1",
             "github_token_override",
             "primary_connection_string",
+            "db_connection_string",
             "administratorLoginPassword",
         ] {
             assert!(credential_name(yes), "{yes}");
@@ -564,6 +569,8 @@ mod tests {
             "encryption_key",
             "cluster_master_user_secret",
             "repositoryCredentials",
+            "rdp_connection_string",
+            "ssh_connection_string",
         ] {
             assert!(!credential_name(no), "{no}");
         }
