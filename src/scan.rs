@@ -507,6 +507,9 @@ fn project_of(
     notices: &mut Vec<Notice>,
     may_have_installed: bool,
 ) -> terraform::Project {
+    for module in modules.values() {
+        notices.extend(terraform::duplicate_definitions(module, sources));
+    }
     let installed = if may_have_installed {
         load_installed_modules(&mut modules, root, options, sources, notices)
     } else {

@@ -580,6 +580,60 @@ fn module_call_end(text: &str) -> Option<usize> {
     None
 }
 
+/// A notice for each name a module defines twice (a resource, data source,
+/// module call, variable, output or local value): Terraform rejects such a
+/// module, and Palisade checks each definition as written. Override files
+/// (`override.tf`, `*_override.tf` and their `.json` forms) are meant to
+/// redefine names and are left out.
+pub fn duplicate_definitions(module: &Module, sources: &SourceMap) -> Vec<Notice> {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut notices = Vec::new();
+    for f in &module.files {
+        let file = sources.get(f.file);
+        if is_override_file(&file.path) {
+            continue;
+        }
+        let mut define = |address: String, at: Span| {
+            if !seen.insert(address.clone()) {
+                let message = format!(
+                    "`{address}` is defined again here: Terraform rejects a module that defines a name twice; each definition is checked as written"
+                );
+                notices.push(Notice::note(
+                    file.display.clone(),
+                    Some(file.position(at.start).line),
+                    message,
+                ));
+            }
+        };
+        for block in &f.body.blocks {
+            match (&*block.ty, block.labels.as_slice()) {
+                ("variable", [name]) => define(format!("var.{name}"), block.header),
+                ("output", [name]) => define(format!("output.{name}"), block.header),
+                ("module", [name]) => define(format!("module.{name}"), block.header),
+                ("resource", [ty, name]) => define(format!("{ty}.{name}"), block.header),
+                ("data", [ty, name]) => define(format!("data.{ty}.{name}"), block.header),
+                ("locals", []) => {
+                    for a in &block.body.attributes {
+                        define(format!("local.{}", a.name), a.span);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    notices
+}
+
+/// Whether Terraform merges `path` into the module's other files.
+fn is_override_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let stem = name
+        .strip_suffix(".tf")
+        .or_else(|| name.strip_suffix(".tf.json"))
+        .unwrap_or("");
+    stem == "override" || stem.ends_with("_override")
+}
+
 /// Where a variables file stands in Terraform's load order (later wins), or
 /// `None` for a file Terraform does not load by itself (`prod.tfvars` is
 /// only read through `--var-file`).
@@ -597,6 +651,27 @@ pub fn var_file_rank(path: &Path) -> Option<(u8, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn override_files() {
+        for yes in [
+            "override.tf",
+            "a/override.tf.json",
+            "main_override.tf",
+            "x_override.tf.json",
+        ] {
+            assert!(is_override_file(Path::new(yes)), "{yes}");
+        }
+        for no in [
+            "main.tf",
+            "overrides.tf",
+            "override.tfvars",
+            "override_main.tf",
+            "override",
+        ] {
+            assert!(!is_override_file(Path::new(no)), "{no}");
+        }
+    }
 
     #[test]
     fn local_addresses() {

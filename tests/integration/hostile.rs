@@ -243,3 +243,39 @@ fn every_fixture_scans_with_every_policy_without_internal_error() {
     let report = scan_dir(&fixtures, |_| {});
     assert_no_internal_errors(&report.notices);
 }
+
+#[test]
+fn a_name_defined_twice_is_named_and_override_files_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/main.tf", PUBLIC_BUCKET);
+    write(
+        dir.path(),
+        "app/more.tf.json",
+        r#"{"resource": {"aws_s3_bucket": {"b": {"bucket": "logs"}}}, "locals": {"x": 1}}"#,
+    );
+    write(dir.path(), "app/locals.tf", "locals {\n  x = 2\n}\n");
+    write(
+        dir.path(),
+        "app/main_override.tf",
+        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"z\"\n}\n",
+    );
+    write(dir.path(), "app/override.tf", "locals {\n  x = 3\n}\n");
+    let report = scan_dir(dir.path(), |_| {});
+    let mut twice: Vec<(String, Option<u32>)> = report
+        .notices
+        .iter()
+        .filter(|n| n.message.contains("defined again"))
+        .map(|n| (n.file.clone(), n.line))
+        .collect();
+    twice.sort();
+    assert_eq!(
+        twice,
+        [
+            ("app/more.tf.json".to_string(), Some(1)),
+            ("app/more.tf.json".to_string(), Some(1))
+        ],
+        "{:#?}",
+        report.notices
+    );
+    assert_public_bucket_found(&report, "app/main.tf");
+}
